@@ -1,0 +1,6 @@
+//! berth: a docker-compose-compatible orchestrator.
+//!
+//! The library is one pipeline (see ARCHITECTURE.md): compose files are loaded into a typed
+//! [`compose::model::Project`]; later stages plan and apply it on an engine or convert it.
+
+pub mod compose;
