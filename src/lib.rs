@@ -4,3 +4,4 @@
 //! [`compose::model::Project`]; later stages plan and apply it on an engine or convert it.
 
 pub mod compose;
+pub mod cli;

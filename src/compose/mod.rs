@@ -1,8 +1,12 @@
 //! The Compose loader: files in, one typed [`model::Project`] out.
 
 pub mod dotenv;
+pub mod error;
+pub mod hash;
 pub mod interpolate;
+pub mod load;
 pub mod model;
+pub mod options;
 pub mod render;
 pub mod schema;
 pub mod syntax;

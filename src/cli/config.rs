@@ -1,0 +1,169 @@
+//! `berth config`: the project as Compose v2 prints it, or parts of it.
+
+use std::collections::BTreeSet;
+
+use clap::Args;
+
+use super::{Failure, GlobalOptions};
+use crate::compose::hash;
+use crate::compose::load::LoadFlags;
+use crate::compose::render;
+
+#[derive(Args, Debug, Default)]
+pub struct ConfigArgs {
+    /// Format the output: yaml or json
+    #[arg(long, default_value = "yaml")]
+    pub format: String,
+    /// Only validate the configuration, don't print anything
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the service names, one per line
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volume names, one per line
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print the network names, one per line
+    #[arg(long)]
+    pub networks: bool,
+    /// Print the profile names, one per line
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print the image names, one per line
+    #[arg(long)]
+    pub images: bool,
+    /// Print the service config hash, one per line ("*" for all services)
+    #[arg(long, value_name = "SERVICES")]
+    pub hash: Option<String>,
+    /// Don't interpolate environment variables
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Don't normalize the compose model
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Don't check model consistency (undefined references, cycles, ...)
+    #[arg(long)]
+    pub no_consistency: bool,
+    /// Don't resolve file paths
+    #[arg(long)]
+    pub no_path_resolution: bool,
+    /// Save to file (default: standard output)
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
+    /// Services to print (with their dependencies)
+    pub service_names: Vec<String>,
+}
+
+/// Compose's `config` output re-escapes `$` so that it is again a valid compose file.
+fn escape_dollars(v: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => {
+            if s.contains('$') {
+                *s = s.replace('$', "$$");
+            }
+        }
+        J::Array(a) => a.iter_mut().for_each(escape_dollars),
+        J::Object(o) => {
+            let entries: Vec<(String, J)> = std::mem::take(o).into_iter().collect();
+            for (k, mut x) in entries {
+                escape_dollars(&mut x);
+                o.insert(k.replace('$', "$$"), x);
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
+    if args.format != "yaml" && args.format != "json" {
+        return Err(Failure::new(16, format!("unsupported format \"{}\" (use yaml or json)", args.format)));
+    }
+    let flags = LoadFlags {
+        interpolate: !args.no_interpolate,
+        normalize: !args.no_normalize,
+        consistency: !args.no_consistency,
+        resolve_paths: !args.no_path_resolution,
+        services: args.service_names.clone(),
+    };
+    let (_, mut loaded) = global.load(&flags)?;
+    if args.profiles {
+        // Every profile any service declares, enabled or not.
+        let mut all = BTreeSet::new();
+        let opts = global.request()?;
+        let mut req = opts.clone();
+        req.profiles = vec!["*".into()];
+        let everything = crate::compose::load::load(&req.resolve()?, &flags)?;
+        for svc in everything.project.services.values() {
+            for p in &svc.profiles {
+                all.insert(p.clone());
+            }
+        }
+        for p in all {
+            println!("{p}");
+        }
+        return Ok(0);
+    }
+    if !args.service_names.is_empty() {
+        loaded.select_services(&args.service_names).map_err(|e| Failure::new(1, e))?;
+    }
+    let project = &loaded.project;
+    let mut out = String::new();
+    if args.services {
+        for name in project.services.keys() {
+            out.push_str(name);
+            out.push('\n');
+        }
+    } else if args.volumes {
+        for name in project.volumes.keys() {
+            out.push_str(name);
+            out.push('\n');
+        }
+    } else if args.networks {
+        for name in project.networks.keys() {
+            out.push_str(name);
+            out.push('\n');
+        }
+    } else if args.images {
+        for (name, svc) in &project.services {
+            let image = svc.image.clone().unwrap_or_else(|| format!("{}-{}", loaded.name, name));
+            out.push_str(&image);
+            out.push('\n');
+        }
+    } else if let Some(which) = &args.hash {
+        let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
+        for (name, svc) in &project.services {
+            if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
+                out.push_str(&format!("{name} {}\n", hash::service_hash(svc)));
+            }
+        }
+        for w in &wanted {
+            if *w != "*" && !project.services.contains_key(*w) {
+                return Err(Failure::new(1, format!("no such service: {w}")));
+            }
+        }
+    } else if !args.quiet {
+        let mut value = serde_json::to_value(project)
+            .map_err(|e| Failure::new(1, format!("internal error: cannot render the project: {e}")))?;
+        if !args.no_interpolate {
+            escape_dollars(&mut value);
+        }
+        out = if args.format == "json" { render::to_json(&value) } else { render::to_yaml(&value) };
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    if args.quiet {
+        return Ok(0);
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, out)
+            .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", path.display())))?,
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.as_bytes());
+        }
+    }
+    Ok(0)
+}

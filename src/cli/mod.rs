@@ -1,0 +1,181 @@
+//! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
+
+pub mod config;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::compose::error::LoadError;
+use crate::compose::load::{self, LoadFlags, LoadedProject};
+use crate::compose::options::{ProjectOptions, ProjectRequest};
+
+/// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.
+#[derive(Parser, Debug)]
+#[command(name = "berth", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Compose v2's global options (they go before the subcommand, as with `docker compose`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GlobalOptions {
+    /// Compose configuration files (repeatable; `-` reads standard input)
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub file: Vec<String>,
+    /// Project name
+    #[arg(short = 'p', long = "project-name", global = true)]
+    pub project_name: Option<String>,
+    /// Alternate working directory (default: the directory of the first compose file)
+    #[arg(long = "project-directory", global = true)]
+    pub project_directory: Option<PathBuf>,
+    /// Alternate environment files, replacing .env (repeatable)
+    #[arg(long = "env-file", global = true)]
+    pub env_file: Vec<PathBuf>,
+    /// Profiles to enable (repeatable)
+    #[arg(long = "profile", global = true)]
+    pub profile: Vec<String>,
+    /// Control when to print ANSI control characters
+    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_ANSI")]
+    pub ansi: Ansi,
+    /// Set the type of progress output
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub progress: Progress,
+    /// Control max parallelism, -1 for unlimited
+    #[arg(long, global = true, env = "COMPOSE_PARALLEL_LIMIT", allow_hyphen_values = true)]
+    pub parallel: Option<i64>,
+    /// Execute the command in dry run mode (print what would be done, change nothing)
+    #[arg(long = "dry-run", global = true)]
+    pub dry_run: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ansi {
+    Never,
+    Always,
+    #[default]
+    Auto,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Progress {
+    #[default]
+    Auto,
+    Tty,
+    Plain,
+    Quiet,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse, resolve and render the compose file in canonical format
+    Config(config::ConfigArgs),
+    /// Show the berth version information
+    Version {
+        /// Shows only berth's version number
+        #[arg(long)]
+        short: bool,
+        /// Format the output (pretty or json)
+        #[arg(short = 'f', long = "format", default_value = "pretty")]
+        format: String,
+    },
+}
+
+/// A failure with the exit code Compose v2 uses for it.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        Failure { code: e.exit_code(), message: render_load_error(&e) }
+    }
+}
+
+impl Failure {
+    pub fn new(code: i32, message: impl Into<String>) -> Failure {
+        Failure { code, message: message.into() }
+    }
+}
+
+/// Renders a loader error with the offending source line and a caret under the column.
+pub fn render_load_error(e: &LoadError) -> String {
+    let mut out = e.to_string();
+    if let Some(pos) = &e.pos {
+        if pos.line > 0 {
+            let text = std::fs::read_to_string(&*pos.file).ok().or_else(|| {
+                std::env::current_dir().ok().and_then(|d| std::fs::read_to_string(d.join(&*pos.file)).ok())
+            });
+            if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(pos.line as usize - 1)) {
+                let n = pos.line.to_string();
+                let pad = " ".repeat(n.len());
+                let caret = " ".repeat(pos.col.saturating_sub(1) as usize);
+                out = format!("{out}\n {pad} |\n {n} | {line}\n {pad} | {caret}^");
+            }
+        }
+    }
+    out
+}
+
+impl GlobalOptions {
+    /// The project request these options describe.
+    pub fn request(&self) -> Result<ProjectRequest, Failure> {
+        let stdin = if self.file.iter().any(|f| f == "-") {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Failure::new(14, format!("cannot read the compose file from standard input: {e}")))?;
+            Some(s)
+        } else {
+            None
+        };
+        Ok(ProjectRequest {
+            files: self.file.clone(),
+            project_name: self.project_name.clone(),
+            project_directory: self.project_directory.clone(),
+            env_files: self.env_file.clone(),
+            profiles: self.profile.clone(),
+            stdin,
+            ..Default::default()
+        })
+    }
+
+    /// Resolves options and loads the project, printing the loader's warnings.
+    pub fn load(&self, flags: &LoadFlags) -> Result<(ProjectOptions, LoadedProject), Failure> {
+        let opts = self.request()?.resolve()?;
+        let loaded = load::load(&opts, flags)?;
+        for w in &loaded.warnings {
+            warn(w);
+        }
+        Ok((opts, loaded))
+    }
+}
+
+/// Prints a warning on stderr.
+pub fn warn(msg: &str) {
+    eprintln!("WARN {msg}");
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Config(args) => config::run(&cli.global, args),
+        Command::Version { short, format } => {
+            let v = env!("CARGO_PKG_VERSION");
+            if short {
+                println!("{v}");
+            } else if format == "json" {
+                println!("{}", serde_json::json!({ "version": v }));
+            } else {
+                println!("berth version {v}");
+            }
+            Ok(0)
+        }
+    }
+}
