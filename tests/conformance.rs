@@ -45,7 +45,7 @@ fn normalise_paths(text: &str, case_dir: &Path) -> String {
         t = t.replace(&parent, "${CASE_DIR}/..");
     }
     if !home.is_empty() {
-        t = t.replace(&format!("\"{home}"), "\"${HOME}");
+        t = t.replace(&home, "${HOME}");
     }
     t
 }

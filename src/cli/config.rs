@@ -143,10 +143,26 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
             }
         }
     } else if !args.quiet {
-        let mut value = serde_json::to_value(project)
-            .map_err(|e| Failure::new(1, format!("internal error: cannot render the project: {e}")))?;
+        // Without interpolation the model cannot be typed (`${N}` where a number belongs):
+        // print the canonical tree, as Compose does.
+        let mut value = if args.no_interpolate {
+            loaded.canonical.clone()
+        } else {
+            serde_json::to_value(project)
+                .map_err(|e| Failure::new(1, format!("internal error: cannot render the project: {e}")))?
+        };
         if !args.no_interpolate {
             escape_dollars(&mut value);
+        }
+        if args.format == "json" {
+            // Compose v2.26.1 drops service-level x- extensions from JSON (it keeps them in YAML).
+            if let Some(services) = value.get_mut("services").and_then(|s| s.as_object_mut()) {
+                for (_, svc) in services.iter_mut() {
+                    if let Some(o) = svc.as_object_mut() {
+                        o.retain(|k, _| !k.starts_with("x-"));
+                    }
+                }
+            }
         }
         out = if args.format == "json" { render::to_json(&value) } else { render::to_yaml(&value) };
         if !out.ends_with('\n') {

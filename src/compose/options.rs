@@ -274,6 +274,17 @@ impl ProjectRequest {
             },
         };
 
+        // COMPOSE_FILE (from .env) may point into another directory: that project directory's
+        // own .env then fills in what is still unset, as Compose v2 does.
+        if self.project_directory.is_none() && self.env_files.is_empty() && working_dir != env_dir {
+            let f = working_dir.join(".env");
+            if f.is_file() && env.get("COMPOSE_DISABLE_ENV_FILE").map(is_true) != Some(true) {
+                let vars = load_env_file(&f, &env)?;
+                env.add_file_vars(&f, vars);
+                env_files_read.push(f);
+            }
+        }
+
         // 4. Name and profiles from flags, else from the environment (.env included).
         let explicit_name = match self.project_name.clone() {
             Some(n) => Some(n),

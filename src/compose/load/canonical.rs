@@ -51,7 +51,10 @@ fn to_mapping(n: &mut Node, path: &str, bare: Option<&str>) -> Result<(), LoadEr
         }
         Value::Map(m) => {
             for (_, v) in m.iter_mut() {
-                stringify(v);
+                match bare {
+                    Some(b) if v.is_null() => v.value = Value::Str(b.to_string()),
+                    _ => stringify(v),
+                }
             }
         }
         _ => {}
@@ -74,8 +77,8 @@ fn duration(n: &mut Node, path: &str) -> Result<(), LoadError> {
         Value::Float(f) => format!("{}s", format_go_float(*f)),
         _ => return Ok(()),
     };
-    let d = syntax::parse_duration(&s).map_err(|e| err(n, path, e.message))?;
-    n.value = Value::Str(syntax::format_go_duration(d));
+    let d = syntax::parse_duration_nanos(&s).map_err(|e| err(n, path, e.message))?;
+    n.value = Value::Str(syntax::format_go_duration_nanos(d));
     Ok(())
 }
 
@@ -115,7 +118,7 @@ pub fn canonical(root: &mut Node, env: &Environment, working_dir: &Path, flags: 
                 if svc.is_null() {
                     svc.value = Value::Map(Map::new());
                 }
-                canonical_service(svc, &path)?;
+                canonical_service(svc, &path, flags.interpolate)?;
             }
         }
     }
@@ -183,7 +186,7 @@ fn canonical_resource(r: &mut Node, path: &str) -> Result<(), LoadError> {
     })
 }
 
-fn canonical_service(svc: &mut Node, path: &str) -> Result<(), LoadError> {
+fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(), LoadError> {
     let pos = svc.pos.clone();
     let Some(m) = svc.as_map_mut() else {
         return Err(LoadError::at(&pos, path, "a service must be a mapping of attributes"));
@@ -204,7 +207,7 @@ fn canonical_service(svc: &mut Node, path: &str) -> Result<(), LoadError> {
             field(bm, "additional_contexts", &bpath, |n, p| to_mapping(n, p, Some("")))?;
             field(bm, "extra_hosts", &bpath, extra_hosts)?;
             field(bm, "shm_size", &bpath, bytes)?;
-            field(bm, "secrets", &bpath, |n, p| file_mounts(n, p, Some("/run/secrets")))?;
+            field(bm, "secrets", &bpath, |n, p| file_mounts(n, p, None))?;
             field(bm, "ssh", &bpath, |n, _| {
                 if let Value::Map(sm) = &n.value {
                     let items = sm
@@ -343,10 +346,20 @@ fn canonical_service(svc: &mut Node, path: &str) -> Result<(), LoadError> {
     }
     field(m, "sysctls", path, |n, p| to_mapping(n, p, Some("")))?;
     field(m, "storage_opt", path, |n, p| to_mapping(n, p, Some("")))?;
-    field(m, "expose", path, |n, _| {
+    field(m, "expose", path, |n, p| {
         if let Some(items) = n.as_seq_mut() {
-            for it in items.iter_mut() {
-                stringify(it);
+            for (i, it) in items.iter_mut().enumerate() {
+                let s = syntax::normalize_expose(&it.to_json()).map_err(|e| err(it, &index(p, i), e.message))?;
+                it.value = Value::Str(s);
+            }
+        }
+        Ok(())
+    })?;
+    field(m, "ulimits", path, |n, p| {
+        if let Some(um) = n.as_map_mut() {
+            for (k, u) in um.iter_mut() {
+                let v = syntax::normalize_ulimit(&u.to_json()).map_err(|e| err(u, &join(p, k), e.message))?;
+                *u = jnode(&v, &u.pos);
             }
         }
         Ok(())
@@ -400,9 +413,9 @@ fn canonical_service(svc: &mut Node, path: &str) -> Result<(), LoadError> {
             for (i, it) in items.drain(..).enumerate() {
                 let ip = index(p, i);
                 match &it.value {
-                    Value::Int(_) | Value::Str(_) => {
-                        let spec = it.scalar_string().unwrap_or_default();
-                        let ports = syntax::parse_port(&spec).map_err(|e| err(&it, &ip, e.message))?;
+                    Value::Str(spec) if !interpolated && spec.contains('$') => out.push(it),
+                    Value::Int(_) | Value::Str(_) | Value::Float(_) => {
+                        let ports = syntax::parse_port_number(&it.to_json()).map_err(|e| err(&it, &ip, e.message))?;
                         out.extend(ports.iter().map(|v| jnode(v, &it.pos)));
                     }
                     Value::Map(_) => {
@@ -442,7 +455,13 @@ fn canonical_service(svc: &mut Node, path: &str) -> Result<(), LoadError> {
 /// One service volume entry to its long form.
 fn volume_long(it: &mut Node, p: &str) -> Result<(), LoadError> {
     if let Value::Str(s) = &it.value {
-        let v = syntax::parse_volume(s).map_err(|e| err(it, p, e.message))?;
+        let mut v = syntax::parse_volume(s).map_err(|e| err(it, p, e.message))?;
+        // Compose cleans the target of a short-syntax volume (`/data/` is `/data`).
+        if let Some(t) = v.get_mut("target") {
+            if let Some(ts) = t.as_str().filter(|t| !t.is_empty()) {
+                *t = serde_json::Value::String(clean_path(Path::new(ts)).display().to_string());
+            }
+        }
         *it = jnode(&v, &it.pos);
     }
     with_map(it, |vm| {
@@ -498,14 +517,9 @@ fn file_mounts(n: &mut Node, p: &str, default_dir: Option<&str>) -> Result<(), L
                 }
                 if let Some(mode) = sm.get_mut("mode") {
                     if let Value::Str(s) = &mode.value {
-                        let parsed = if let Some(oct) = s.strip_prefix("0o").or(s.strip_prefix('0').filter(|r| !r.is_empty())) {
-                            i64::from_str_radix(oct, 8).ok()
-                        } else {
-                            s.parse::<i64>().ok()
-                        };
-                        match parsed {
-                            Some(v) => mode.value = Value::Int(v),
-                            None => return Err(err(mode, &join(&ip, "mode"), format!("\"{s}\" is not a file mode (write it in octal, e.g. 0440)"))),
+                        match syntax::parse_go_int(s) {
+                            Ok(v) => mode.value = Value::Int(v),
+                            Err(_) => return Err(err(mode, &join(&ip, "mode"), format!("\"{s}\" is not a file mode (write it as a YAML octal number, e.g. 0440)"))),
                         }
                     }
                 }
@@ -834,10 +848,9 @@ pub fn resolve_env_files(root: &mut Node, env: &Environment, flags: &LoadFlags) 
             environment.value = Value::Map(Map::new());
         }
         if let Some(envm) = environment.as_map_mut() {
+            // `environment` wins over env_file, even a value-less entry nothing resolved.
             for (k, v) in envm.iter() {
-                if !v.is_null() || !vars.contains_key(k) {
-                    vars.insert(k.clone(), v.clone());
-                }
+                vars.insert(k.clone(), v.clone());
             }
             *envm = vars;
         }
@@ -845,13 +858,56 @@ pub fn resolve_env_files(root: &mut Node, env: &Environment, flags: &LoadFlags) 
     Ok(())
 }
 
-/// Final touches before typing: sorted environment maps and no leftovers of `extends`.
+/// Final touches before typing: no leftovers of `extends`, and networks and volumes that no
+/// active service uses are left out (Compose neither prints nor creates them).
 pub fn finish(root: &mut Node) {
+    let mut used_networks: Vec<String> = Vec::new();
+    let mut used_volumes: Vec<String> = Vec::new();
+    let mut used_secrets: Vec<String> = Vec::new();
+    let mut used_configs: Vec<String> = Vec::new();
     if let Some(services) = root.as_map_mut().and_then(|m| m.get_mut("services")).and_then(|s| s.as_map_mut()) {
         for (_, svc) in services.iter_mut() {
-            if let Some(sm) = svc.as_map_mut() {
-                sm.remove("extends");
+            let Some(sm) = svc.as_map_mut() else { continue };
+            sm.remove("extends");
+            if let Some(nets) = sm.get("networks").and_then(|n| n.as_map()) {
+                used_networks.extend(nets.keys().cloned());
             }
+            let build_secrets = sm.get("build").and_then(|b| b.as_map()).and_then(|b| b.get("secrets"));
+            let sources = |list: Option<&Node>| -> Vec<String> {
+                list.and_then(|l| l.as_seq())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|it| it.as_map().and_then(|m| m.get("source")).and_then(|s| s.scalar_string()))
+                    .collect()
+            };
+            used_secrets.extend(sources(sm.get("secrets")));
+            used_secrets.extend(sources(build_secrets));
+            used_configs.extend(sources(sm.get("configs")));
+            for v in sm.get("volumes").and_then(|v| v.as_seq()).into_iter().flatten() {
+                let Some(vm) = v.as_map() else { continue };
+                if vm.get("type").and_then(|t| t.as_str()) == Some("volume") {
+                    if let Some(src) = vm.get("source").and_then(|s| s.scalar_string()) {
+                        used_volumes.push(src);
+                    }
+                }
+            }
+        }
+    }
+    let Some(m) = root.as_map_mut() else { return };
+    if let Some(nets) = m.get_mut("networks").and_then(|n| n.as_map_mut()) {
+        nets.retain(|k, _| used_networks.iter().any(|u| u == k));
+    }
+    if let Some(vols) = m.get_mut("volumes").and_then(|n| n.as_map_mut()) {
+        vols.retain(|k, _| used_volumes.iter().any(|u| u == k));
+    }
+    for (k, used) in [("secrets", &used_secrets), ("configs", &used_configs)] {
+        if let Some(res) = m.get_mut(k).and_then(|n| n.as_map_mut()) {
+            res.retain(|name, _| used.iter().any(|u| u == name));
+        }
+    }
+    for k in ["networks", "volumes", "secrets", "configs"] {
+        if m.get(k).and_then(|n| n.as_map()).map(|x| x.is_empty()).unwrap_or(false) {
+            m.remove(k);
         }
     }
 }

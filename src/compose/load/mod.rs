@@ -212,9 +212,12 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     canonical::finish(&mut dict);
 
     let canonical_json = order_root(dict.to_json());
-    let project: Project = serde_json::from_value(canonical_json.clone()).map_err(|e| {
-        LoadError::invalid(None, None, format!("internal error: the normalised model does not fit berth's types: {e}"))
-    })?;
+    let project = match to_project(&canonical_json) {
+        Ok(p) => p,
+        // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
+        Err(_) if !flags.interpolate => Project::default(),
+        Err(e) => return Err(e),
+    };
     Ok(LoadedProject {
         project,
         canonical: canonical_json,
@@ -225,6 +228,25 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         env_files: opts.env_files.clone(),
         disabled_services: disabled,
         warnings,
+    })
+}
+
+/// Types the canonical model, naming the service (or resource) that does not fit.
+fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
+    serde_json::from_value(canonical.clone()).map_err(|e| {
+        let mut place = String::new();
+        if let Some(services) = canonical.get("services").and_then(|s| s.as_object()) {
+            for (name, svc) in services {
+                if let Err(se) = serde_json::from_value::<super::model::Service>(svc.clone()) {
+                    place = format!("services.{name}: {se}");
+                    break;
+                }
+            }
+        }
+        LoadError::invalid(None, None, format!(
+            "internal error: the normalised model does not fit berth's types: {}",
+            if place.is_empty() { e.to_string() } else { place }
+        ))
     })
 }
 
