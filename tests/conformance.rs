@@ -28,8 +28,10 @@ fn prune(v: &Value) -> Option<Value> {
             (!items.is_empty()).then_some(Value::Array(items))
         }
         Value::Object(o) => {
-            let m: serde_json::Map<String, Value> =
-                o.iter().filter_map(|(k, x)| prune(x).map(|x| (k.clone(), x))).collect();
+            let m: serde_json::Map<String, Value> = o
+                .iter()
+                .filter_map(|(k, x)| prune(x).map(|x| (k.clone(), x)))
+                .collect();
             (!m.is_empty()).then_some(Value::Object(m))
         }
         other => Some(other.clone()),
@@ -38,7 +40,10 @@ fn prune(v: &Value) -> Option<Value> {
 
 fn normalise_paths(text: &str, case_dir: &Path) -> String {
     let dir = case_dir.display().to_string();
-    let parent = case_dir.parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let parent = case_dir
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let home = std::env::var("HOME").unwrap_or_default();
     let mut t = text.replace(&dir, "${CASE_DIR}");
     if !parent.is_empty() {
@@ -86,7 +91,13 @@ fn run_case(case: &Value) -> Outcome {
     }
     let out = match cmd.output() {
         Ok(o) => o,
-        Err(e) => return Outcome { id, ok: false, detail: format!("cannot run berth: {e}") },
+        Err(e) => {
+            return Outcome {
+                id,
+                ok: false,
+                detail: format!("cannot run berth: {e}"),
+            }
+        }
     };
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -95,13 +106,22 @@ fn run_case(case: &Value) -> Outcome {
     match result {
         "rejected" => {
             if code == want_code {
-                Outcome { id, ok: true, detail: String::new() }
+                Outcome {
+                    id,
+                    ok: true,
+                    detail: String::new(),
+                }
             } else {
-                let expected = std::fs::read_to_string(dir.join("expected-error.txt")).unwrap_or_default();
+                let expected =
+                    std::fs::read_to_string(dir.join("expected-error.txt")).unwrap_or_default();
                 Outcome {
                     id,
                     ok: false,
-                    detail: format!("want exit {want_code} ({}), got {code}: {}", expected.trim(), stderr.trim()),
+                    detail: format!(
+                        "want exit {want_code} ({}), got {code}: {}",
+                        expected.trim(),
+                        stderr.trim()
+                    ),
                 }
             }
         }
@@ -109,25 +129,48 @@ fn run_case(case: &Value) -> Outcome {
             let want = std::fs::read_to_string(dir.join("expected.yaml")).unwrap_or_default();
             let got = normalise_paths(&stdout, &dir);
             if code == 0 && got == want {
-                Outcome { id, ok: true, detail: String::new() }
+                Outcome {
+                    id,
+                    ok: true,
+                    detail: String::new(),
+                }
             } else {
-                Outcome { id, ok: false, detail: format!("exit {code}\n--- want\n{want}\n--- got\n{got}\n{stderr}") }
+                Outcome {
+                    id,
+                    ok: false,
+                    detail: format!("exit {code}\n--- want\n{want}\n--- got\n{got}\n{stderr}"),
+                }
             }
         }
         _ => {
             if code != 0 {
-                return Outcome { id, ok: false, detail: format!("exit {code}: {}", stderr.trim()) };
+                return Outcome {
+                    id,
+                    ok: false,
+                    detail: format!("exit {code}: {}", stderr.trim()),
+                };
             }
             let got: Value = match serde_json::from_str(&normalise_paths(&stdout, &dir)) {
                 Ok(v) => v,
-                Err(e) => return Outcome { id, ok: false, detail: format!("output is not JSON ({e}): {stdout}") },
+                Err(e) => {
+                    return Outcome {
+                        id,
+                        ok: false,
+                        detail: format!("output is not JSON ({e}): {stdout}"),
+                    }
+                }
             };
-            let want: Value =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap_or_default())
-                    .unwrap_or(Value::Null);
+            let want: Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.join("expected.json")).unwrap_or_default(),
+            )
+            .unwrap_or(Value::Null);
             let (g, w) = (prune(&got), prune(&want));
             if g == w {
-                Outcome { id, ok: true, detail: String::new() }
+                Outcome {
+                    id,
+                    ok: true,
+                    detail: String::new(),
+                }
             } else {
                 Outcome {
                     id,
@@ -146,7 +189,8 @@ fn run_case(case: &Value) -> Outcome {
 #[test]
 fn compose_conformance_corpus() {
     let cases: Value = serde_json::from_str(
-        &std::fs::read_to_string(corpus().join("cases.json")).expect("../shared/conformance/compose/cases.json"),
+        &std::fs::read_to_string(corpus().join("cases.json"))
+            .expect("../shared/conformance/compose/cases.json"),
     )
     .expect("cases.json is JSON");
     let cases = cases.as_array().expect("a list of cases");
@@ -165,7 +209,15 @@ fn compose_conformance_corpus() {
             passed += 1;
         } else if EXCEPTIONS.iter().any(|(e, _)| *e == o.id) {
             passed += 0;
-            println!("exception {}: {}", o.id, EXCEPTIONS.iter().find(|(e, _)| *e == o.id).map(|(_, r)| *r).unwrap_or(""));
+            println!(
+                "exception {}: {}",
+                o.id,
+                EXCEPTIONS
+                    .iter()
+                    .find(|(e, _)| *e == o.id)
+                    .map(|(_, r)| *r)
+                    .unwrap_or("")
+            );
         } else {
             failed.push(o);
         }
@@ -176,5 +228,10 @@ fn compose_conformance_corpus() {
     let exceptions = total - passed - failed.len();
     println!("conformance: {passed}/{total} passed, {exceptions} named exceptions");
     let names: Vec<&str> = failed.iter().map(|f| f.id.as_str()).collect();
-    assert!(failed.is_empty(), "{} cases fail: {}", failed.len(), names.join(", "));
+    assert!(
+        failed.is_empty(),
+        "{} cases fail: {}",
+        failed.len(),
+        names.join(", ")
+    );
 }

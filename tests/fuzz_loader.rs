@@ -8,7 +8,7 @@ use std::panic;
 use std::path::Path;
 
 use berth::compose::load::{load, LoadFlags};
-use berth::compose::options::{Environment, EnvSource, ProjectRequest};
+use berth::compose::options::{EnvSource, Environment, ProjectRequest};
 
 /// xorshift64*: small, deterministic, good enough to drive mutations.
 struct Rng(u64);
@@ -31,12 +31,50 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "<<: *a\n", "&a ", "*a", "!reset ", "!override ", "${", "${A:-", "${B:?x}", "$$", "}", ":", ": ",
-    "- ", "\t", "{", "}", "[", "]", "'", "\"", "\n  ", "\n    ", "---\n", "~", "null", "yes", "0755",
-    "80:80:80:80", "-1", "99999999999999999999", "services:\n", "  web:\n", "    image: x\n",
-    "    depends_on: [web]\n", "    extends: web\n", "    ports: ['1-65535:1-65535']\n",
-    "include:\n  - nope.yaml\n", "    build: .\n", "    env_file: missing.env\n", "\u{feff}", "é",
-    "    volumes: [':::']\n", "    healthcheck: {test: 5}\n", "x-a: &a {image: y}\n",
+    "<<: *a\n",
+    "&a ",
+    "*a",
+    "!reset ",
+    "!override ",
+    "${",
+    "${A:-",
+    "${B:?x}",
+    "$$",
+    "}",
+    ":",
+    ": ",
+    "- ",
+    "\t",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    "\"",
+    "\n  ",
+    "\n    ",
+    "---\n",
+    "~",
+    "null",
+    "yes",
+    "0755",
+    "80:80:80:80",
+    "-1",
+    "99999999999999999999",
+    "services:\n",
+    "  web:\n",
+    "    image: x\n",
+    "    depends_on: [web]\n",
+    "    extends: web\n",
+    "    ports: ['1-65535:1-65535']\n",
+    "include:\n  - nope.yaml\n",
+    "    build: .\n",
+    "    env_file: missing.env\n",
+    "\u{feff}",
+    "é",
+    "    volumes: [':::']\n",
+    "    healthcheck: {test: 5}\n",
+    "x-a: &a {image: y}\n",
 ];
 
 const SEEDS: &[&str] = &[
@@ -120,8 +158,14 @@ fn load_text(text: &str, dir: &Path) {
 
 #[test]
 fn loader_never_panics_on_mutated_input() {
-    let iters: usize = std::env::var("FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
-    let seed: u64 = std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_b0a7);
+    let iters: usize = std::env::var("FUZZ_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3000);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_b0a7);
     let seeds = seeds();
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut rng = Rng(seed);

@@ -58,11 +58,7 @@ pub struct ConfigArgs {
 fn escape_dollars(v: &mut serde_json::Value) {
     use serde_json::Value as J;
     match v {
-        J::String(s) => {
-            if s.contains('$') {
-                *s = s.replace('$', "$$");
-            }
-        }
+        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
         J::Array(a) => a.iter_mut().for_each(escape_dollars),
         J::Object(o) => {
             let entries: Vec<(String, J)> = std::mem::take(o).into_iter().collect();
@@ -77,7 +73,10 @@ fn escape_dollars(v: &mut serde_json::Value) {
 
 pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
     if args.format != "yaml" && args.format != "json" {
-        return Err(Failure::new(16, format!("unsupported format \"{}\" (use yaml or json)", args.format)));
+        return Err(Failure::new(
+            16,
+            format!("unsupported format \"{}\" (use yaml or json)", args.format),
+        ));
     }
     let flags = LoadFlags {
         interpolate: !args.no_interpolate,
@@ -105,7 +104,9 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         return Ok(0);
     }
     if !args.service_names.is_empty() {
-        loaded.select_services(&args.service_names).map_err(|e| Failure::new(1, e))?;
+        loaded
+            .select_services(&args.service_names)
+            .map_err(|e| Failure::new(1, e))?;
     }
     let project = &loaded.project;
     let mut out = String::new();
@@ -126,7 +127,10 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         }
     } else if args.images {
         for (name, svc) in &project.services {
-            let image = svc.image.clone().unwrap_or_else(|| format!("{}-{}", loaded.name, name));
+            let image = svc
+                .image
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", loaded.name, name));
             out.push_str(&image);
             out.push('\n');
         }
@@ -148,8 +152,9 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         let mut value = if args.no_interpolate {
             loaded.canonical.clone()
         } else {
-            serde_json::to_value(project)
-                .map_err(|e| Failure::new(1, format!("internal error: cannot render the project: {e}")))?
+            serde_json::to_value(project).map_err(|e| {
+                Failure::new(1, format!("internal error: cannot render the project: {e}"))
+            })?
         };
         if !args.no_interpolate {
             escape_dollars(&mut value);
@@ -164,7 +169,11 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
                 }
             }
         }
-        out = if args.format == "json" { render::to_json(&value) } else { render::to_yaml(&value) };
+        out = if args.format == "json" {
+            render::to_json(&value)
+        } else {
+            render::to_yaml(&value)
+        };
         if !out.ends_with('\n') {
             out.push('\n');
         }

@@ -40,13 +40,24 @@ pub struct GlobalOptions {
     #[arg(long = "profile", global = true)]
     pub profile: Vec<String>,
     /// Control when to print ANSI control characters
-    #[arg(long, global = true, value_enum, default_value = "auto", env = "COMPOSE_ANSI")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "COMPOSE_ANSI"
+    )]
     pub ansi: Ansi,
     /// Set the type of progress output
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub progress: Progress,
     /// Control max parallelism, -1 for unlimited
-    #[arg(long, global = true, env = "COMPOSE_PARALLEL_LIMIT", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "COMPOSE_PARALLEL_LIMIT",
+        allow_hyphen_values = true
+    )]
     pub parallel: Option<i64>,
     /// Execute the command in dry run mode (print what would be done, change nothing)
     #[arg(long = "dry-run", global = true)]
@@ -94,13 +105,19 @@ pub struct Failure {
 
 impl From<LoadError> for Failure {
     fn from(e: LoadError) -> Self {
-        Failure { code: e.exit_code(), message: render_load_error(&e) }
+        Failure {
+            code: e.exit_code(),
+            message: render_load_error(&e),
+        }
     }
 }
 
 impl Failure {
     pub fn new(code: i32, message: impl Into<String>) -> Failure {
-        Failure { code, message: message.into() }
+        Failure {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -110,9 +127,14 @@ pub fn render_load_error(e: &LoadError) -> String {
     if let Some(pos) = &e.pos {
         if pos.line > 0 {
             let text = std::fs::read_to_string(&*pos.file).ok().or_else(|| {
-                std::env::current_dir().ok().and_then(|d| std::fs::read_to_string(d.join(&*pos.file)).ok())
+                std::env::current_dir()
+                    .ok()
+                    .and_then(|d| std::fs::read_to_string(d.join(&*pos.file)).ok())
             });
-            if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(pos.line as usize - 1)) {
+            if let Some(line) = text
+                .as_deref()
+                .and_then(|t| t.lines().nth(pos.line as usize - 1))
+            {
                 let n = pos.line.to_string();
                 let pad = " ".repeat(n.len());
                 let caret = " ".repeat(pos.col.saturating_sub(1) as usize);
@@ -128,9 +150,12 @@ impl GlobalOptions {
     pub fn request(&self) -> Result<ProjectRequest, Failure> {
         let stdin = if self.file.iter().any(|f| f == "-") {
             let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| Failure::new(14, format!("cannot read the compose file from standard input: {e}")))?;
+            std::io::stdin().read_to_string(&mut s).map_err(|e| {
+                Failure::new(
+                    14,
+                    format!("cannot read the compose file from standard input: {e}"),
+                )
+            })?;
             Some(s)
         } else {
             None

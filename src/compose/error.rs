@@ -41,7 +41,11 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    pub fn invalid(pos: Option<Pos>, path: impl Into<Option<String>>, message: impl Into<String>) -> LoadError {
+    pub fn invalid(
+        pos: Option<Pos>,
+        path: impl Into<Option<String>>,
+        message: impl Into<String>,
+    ) -> LoadError {
         LoadError {
             kind: ErrorKind::Invalid,
             pos,
@@ -52,8 +56,16 @@ impl LoadError {
     }
     pub fn at(pos: &Pos, path: &str, message: impl Into<String>) -> LoadError {
         LoadError::invalid(
-            if pos.is_known() || !pos.file.is_empty() { Some(pos.clone()) } else { None },
-            if path.is_empty() { None } else { Some(path.to_string()) },
+            if pos.is_known() || !pos.file.is_empty() {
+                Some(pos.clone())
+            } else {
+                None
+            },
+            if path.is_empty() {
+                None
+            } else {
+                Some(path.to_string())
+            },
             message,
         )
     }

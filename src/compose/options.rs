@@ -38,7 +38,10 @@ pub struct ConfigFile {
 pub enum EnvSource {
     Shell,
     /// A line of `.env` or of an `--env-file`.
-    File { path: PathBuf, line: u32 },
+    File {
+        path: PathBuf,
+        line: u32,
+    },
     /// Set by berth itself (`COMPOSE_PROJECT_NAME`).
     Derived,
 }
@@ -119,7 +122,11 @@ pub struct ProjectOptions {
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
     clean_path(&joined)
 }
 
@@ -146,13 +153,20 @@ pub fn clean_path(p: &Path) -> PathBuf {
     out.iter().collect()
 }
 
-fn load_env_file(path: &Path, env: &Environment) -> Result<IndexMap<String, dotenv::DotenvEntry>, LoadError> {
+fn load_env_file(
+    path: &Path,
+    env: &Environment,
+) -> Result<IndexMap<String, dotenv::DotenvEntry>, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         LoadError::not_found(format!("cannot read env file {}: {e}", path.display()))
     })?;
     let lookup = |k: &str| env.get(k).map(str::to_string);
     dotenv::parse(&text, &lookup).map_err(|e| {
-        LoadError::invalid(None, None, format!("{}:{}: {}", path.display(), e.line, e.message))
+        LoadError::invalid(
+            None,
+            None,
+            format!("{}:{}: {}", path.display(), e.line, e.message),
+        )
     })
 }
 
@@ -169,15 +183,20 @@ impl ProjectRequest {
         let project_dir_flag = self.project_directory.as_ref().map(|p| absolute(&cwd, p));
 
         // 1. Where .env is read from: --project-directory, else the first -f file's directory, else cwd.
-        let first_file_dir = self
-            .files
-            .first()
-            .filter(|f| f.as_str() != "-")
-            .map(|f| absolute(&cwd, Path::new(f)).parent().map(Path::to_path_buf).unwrap_or(cwd.clone()));
-        let mut env_dir = project_dir_flag.clone().or(first_file_dir).unwrap_or(cwd.clone());
+        let first_file_dir = self.files.first().filter(|f| f.as_str() != "-").map(|f| {
+            absolute(&cwd, Path::new(f))
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or(cwd.clone())
+        });
+        let mut env_dir = project_dir_flag
+            .clone()
+            .or(first_file_dir)
+            .unwrap_or(cwd.clone());
 
         // 2. The env files: --env-file (or COMPOSE_ENV_FILES) replace .env.
-        let mut env_file_flags: Vec<PathBuf> = self.env_files.iter().map(|p| absolute(&cwd, p)).collect();
+        let mut env_file_flags: Vec<PathBuf> =
+            self.env_files.iter().map(|p| absolute(&cwd, p)).collect();
         if env_file_flags.is_empty() {
             if let Some(list) = env.get("COMPOSE_ENV_FILES") {
                 env_file_flags = list
@@ -189,35 +208,43 @@ impl ProjectRequest {
         }
         let shell_env = env.clone();
         let mut env_files_read = Vec::new();
-        let read_env_files = |env: &mut Environment, dir: &Path, read: &mut Vec<PathBuf>| -> Result<(), LoadError> {
-            if !env_file_flags.is_empty() {
-                for f in &env_file_flags {
-                    if !f.exists() {
-                        return Err(LoadError::not_found(format!(
-                            "couldn't find env file: {}",
-                            f.display()
-                        )));
-                    }
-                    let vars = load_env_file(f, env)?;
-                    // Later files override earlier ones; the shell still wins.
-                    for (k, e) in vars {
-                        if shell_env.vars.contains_key(&k) {
-                            continue;
+        let read_env_files =
+            |env: &mut Environment, dir: &Path, read: &mut Vec<PathBuf>| -> Result<(), LoadError> {
+                if !env_file_flags.is_empty() {
+                    for f in &env_file_flags {
+                        if !f.exists() {
+                            return Err(LoadError::not_found(format!(
+                                "couldn't find env file: {}",
+                                f.display()
+                            )));
                         }
-                        env.set(k, e.value, EnvSource::File { path: f.clone(), line: e.line });
+                        let vars = load_env_file(f, env)?;
+                        // Later files override earlier ones; the shell still wins.
+                        for (k, e) in vars {
+                            if shell_env.vars.contains_key(&k) {
+                                continue;
+                            }
+                            env.set(
+                                k,
+                                e.value,
+                                EnvSource::File {
+                                    path: f.clone(),
+                                    line: e.line,
+                                },
+                            );
+                        }
+                        read.push(f.clone());
                     }
-                    read.push(f.clone());
+                } else if shell_env.get("COMPOSE_DISABLE_ENV_FILE").map(is_true) != Some(true) {
+                    let f = dir.join(".env");
+                    if f.is_file() {
+                        let vars = load_env_file(&f, env)?;
+                        env.add_file_vars(&f, vars);
+                        read.push(f);
+                    }
                 }
-            } else if shell_env.get("COMPOSE_DISABLE_ENV_FILE").map(is_true) != Some(true) {
-                let f = dir.join(".env");
-                if f.is_file() {
-                    let vars = load_env_file(&f, env)?;
-                    env.add_file_vars(&f, vars);
-                    read.push(f);
-                }
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         read_env_files(&mut env, &env_dir, &mut env_files_read)?;
 
         // 3. The compose files.
@@ -230,14 +257,20 @@ impl ProjectRequest {
                         content: Some(self.stdin.clone().unwrap_or_default()),
                     });
                 } else {
-                    files.push(ConfigFile { path: absolute(&cwd, Path::new(f)), content: None });
+                    files.push(ConfigFile {
+                        path: absolute(&cwd, Path::new(f)),
+                        content: None,
+                    });
                 }
             }
         } else if let Some(list) = env.get("COMPOSE_FILE").map(str::to_string) {
             let sep = env.get("COMPOSE_PATH_SEPARATOR").unwrap_or(":").to_string();
             let base = project_dir_flag.clone().unwrap_or(cwd.clone());
             for f in list.split(sep.as_str()).filter(|s| !s.is_empty()) {
-                files.push(ConfigFile { path: absolute(&base, Path::new(f)), content: None });
+                files.push(ConfigFile {
+                    path: absolute(&base, Path::new(f)),
+                    content: None,
+                });
             }
         } else {
             let start = project_dir_flag.clone().unwrap_or(cwd.clone());
@@ -245,7 +278,10 @@ impl ProjectRequest {
             if let Some(w) = warn {
                 warnings.push(w);
             }
-            let dir = found[0].parent().map(Path::to_path_buf).unwrap_or(start.clone());
+            let dir = found[0]
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or(start.clone());
             if project_dir_flag.is_none() && dir != env_dir {
                 // The file was found in a parent: its directory is the project directory.
                 env_dir = dir;
@@ -253,7 +289,13 @@ impl ProjectRequest {
                 env_files_read.clear();
                 read_env_files(&mut env, &env_dir, &mut env_files_read)?;
             }
-            files = found.into_iter().map(|p| ConfigFile { path: p, content: None }).collect();
+            files = found
+                .into_iter()
+                .map(|p| ConfigFile {
+                    path: p,
+                    content: None,
+                })
+                .collect();
         }
         for f in &files {
             if f.content.is_none() && !f.path.exists() {
@@ -267,9 +309,11 @@ impl ProjectRequest {
         let working_dir = match project_dir_flag {
             Some(d) => d,
             None => match files.first() {
-                Some(f) if f.content.is_none() => {
-                    f.path.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
-                }
+                Some(f) if f.content.is_none() => f
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or(cwd.clone()),
                 _ => cwd.clone(),
             },
         };
@@ -288,7 +332,10 @@ impl ProjectRequest {
         // 4. Name and profiles from flags, else from the environment (.env included).
         let explicit_name = match self.project_name.clone() {
             Some(n) => Some(n),
-            None => env.get("COMPOSE_PROJECT_NAME").filter(|s| !s.is_empty()).map(str::to_string),
+            None => env
+                .get("COMPOSE_PROJECT_NAME")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
         };
         if let Some(n) = &explicit_name {
             if super::load::normalize_project_name(n) != *n || n.is_empty() {
@@ -300,7 +347,12 @@ impl ProjectRequest {
         let mut profiles = self.profiles.clone();
         if profiles.is_empty() {
             if let Some(p) = env.get("COMPOSE_PROFILES") {
-                profiles = p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+                profiles = p
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
             }
         }
         Ok(ProjectOptions {
@@ -316,33 +368,50 @@ impl ProjectRequest {
 }
 
 fn is_true(s: &str) -> bool {
-    matches!(s.to_ascii_lowercase().as_str(), "1" | "true" | "t" | "yes" | "y" | "on")
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "1" | "true" | "t" | "yes" | "y" | "on"
+    )
 }
 
 /// Looks for a compose file in `start` and then each parent; returns it and its override file.
 pub fn discover(start: &Path) -> Result<(Vec<PathBuf>, Option<String>), LoadError> {
     let mut dir = Some(start.to_path_buf());
     while let Some(d) = dir {
-        let found: Vec<PathBuf> = DEFAULT_FILES.iter().map(|f| d.join(f)).filter(|p| p.is_file()).collect();
+        let found: Vec<PathBuf> = DEFAULT_FILES
+            .iter()
+            .map(|f| d.join(f))
+            .filter(|p| p.is_file())
+            .collect();
         if let Some(first) = found.first() {
             let warn = (found.len() > 1).then(|| {
                 format!(
                     "Found multiple config files with supported names: {}\nUsing {}",
-                    found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                    found
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     first.display()
                 )
             });
             let mut files = vec![first.clone()];
-            if let Some(o) = OVERRIDE_FILES.iter().map(|f| d.join(f)).find(|p| p.is_file()) {
+            if let Some(o) = OVERRIDE_FILES
+                .iter()
+                .map(|f| d.join(f))
+                .find(|p| p.is_file())
+            {
                 files.push(o);
             }
             return Ok((files, warn));
         }
         dir = d.parent().map(Path::to_path_buf);
     }
-    Err(LoadError::not_found("no configuration file provided: not found").with_hint(format!(
-        "berth looks for {} in {} and its parent directories; pass one with -f",
-        DEFAULT_FILES.join(", "),
-        start.display()
-    )))
+    Err(
+        LoadError::not_found("no configuration file provided: not found").with_hint(format!(
+            "berth looks for {} in {} and its parent directories; pass one with -f",
+            DEFAULT_FILES.join(", "),
+            start.display()
+        )),
+    )
 }

@@ -137,7 +137,7 @@ impl Map {
     pub fn sort_keys(&mut self) {
         self.entries.sort_keys();
     }
-    pub fn into_iter(self) -> impl Iterator<Item = (String, Node)> {
+    pub fn into_entries(self) -> impl Iterator<Item = (String, Node)> {
         self.entries.into_iter().map(|(k, e)| (k, e.value))
     }
     pub fn entry_or_insert(&mut self, key: &str, default: Node) -> &mut Node {
@@ -277,7 +277,11 @@ pub fn format_go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let a = f.abs();
     if a != 0.0 && !(1e-4..1e21).contains(&a) {
@@ -728,9 +732,7 @@ mod tests {
 
     #[test]
     fn merge_keys_explicit_wins_then_first_merged() {
-        let n = parse1(
-            "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 9\n",
-        );
+        let n = parse1("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 9\n");
         let c = n.get_path(&["c"]).unwrap().to_json();
         assert_eq!(c, serde_json::json!({"x": 9, "y": 1, "z": 2}));
     }
@@ -740,7 +742,11 @@ mod tests {
         let f: Arc<str> = Arc::from("c.yaml");
         let e = parse_documents("services:\n  a:\n    image: x\n    image: y\n", &f).unwrap_err();
         assert_eq!(e.pos.line, 4);
-        assert!(e.message.contains("already defined at line 3"), "{}", e.message);
+        assert!(
+            e.message.contains("already defined at line 3"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ fn to_mapping(n: &mut Node, path: &str, bare: Option<&str>) -> Result<(), LoadEr
             let mut m = Map::new();
             for (i, it) in items.iter().enumerate() {
                 let Some(s) = it.scalar_string() else {
-                    return Err(err(it, &index(path, i), format!("expected a KEY=VALUE string, found {}", it.kind_name())));
+                    return Err(err(
+                        it,
+                        &index(path, i),
+                        format!("expected a KEY=VALUE string, found {}", it.kind_name()),
+                    ));
                 };
                 let (k, v) = syntax::split_env_entry(&s);
                 let v = match v {
@@ -94,14 +98,22 @@ fn bytes(n: &mut Node, path: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn with_map(n: &mut Node, f: impl FnOnce(&mut Map) -> Result<(), LoadError>) -> Result<(), LoadError> {
+fn with_map(
+    n: &mut Node,
+    f: impl FnOnce(&mut Map) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     match n.as_map_mut() {
         Some(m) => f(m),
         None => Ok(()),
     }
 }
 
-fn field(m: &mut Map, key: &str, path: &str, f: impl FnOnce(&mut Node, &str) -> Result<(), LoadError>) -> Result<(), LoadError> {
+fn field(
+    m: &mut Map,
+    key: &str,
+    path: &str,
+    f: impl FnOnce(&mut Node, &str) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
     match m.get_mut(key) {
         Some(n) => f(n, &join(path, key)),
         None => Ok(()),
@@ -109,8 +121,15 @@ fn field(m: &mut Map, key: &str, path: &str, f: impl FnOnce(&mut Node, &str) -> 
 }
 
 /// Short syntaxes to long ones, defaults, and paths, over the whole merged tree.
-pub fn canonical(root: &mut Node, env: &Environment, working_dir: &Path, flags: &LoadFlags) -> Result<(), LoadError> {
-    let Some(m) = root.as_map_mut() else { return Ok(()) };
+pub fn canonical(
+    root: &mut Node,
+    env: &Environment,
+    working_dir: &Path,
+    flags: &LoadFlags,
+) -> Result<(), LoadError> {
+    let Some(m) = root.as_map_mut() else {
+        return Ok(());
+    };
     if let Some(services) = m.get_mut("services") {
         if let Some(sm) = services.as_map_mut() {
             for (name, svc) in sm.iter_mut() {
@@ -152,7 +171,11 @@ fn canonical_resource(r: &mut Node, path: &str) -> Result<(), LoadError> {
                 if let Some(n) = extname {
                     match m.get("name").and_then(|x| x.scalar_string()) {
                         Some(existing) if Some(existing.clone()) != n.scalar_string() => {
-                            return Err(err(&n, &join(path, "external.name"), "name and external.name conflict; only use name"));
+                            return Err(err(
+                                &n,
+                                &join(path, "external.name"),
+                                "name and external.name conflict; only use name",
+                            ));
                         }
                         Some(_) => {}
                         None => m.insert("name", n),
@@ -189,7 +212,11 @@ fn canonical_resource(r: &mut Node, path: &str) -> Result<(), LoadError> {
 fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(), LoadError> {
     let pos = svc.pos.clone();
     let Some(m) = svc.as_map_mut() else {
-        return Err(LoadError::at(&pos, path, "a service must be a mapping of attributes"));
+        return Err(LoadError::at(
+            &pos,
+            path,
+            "a service must be a mapping of attributes",
+        ));
     };
     if let Some(b) = m.get_mut("build") {
         if let Value::Str(s) = &b.value {
@@ -204,7 +231,9 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             }
             field(bm, "args", &bpath, |n, p| to_mapping(n, p, None))?;
             field(bm, "labels", &bpath, |n, p| to_mapping(n, p, Some("")))?;
-            field(bm, "additional_contexts", &bpath, |n, p| to_mapping(n, p, Some("")))?;
+            field(bm, "additional_contexts", &bpath, |n, p| {
+                to_mapping(n, p, Some(""))
+            })?;
             field(bm, "extra_hosts", &bpath, extra_hosts)?;
             field(bm, "shm_size", &bpath, bytes)?;
             field(bm, "secrets", &bpath, |n, p| file_mounts(n, p, None))?;
@@ -236,7 +265,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         field(m, key, path, |n, p| {
             if let Value::Str(s) = &n.value {
                 let argv = syntax::split_command(s).map_err(|e| err(n, p, e.message))?;
-                n.value = Value::Seq(argv.into_iter().map(|a| Node::str(a, n.pos.clone())).collect());
+                n.value = Value::Seq(
+                    argv.into_iter()
+                        .map(|a| Node::str(a, n.pos.clone()))
+                        .collect(),
+                );
             }
             Ok(())
         })?;
@@ -279,7 +312,9 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             field(dm, "resources", p, |n, p| {
                 with_map(n, |rm| {
                     for k in ["limits", "reservations"] {
-                        field(rm, k, p, |n, p| with_map(n, |lm| field(lm, "memory", p, bytes)))?;
+                        field(rm, k, p, |n, p| {
+                            with_map(n, |lm| field(lm, "memory", p, bytes))
+                        })?;
                     }
                     Ok(())
                 })
@@ -305,7 +340,8 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         if let Some(items) = n.as_seq_mut() {
             for (i, it) in items.iter_mut().enumerate() {
                 if let Value::Str(s) = &it.value {
-                    let v = syntax::parse_device(s).map_err(|e| err(it, &index(p, i), e.message))?;
+                    let v =
+                        syntax::parse_device(s).map_err(|e| err(it, &index(p, i), e.message))?;
                     *it = jnode(&v, &it.pos);
                 }
             }
@@ -329,10 +365,8 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
                         em.insert("required", Node::new(Value::Bool(true), it.pos.clone()));
                         it.value = Value::Map(em);
                     }
-                    Value::Map(em) => {
-                        if !em.contains_key("required") {
-                            em.insert("required", Node::new(Value::Bool(true), it.pos.clone()));
-                        }
+                    Value::Map(em) if !em.contains_key("required") => {
+                        em.insert("required", Node::new(Value::Bool(true), it.pos.clone()));
                     }
                     _ => {}
                 }
@@ -349,7 +383,8 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
     field(m, "expose", path, |n, p| {
         if let Some(items) = n.as_seq_mut() {
             for (i, it) in items.iter_mut().enumerate() {
-                let s = syntax::normalize_expose(&it.to_json()).map_err(|e| err(it, &index(p, i), e.message))?;
+                let s = syntax::normalize_expose(&it.to_json())
+                    .map_err(|e| err(it, &index(p, i), e.message))?;
                 it.value = Value::Str(s);
             }
         }
@@ -358,7 +393,8 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
     field(m, "ulimits", path, |n, p| {
         if let Some(um) = n.as_map_mut() {
             for (k, u) in um.iter_mut() {
-                let v = syntax::normalize_ulimit(&u.to_json()).map_err(|e| err(u, &join(p, k), e.message))?;
+                let v = syntax::normalize_ulimit(&u.to_json())
+                    .map_err(|e| err(u, &join(p, k), e.message))?;
                 *u = jnode(&v, &u.pos);
             }
         }
@@ -370,7 +406,10 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             field(hm, "test", p, |t, _| {
                 if let Value::Str(s) = &t.value {
                     let pos = t.pos.clone();
-                    t.value = Value::Seq(vec![Node::str("CMD-SHELL", pos.clone()), Node::str(s.clone(), pos)]);
+                    t.value = Value::Seq(vec![
+                        Node::str("CMD-SHELL", pos.clone()),
+                        Node::str(s.clone(), pos),
+                    ]);
                 }
                 Ok(())
             })?;
@@ -381,14 +420,16 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         })
     })?;
     field(m, "logging", path, |n, p| {
-        with_map(n, |lm| field(lm, "options", p, |o, _| {
-            if let Some(om) = o.as_map_mut() {
-                for (_, v) in om.iter_mut() {
-                    stringify(v);
+        with_map(n, |lm| {
+            field(lm, "options", p, |o, _| {
+                if let Some(om) = o.as_map_mut() {
+                    for (_, v) in om.iter_mut() {
+                        stringify(v);
+                    }
                 }
-            }
-            Ok(())
-        }))
+                Ok(())
+            })
+        })
     })?;
     for k in ["mem_limit", "memswap_limit", "mem_reservation", "shm_size"] {
         field(m, k, path, bytes)?;
@@ -415,7 +456,8 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
                 match &it.value {
                     Value::Str(spec) if !interpolated && spec.contains('$') => out.push(it),
                     Value::Int(_) | Value::Str(_) | Value::Float(_) => {
-                        let ports = syntax::parse_port_number(&it.to_json()).map_err(|e| err(&it, &ip, e.message))?;
+                        let ports = syntax::parse_port_number(&it.to_json())
+                            .map_err(|e| err(&it, &ip, e.message))?;
                         out.extend(ports.iter().map(|v| jnode(v, &it.pos)));
                     }
                     Value::Map(_) => {
@@ -430,7 +472,13 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
                         }
                         out.push(it);
                     }
-                    _ => return Err(err(&it, &ip, format!("expected a port mapping, found {}", it.kind_name()))),
+                    _ => {
+                        return Err(err(
+                            &it,
+                            &ip,
+                            format!("expected a port mapping, found {}", it.kind_name()),
+                        ))
+                    }
                 }
             }
             *items = out;
@@ -438,7 +486,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         Ok(())
     })?;
     for k in ["secrets", "configs"] {
-        let default = if k == "secrets" { Some("/run/secrets") } else { None };
+        let default = if k == "secrets" {
+            Some("/run/secrets")
+        } else {
+            None
+        };
         field(m, k, path, |n, p| file_mounts(n, p, default))?;
     }
     field(m, "volumes", path, |n, p| {
@@ -465,7 +517,9 @@ fn volume_long(it: &mut Node, p: &str) -> Result<(), LoadError> {
         *it = jnode(&v, &it.pos);
     }
     with_map(it, |vm| {
-        field(vm, "tmpfs", p, |t, p| with_map(t, |tm| field(tm, "size", p, bytes)))
+        field(vm, "tmpfs", p, |t, p| {
+            with_map(t, |tm| field(tm, "size", p, bytes))
+        })
     })
 }
 
@@ -474,13 +528,19 @@ fn extra_hosts(n: &mut Node, p: &str) -> Result<(), LoadError> {
     let entries: Vec<Node> = match &n.value {
         Value::Map(m) => m
             .iter()
-            .map(|(k, v)| Node::str(format!("{k}={}", v.scalar_string().unwrap_or_default()), v.pos.clone()))
+            .map(|(k, v)| {
+                Node::str(
+                    format!("{k}={}", v.scalar_string().unwrap_or_default()),
+                    v.pos.clone(),
+                )
+            })
             .collect(),
         Value::Seq(items) => {
             let mut out = Vec::new();
             for (i, it) in items.iter().enumerate() {
                 let s = it.scalar_string().unwrap_or_default();
-                let (h, ip) = syntax::parse_extra_host(&s).map_err(|e| err(it, &index(p, i), e.message))?;
+                let (h, ip) =
+                    syntax::parse_extra_host(&s).map_err(|e| err(it, &index(p, i), e.message))?;
                 out.push(Node::str(format!("{h}={ip}"), it.pos.clone()));
             }
             out
@@ -548,7 +608,8 @@ fn abs_path(base: &Path, s: &str) -> String {
 /// A Windows path (`C:\x`, `\\server\share`) stays as written on Linux, as Compose leaves it.
 fn is_windows_abs(s: &str) -> bool {
     let b = s.as_bytes();
-    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')) || s.starts_with("\\\\")
+    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+        || s.starts_with("\\\\")
 }
 
 fn set_str(n: &mut Node, f: impl FnOnce(&str) -> String) {
@@ -560,7 +621,9 @@ fn set_str(n: &mut Node, f: impl FnOnce(&str) -> String) {
 /// Makes relative paths absolute against `base` (the project directory, or an extended or
 /// included file's directory), where Compose does.
 pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
-    let Some(m) = root.as_map_mut() else { return Ok(()) };
+    let Some(m) = root.as_map_mut() else {
+        return Ok(());
+    };
     if let Some(services) = m.get_mut("services").and_then(|s| s.as_map_mut()) {
         for (name, svc) in services.iter_mut() {
             let path = format!("services.{name}");
@@ -574,12 +637,26 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
                 }
                 if let Some(bm) = b.as_map_mut() {
                     if let Some(c) = bm.get_mut("context") {
-                        set_str(c, |s| if is_remote_context(s) { s.to_string() } else { abs_path(base, s) });
+                        set_str(c, |s| {
+                            if is_remote_context(s) {
+                                s.to_string()
+                            } else {
+                                abs_path(base, s)
+                            }
+                        });
                     }
-                    if let Some(ac) = bm.get_mut("additional_contexts").and_then(|a| a.as_map_mut()) {
+                    if let Some(ac) = bm
+                        .get_mut("additional_contexts")
+                        .and_then(|a| a.as_map_mut())
+                    {
                         for (_, c) in ac.iter_mut() {
                             set_str(c, |s| {
-                                if is_remote_context(s) || s.starts_with("docker-image:") || s.starts_with("service:") || s.starts_with("target:") || s.starts_with("oci-layout:") {
+                                if is_remote_context(s)
+                                    || s.starts_with("docker-image:")
+                                    || s.starts_with("service:")
+                                    || s.starts_with("target:")
+                                    || s.starts_with("oci-layout:")
+                                {
                                     s.to_string()
                                 } else {
                                     abs_path(base, s)
@@ -613,7 +690,12 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
                     set_str(f, |s| abs_path(base, s));
                 }
             }
-            if let Some(w) = sm.get_mut("develop").and_then(|d| d.as_map_mut()).and_then(|d| d.get_mut("watch")).and_then(|w| w.as_seq_mut()) {
+            if let Some(w) = sm
+                .get_mut("develop")
+                .and_then(|d| d.as_map_mut())
+                .and_then(|d| d.get_mut("watch"))
+                .and_then(|w| w.as_seq_mut())
+            {
                 for it in w.iter_mut() {
                     if let Some(p) = it.as_map_mut().and_then(|m| m.get_mut("path")) {
                         set_str(p, |s| abs_path(base, s));
@@ -626,10 +708,20 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
                     if let Some(vm) = v.as_map_mut() {
                         if vm.get("type").and_then(|t| t.as_str()) == Some("bind") {
                             match vm.get_mut("source") {
-                                Some(src) => set_str(src, |s| if is_windows_abs(s) { s.to_string() } else { abs_path(base, s) }),
+                                Some(src) => set_str(src, |s| {
+                                    if is_windows_abs(s) {
+                                        s.to_string()
+                                    } else {
+                                        abs_path(base, s)
+                                    }
+                                }),
                                 None => {
-                                    return Err(LoadError::at(&v.pos, &index(&join(&path, "volumes"), i), "a bind mount needs a source path")
-                                        .with_kind(ErrorKind::Invalid))
+                                    return Err(LoadError::at(
+                                        &v.pos,
+                                        &index(&join(&path, "volumes"), i),
+                                        "a bind mount needs a source path",
+                                    )
+                                    .with_kind(ErrorKind::Invalid))
                                 }
                             }
                         }
@@ -642,7 +734,13 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
         if let Some(res) = m.get_mut(kind).and_then(|r| r.as_map_mut()) {
             for (_, r) in res.iter_mut() {
                 if let Some(f) = r.as_map_mut().and_then(|rm| rm.get_mut("file")) {
-                    set_str(f, |s| if is_windows_abs(s) { s.to_string() } else { abs_path(base, s) });
+                    set_str(f, |s| {
+                        if is_windows_abs(s) {
+                            s.to_string()
+                        } else {
+                            abs_path(base, s)
+                        }
+                    });
                 }
             }
         }
@@ -653,7 +751,9 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
             if vm.get("driver").and_then(|d| d.as_str()) != Some("local") {
                 continue;
             }
-            let Some(opts) = vm.get_mut("driver_opts").and_then(|o| o.as_map_mut()) else { continue };
+            let Some(opts) = vm.get_mut("driver_opts").and_then(|o| o.as_map_mut()) else {
+                continue;
+            };
             if opts.get("o").and_then(|o| o.as_str()) == Some("bind") {
                 if let Some(dev) = opts.get_mut("device") {
                     set_str(dev, |s| abs_path(base, s));
@@ -675,7 +775,9 @@ fn dep_node(condition: &str, restart: bool, pos: &Pos) -> Node {
 /// Compose's normalisation: default network, resource names, implicit dependencies,
 /// `pull_policy` spelling, Dockerfile default, value-less variables resolved.
 pub fn normalize(root: &mut Node, project: &str, env: &Environment) -> Result<(), LoadError> {
-    let Some(m) = root.as_map_mut() else { return Ok(()) };
+    let Some(m) = root.as_map_mut() else {
+        return Ok(());
+    };
     let networks = m.entry_or_insert("networks", Node::map(Map::new(), Pos::synthetic()));
     if networks.is_null() {
         networks.value = Value::Map(Map::new());
@@ -764,7 +866,9 @@ pub fn normalize(root: &mut Node, project: &str, env: &Environment) -> Result<()
         }
     }
     for kind in ["networks", "volumes", "configs", "secrets"] {
-        let Some(res) = m.get_mut(kind).and_then(|r| r.as_map_mut()) else { continue };
+        let Some(res) = m.get_mut(kind).and_then(|r| r.as_map_mut()) else {
+            continue;
+        };
         for (key, r) in res.iter_mut() {
             if r.is_null() {
                 r.value = Value::Map(Map::new());
@@ -772,8 +876,15 @@ pub fn normalize(root: &mut Node, project: &str, env: &Environment) -> Result<()
             if let Some(rm) = r.as_map_mut() {
                 let has_name = rm.get("name").map(|n| !n.is_null()).unwrap_or(false);
                 if !has_name {
-                    let external = matches!(rm.get("external").map(|e| &e.value), Some(Value::Bool(true)));
-                    let name = if external { key.clone() } else { format!("{project}_{key}") };
+                    let external = matches!(
+                        rm.get("external").map(|e| &e.value),
+                        Some(Value::Bool(true))
+                    );
+                    let name = if external {
+                        key.clone()
+                    } else {
+                        format!("{project}_{key}")
+                    };
                     rm.insert("name", Node::str(name, Pos::synthetic()));
                 }
             }
@@ -783,20 +894,38 @@ pub fn normalize(root: &mut Node, project: &str, env: &Environment) -> Result<()
 }
 
 /// Removes services whose profiles are all disabled; returns their names.
-pub fn apply_profiles(root: &mut Node, profiles: &[String], named: &[String]) -> Result<Vec<String>, LoadError> {
-    let Some(services) = root.as_map_mut().and_then(|m| m.get_mut("services")).and_then(|s| s.as_map_mut()) else {
+pub fn apply_profiles(
+    root: &mut Node,
+    profiles: &[String],
+    named: &[String],
+) -> Result<Vec<String>, LoadError> {
+    let Some(services) = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|s| s.as_map_mut())
+    else {
         return Ok(vec![]);
     };
     let all = profiles.iter().any(|p| p == "*");
     let mut disabled = Vec::new();
     for (name, svc) in services.iter() {
-        let Some(ps) = svc.as_map().and_then(|m| m.get("profiles")).and_then(|p| p.as_seq()) else { continue };
+        let Some(ps) = svc
+            .as_map()
+            .and_then(|m| m.get("profiles"))
+            .and_then(|p| p.as_seq())
+        else {
+            continue;
+        };
         if ps.is_empty() {
             continue;
         }
         let active = all
             || named.iter().any(|n| n == name)
-            || ps.iter().any(|p| p.scalar_string().map(|s| profiles.contains(&s)).unwrap_or(false));
+            || ps.iter().any(|p| {
+                p.scalar_string()
+                    .map(|s| profiles.contains(&s))
+                    .unwrap_or(false)
+            });
         if !active {
             disabled.push(name.clone());
         }
@@ -807,27 +936,46 @@ pub fn apply_profiles(root: &mut Node, profiles: &[String], named: &[String]) ->
 
 /// Folds each service's `env_file` into its `environment` (the file's values first, then
 /// `environment` wins), as Compose does, and drops `env_file`.
-pub fn resolve_env_files(root: &mut Node, env: &Environment, flags: &LoadFlags) -> Result<(), LoadError> {
+pub fn resolve_env_files(
+    root: &mut Node,
+    env: &Environment,
+    flags: &LoadFlags,
+) -> Result<(), LoadError> {
     let _ = flags;
-    let Some(services) = root.as_map_mut().and_then(|m| m.get_mut("services")).and_then(|s| s.as_map_mut()) else {
+    let Some(services) = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|s| s.as_map_mut())
+    else {
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {
         let Some(sm) = svc.as_map_mut() else { continue };
-        let Some(ef) = sm.remove("env_file") else { continue };
+        let Some(ef) = sm.remove("env_file") else {
+            continue;
+        };
         let mut vars = Map::new();
         for (i, it) in ef.as_seq().cloned().unwrap_or_default().iter().enumerate() {
             let p = format!("services.{name}.env_file[{i}]");
             let Some(em) = it.as_map() else { continue };
-            let Some(path) = em.get("path").and_then(|p| p.scalar_string()) else { continue };
-            let required = !matches!(em.get("required").map(|r| &r.value), Some(Value::Bool(false)));
+            let Some(path) = em.get("path").and_then(|p| p.scalar_string()) else {
+                continue;
+            };
+            let required = !matches!(
+                em.get("required").map(|r| &r.value),
+                Some(Value::Bool(false))
+            );
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
                 Err(e) => {
-                    return Err(LoadError::at(&it.pos, &p, format!("env file {path} not found: {e}"))
-                        .with_kind(ErrorKind::FileNotFound)
-                        .with_hint("create the file, fix the path, or mark it `required: false`"))
+                    return Err(LoadError::at(
+                        &it.pos,
+                        &p,
+                        format!("env file {path} not found: {e}"),
+                    )
+                    .with_kind(ErrorKind::FileNotFound)
+                    .with_hint("create the file, fix the path, or mark it `required: false`"))
                 }
             };
             let lookup = |k: &str| {
@@ -835,15 +983,25 @@ pub fn resolve_env_files(root: &mut Node, env: &Environment, flags: &LoadFlags) 
                     .and_then(|n| n.scalar_string())
                     .or_else(|| env.get(k).map(str::to_string))
             };
-            let parsed = crate::compose::dotenv::parse(&text, &lookup)
-                .map_err(|e| LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message)))?;
-            let fpos = Pos { file: std::sync::Arc::from(path.as_str()), line: 0, col: 0 };
+            let parsed = crate::compose::dotenv::parse(&text, &lookup).map_err(|e| {
+                LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message))
+            })?;
+            let fpos = Pos {
+                file: std::sync::Arc::from(path.as_str()),
+                line: 0,
+                col: 0,
+            };
             for (k, e) in parsed {
-                let vpos = Pos { line: e.line, col: 1, ..fpos.clone() };
+                let vpos = Pos {
+                    line: e.line,
+                    col: 1,
+                    ..fpos.clone()
+                };
                 vars.insert(k, Node::str(e.value, vpos));
             }
         }
-        let environment = sm.entry_or_insert("environment", Node::map(Map::new(), Pos::synthetic()));
+        let environment =
+            sm.entry_or_insert("environment", Node::map(Map::new(), Pos::synthetic()));
         if environment.is_null() {
             environment.value = Value::Map(Map::new());
         }
@@ -865,25 +1023,41 @@ pub fn finish(root: &mut Node) {
     let mut used_volumes: Vec<String> = Vec::new();
     let mut used_secrets: Vec<String> = Vec::new();
     let mut used_configs: Vec<String> = Vec::new();
-    if let Some(services) = root.as_map_mut().and_then(|m| m.get_mut("services")).and_then(|s| s.as_map_mut()) {
+    if let Some(services) = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|s| s.as_map_mut())
+    {
         for (_, svc) in services.iter_mut() {
             let Some(sm) = svc.as_map_mut() else { continue };
             sm.remove("extends");
             if let Some(nets) = sm.get("networks").and_then(|n| n.as_map()) {
                 used_networks.extend(nets.keys().cloned());
             }
-            let build_secrets = sm.get("build").and_then(|b| b.as_map()).and_then(|b| b.get("secrets"));
+            let build_secrets = sm
+                .get("build")
+                .and_then(|b| b.as_map())
+                .and_then(|b| b.get("secrets"));
             let sources = |list: Option<&Node>| -> Vec<String> {
                 list.and_then(|l| l.as_seq())
                     .into_iter()
                     .flatten()
-                    .filter_map(|it| it.as_map().and_then(|m| m.get("source")).and_then(|s| s.scalar_string()))
+                    .filter_map(|it| {
+                        it.as_map()
+                            .and_then(|m| m.get("source"))
+                            .and_then(|s| s.scalar_string())
+                    })
                     .collect()
             };
             used_secrets.extend(sources(sm.get("secrets")));
             used_secrets.extend(sources(build_secrets));
             used_configs.extend(sources(sm.get("configs")));
-            for v in sm.get("volumes").and_then(|v| v.as_seq()).into_iter().flatten() {
+            for v in sm
+                .get("volumes")
+                .and_then(|v| v.as_seq())
+                .into_iter()
+                .flatten()
+            {
                 let Some(vm) = v.as_map() else { continue };
                 if vm.get("type").and_then(|t| t.as_str()) == Some("volume") {
                     if let Some(src) = vm.get("source").and_then(|s| s.scalar_string()) {
@@ -906,7 +1080,11 @@ pub fn finish(root: &mut Node) {
         }
     }
     for k in ["networks", "volumes", "secrets", "configs"] {
-        if m.get(k).and_then(|n| n.as_map()).map(|x| x.is_empty()).unwrap_or(false) {
+        if m.get(k)
+            .and_then(|n| n.as_map())
+            .map(|x| x.is_empty())
+            .unwrap_or(false)
+        {
             m.remove(k);
         }
     }

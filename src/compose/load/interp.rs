@@ -67,7 +67,9 @@ enum Cast {
 /// The typed fields Compose casts after interpolation (compose-go's type-cast mapping).
 fn cast_for(path: &str) -> Option<Cast> {
     let segs: Vec<&str> = split_path(path);
-    let m = |pat: &[&str]| segs.len() == pat.len() && segs.iter().zip(pat).all(|(a, b)| *b == "*" || a == b);
+    let m = |pat: &[&str]| {
+        segs.len() == pat.len() && segs.iter().zip(pat).all(|(a, b)| *b == "*" || a == b)
+    };
     const INTS: &[&[&str]] = &[
         &["services", "*", "build", "ulimits", "*"],
         &["services", "*", "build", "ulimits", "*", "hard"],
@@ -81,9 +83,22 @@ fn cast_for(path: &str) -> Option<Cast> {
         &["services", "*", "cpu_rt_runtime"],
         &["services", "*", "cpu_shares"],
         &["services", "*", "deploy", "replicas"],
-        &["services", "*", "deploy", "placement", "max_replicas_per_node"],
+        &[
+            "services",
+            "*",
+            "deploy",
+            "placement",
+            "max_replicas_per_node",
+        ],
         &["services", "*", "deploy", "resources", "limits", "pids"],
-        &["services", "*", "deploy", "resources", "reservations", "pids"],
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "pids",
+        ],
         &["services", "*", "deploy", "restart_policy", "max_attempts"],
         &["services", "*", "deploy", "rollback_config", "parallelism"],
         &["services", "*", "deploy", "update_config", "parallelism"],
@@ -98,15 +113,41 @@ fn cast_for(path: &str) -> Option<Cast> {
         &["services", "*", "ulimits", "*", "hard"],
         &["services", "*", "ulimits", "*", "soft"],
         &["services", "*", "blkio_config", "weight"],
-        &["services", "*", "blkio_config", "weight_device", "*", "weight"],
+        &[
+            "services",
+            "*",
+            "blkio_config",
+            "weight_device",
+            "*",
+            "weight",
+        ],
         &["services", "*", "volumes", "*", "tmpfs", "mode"],
     ];
     const FLOATS: &[&[&str]] = &[
         &["services", "*", "cpus"],
         &["services", "*", "deploy", "resources", "limits", "cpus"],
-        &["services", "*", "deploy", "resources", "reservations", "cpus"],
-        &["services", "*", "deploy", "rollback_config", "max_failure_ratio"],
-        &["services", "*", "deploy", "update_config", "max_failure_ratio"],
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "cpus",
+        ],
+        &[
+            "services",
+            "*",
+            "deploy",
+            "rollback_config",
+            "max_failure_ratio",
+        ],
+        &[
+            "services",
+            "*",
+            "deploy",
+            "update_config",
+            "max_failure_ratio",
+        ],
     ];
     const BOOLS: &[&[&str]] = &[
         &["configs", "*", "external"],
@@ -152,9 +193,8 @@ fn split_path(path: &str) -> Vec<&str> {
         match part.find('[') {
             Some(i) => {
                 out.push(&part[..i]);
-                for _ in part[i..].matches('[') {
-                    out.push("*");
-                }
+                let n = part[i..].matches('[').count();
+                out.extend(std::iter::repeat_n("*", n));
             }
             None => out.push(part),
         }
@@ -165,15 +205,21 @@ fn split_path(path: &str) -> Vec<&str> {
 /// YAML 1.1 / Go `strconv.ParseBool` spellings Compose accepts for booleans.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" | "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        "1" | "t" | "T" | "true" | "TRUE" | "True" | "y" | "Y" | "yes" | "Yes" | "YES" | "on"
+        | "On" | "ON" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" | "n" | "N" | "no" | "No" | "NO" | "off"
+        | "Off" | "OFF" => Some(false),
         _ => None,
     }
 }
 
 fn cast_typed(node: &mut Node, path: &str) -> Result<(), LoadError> {
-    let Some(cast) = cast_for(path) else { return Ok(()) };
-    let Value::Str(s) = &node.value else { return Ok(()) };
+    let Some(cast) = cast_for(path) else {
+        return Ok(());
+    };
+    let Value::Str(s) = &node.value else {
+        return Ok(());
+    };
     let s = s.clone();
     node.value = match cast {
         Cast::Int => match s.trim().parse::<i64>() {
@@ -189,7 +235,11 @@ fn cast_typed(node: &mut Node, path: &str) -> Result<(), LoadError> {
         Cast::Float => match s.trim().parse::<f64>() {
             Ok(f) => Value::Float(f),
             Err(_) => {
-                return Err(LoadError::at(&node.pos, path, format!("\"{s}\" is not a number (after interpolation)")))
+                return Err(LoadError::at(
+                    &node.pos,
+                    path,
+                    format!("\"{s}\" is not a number (after interpolation)"),
+                ))
             }
         },
         Cast::Bool => match parse_bool(&s) {

@@ -11,6 +11,7 @@ fn matches(path: &[String], pattern: &[&str]) -> bool {
     path.len() == pattern.len() && path.iter().zip(pattern).all(|(p, q)| *q == "*" || p == q)
 }
 
+#[derive(Clone, Copy)]
 enum Rule {
     /// The later value replaces the earlier one (`command`, `entrypoint`, `healthcheck.test`).
     Replace,
@@ -51,17 +52,21 @@ fn rule_for(path: &[String]) -> Option<Rule> {
     if TO_SEQ.iter().any(|p| matches(path, p)) {
         return Some(Rule::ToSequence);
     }
-    let rules: &[(&[&str], fn() -> Rule)] = &[
-        (&["services", "*", "command"], || Rule::Replace),
-        (&["services", "*", "entrypoint"], || Rule::Replace),
-        (&["services", "*", "healthcheck", "test"], || Rule::Replace),
-        (&["services", "*", "build"], || Rule::Build),
-        (&["services", "*", "depends_on"], || Rule::DependsOn),
-        (&["services", "*", "networks"], || Rule::Networks),
-        (&["services", "*", "logging"], || Rule::Logging),
-        (&["services", "*", "ulimits", "*"], || Rule::Ulimit),
+    type Pattern = &'static [&'static str];
+    let rules: &[(Pattern, Rule)] = &[
+        (&["services", "*", "command"], Rule::Replace),
+        (&["services", "*", "entrypoint"], Rule::Replace),
+        (&["services", "*", "healthcheck", "test"], Rule::Replace),
+        (&["services", "*", "build"], Rule::Build),
+        (&["services", "*", "depends_on"], Rule::DependsOn),
+        (&["services", "*", "networks"], Rule::Networks),
+        (&["services", "*", "logging"], Rule::Logging),
+        (&["services", "*", "ulimits", "*"], Rule::Ulimit),
     ];
-    rules.iter().find(|(p, _)| matches(path, p)).map(|(_, r)| r())
+    rules
+        .iter()
+        .find(|(p, _)| matches(path, p))
+        .map(|(_, r)| *r)
 }
 
 /// Merges `over` into `base` (both whole compose documents, or both services when `path` is
@@ -97,7 +102,7 @@ fn merge_node(base: Node, over: Node, path: &mut Vec<String>) -> Node {
 }
 
 fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>) -> Map {
-    for (k, v) in over.into_iter() {
+    for (k, v) in over.into_entries() {
         if v.tag == Some(Tag::Reset) {
             base.remove(&k);
             continue;
@@ -171,7 +176,7 @@ fn to_sequence(n: Node) -> Vec<Node> {
     match n.value {
         Value::Map(m) => {
             let mut items: Vec<Node> = m
-                .into_iter()
+                .into_entries()
                 .map(|(k, v)| match v.scalar_string() {
                     Some(s) => Node::str(format!("{k}={s}"), v.pos),
                     None if v.is_null() => Node::str(k, v.pos),
@@ -294,8 +299,13 @@ fn unicity_key(path: &[String], item: &Node) -> Option<Option<String>> {
     if matches(path, &["services", "*", "expose"]) {
         return Some(item.scalar_string());
     }
-    if matches(path, &["services", "*", "secrets"]) || matches(path, &["services", "*", "configs"]) {
-        let default = if path[2] == "secrets" { "/run/secrets" } else { "" };
+    if matches(path, &["services", "*", "secrets"]) || matches(path, &["services", "*", "configs"])
+    {
+        let default = if path[2] == "secrets" {
+            "/run/secrets"
+        } else {
+            ""
+        };
         return Some(match &item.value {
             Value::Map(m) => match m.get("target").and_then(|t| t.scalar_string()) {
                 Some(t) => Some(t),
@@ -320,7 +330,9 @@ fn unicity_key(path: &[String], item: &Node) -> Option<Option<String>> {
         return Some(match &item.value {
             Value::Map(m) => {
                 let s = |k: &str, d: &str| {
-                    m.get(k).and_then(|n| n.scalar_string()).unwrap_or_else(|| d.to_string())
+                    m.get(k)
+                        .and_then(|n| n.scalar_string())
+                        .unwrap_or_else(|| d.to_string())
                 };
                 Some(format!(
                     "{}:{}:{}/{}",

@@ -82,9 +82,8 @@ fn display_name(path: &Path) -> Arc<str> {
 pub fn read_documents(file: &ConfigFile) -> Result<Vec<Node>, LoadError> {
     let text = match &file.content {
         Some(t) => t.clone(),
-        None => std::fs::read_to_string(&file.path).map_err(|e| {
-            LoadError::not_found(format!("open {}: {}", file.path.display(), e))
-        })?,
+        None => std::fs::read_to_string(&file.path)
+            .map_err(|e| LoadError::not_found(format!("open {}: {}", file.path.display(), e)))?,
     };
     let name = display_name(&file.path);
     let docs = yaml::parse_documents(&text, &name).map_err(|e| LoadError {
@@ -119,7 +118,9 @@ struct Ctx<'a> {
 /// Loads, merges and normalises the files of `opts` into a project.
 pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, LoadError> {
     if opts.files.is_empty() {
-        return Err(LoadError::not_found("no configuration file provided: not found"));
+        return Err(LoadError::not_found(
+            "no configuration file provided: not found",
+        ));
     }
     let mut warnings = opts.warnings.clone();
     // Parse everything first: a syntax error anywhere stops before any other work.
@@ -154,7 +155,10 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
                 }
                 other => other,
             };
-            match from_files.map(|n| normalize_project_name(&n)).filter(|n| !n.is_empty()) {
+            match from_files
+                .map(|n| normalize_project_name(&n))
+                .filter(|n| !n.is_empty())
+            {
                 Some(n) => n,
                 None => normalize_project_name(
                     &opts
@@ -167,10 +171,16 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         }
     };
     if name.is_empty() {
-        return Err(LoadError::other("project name must not be empty").with_hint("pass one with -p NAME"));
+        return Err(
+            LoadError::other("project name must not be empty").with_hint("pass one with -p NAME")
+        );
     }
     if env.get("COMPOSE_PROJECT_NAME").is_none() {
-        env.set("COMPOSE_PROJECT_NAME", name.clone(), super::options::EnvSource::Derived);
+        env.set(
+            "COMPOSE_PROJECT_NAME",
+            name.clone(),
+            super::options::EnvSource::Derived,
+        );
     }
 
     let mut ctx = Ctx {
@@ -183,14 +193,17 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     let mut dict = load_model(&mut ctx, parsed, &opts.working_dir, false)?;
     warnings.append(&mut ctx.warnings);
     for u in &ctx.unset {
-        warnings.push(format!("The \"{u}\" variable is not set. Defaulting to a blank string."));
+        warnings.push(format!(
+            "The \"{u}\" variable is not set. Defaulting to a blank string."
+        ));
     }
 
-    let root = dict.as_map_mut().ok_or_else(|| LoadError::invalid(None, None, "empty compose file"))?;
+    let root = dict
+        .as_map_mut()
+        .ok_or_else(|| LoadError::invalid(None, None, "empty compose file"))?;
     if root.is_empty() {
-        return Err(LoadError::invalid(None, None, "empty compose file").with_hint(
-            "a compose file needs at least a services: section",
-        ));
+        return Err(LoadError::invalid(None, None, "empty compose file")
+            .with_hint("a compose file needs at least a services: section"));
     }
 
     canonical::canonical(&mut dict, &env, &opts.working_dir, flags)?;
@@ -243,18 +256,30 @@ fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
                 }
             }
         }
-        LoadError::invalid(None, None, format!(
-            "internal error: the normalised model does not fit berth's types: {}",
-            if place.is_empty() { e.to_string() } else { place }
-        ))
+        LoadError::invalid(
+            None,
+            None,
+            format!(
+                "internal error: the normalised model does not fit berth's types: {}",
+                if place.is_empty() {
+                    e.to_string()
+                } else {
+                    place
+                }
+            ),
+        )
     })
 }
 
 /// Puts the top-level keys in Compose's order: name, services, networks, volumes, secrets, configs, x-*.
 fn order_root(v: serde_json::Value) -> serde_json::Value {
-    let serde_json::Value::Object(mut m) = v else { return v };
+    let serde_json::Value::Object(mut m) = v else {
+        return v;
+    };
     let mut out = serde_json::Map::new();
-    for k in ["name", "services", "networks", "volumes", "secrets", "configs"] {
+    for k in [
+        "name", "services", "networks", "volumes", "secrets", "configs",
+    ] {
         if let Some(x) = m.shift_remove(k) {
             out.insert(k.to_string(), x);
         }
@@ -311,11 +336,18 @@ fn load_model(
 }
 
 /// Applies `extends` to every service of one document.
-fn apply_extends(ctx: &mut Ctx, doc: &mut Node, file: &Path, working_dir: &Path) -> Result<(), LoadError> {
+fn apply_extends(
+    ctx: &mut Ctx,
+    doc: &mut Node,
+    file: &Path,
+    working_dir: &Path,
+) -> Result<(), LoadError> {
     let Some(services) = doc.as_map_mut().and_then(|m| m.get_mut("services")) else {
         return Ok(());
     };
-    let Some(smap) = services.as_map() else { return Ok(()) };
+    let Some(smap) = services.as_map() else {
+        return Ok(());
+    };
     let names: Vec<String> = smap.keys().cloned().collect();
     let mut resolved = smap.clone();
     for name in names {
@@ -338,39 +370,56 @@ fn extend_service(
     working_dir: &Path,
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Option<Node>, LoadError> {
-    let Some(service) = services.get(name).cloned() else { return Ok(None) };
-    let Some(smap) = service.as_map() else { return Ok(None) };
-    let Some(ext) = smap.get("extends").cloned() else { return Ok(None) };
+    let Some(service) = services.get(name).cloned() else {
+        return Ok(None);
+    };
+    let Some(smap) = service.as_map() else {
+        return Ok(None);
+    };
+    let Some(ext) = smap.get("extends").cloned() else {
+        return Ok(None);
+    };
     let key = (file.to_path_buf(), name.to_string());
     if chain.contains(&key) {
         let mut names: Vec<String> = chain.iter().map(|(_, n)| n.clone()).collect();
         names.push(name.to_string());
-        return Err(LoadError::at(&ext.pos, &format!("services.{name}.extends"), format!(
-            "extends cycle detected: {}",
-            names.join(" -> ")
-        )));
+        return Err(LoadError::at(
+            &ext.pos,
+            &format!("services.{name}.extends"),
+            format!("extends cycle detected: {}", names.join(" -> ")),
+        ));
     }
     chain.push(key);
     let (base_name, base_file) = match &ext.value {
         Value::Str(s) => (s.clone(), None),
         Value::Map(m) => (
-            m.get("service").and_then(|n| n.scalar_string()).unwrap_or_default(),
+            m.get("service")
+                .and_then(|n| n.scalar_string())
+                .unwrap_or_default(),
             m.get("file").and_then(|n| n.scalar_string()),
         ),
         _ => {
-            return Err(LoadError::at(&ext.pos, &format!("services.{name}.extends"), format!(
-                "expected a service name or {{service, file}}, found {}",
-                ext.kind_name()
-            )))
+            return Err(LoadError::at(
+                &ext.pos,
+                &format!("services.{name}.extends"),
+                format!(
+                    "expected a service name or {{service, file}}, found {}",
+                    ext.kind_name()
+                ),
+            ))
         }
     };
     let base = match base_file {
         None => {
             if !services.contains_key(&base_name) {
-                return Err(LoadError::at(&ext.pos, &format!("services.{name}.extends"), format!(
-                    "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
-                    ext.pos.file
-                ))
+                return Err(LoadError::at(
+                    &ext.pos,
+                    &format!("services.{name}.extends"),
+                    format!(
+                        "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
+                        ext.pos.file
+                    ),
+                )
                 .with_hint(did_you_mean(&base_name, services.keys())));
             }
             match extend_service(ctx, &base_name, services, file, working_dir, chain)? {
@@ -378,18 +427,35 @@ fn extend_service(
                     services.insert(base_name.clone(), m.clone());
                     m
                 }
-                None => services.get(&base_name).cloned().unwrap_or_else(|| Node::null(Pos::synthetic())),
+                None => services
+                    .get(&base_name)
+                    .cloned()
+                    .unwrap_or_else(|| Node::null(Pos::synthetic())),
             }
         }
         Some(f) => {
-            let dir = file.parent().map(Path::to_path_buf).unwrap_or_else(|| working_dir.to_path_buf());
-            let path = super::options::clean_path(&if Path::new(&f).is_absolute() { PathBuf::from(&f) } else { dir.join(&f) });
-            let cf = ConfigFile { path: path.clone(), content: None };
+            let dir = file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| working_dir.to_path_buf());
+            let path = super::options::clean_path(&if Path::new(&f).is_absolute() {
+                PathBuf::from(&f)
+            } else {
+                dir.join(&f)
+            });
+            let cf = ConfigFile {
+                path: path.clone(),
+                content: None,
+            };
             if !path.exists() {
-                return Err(LoadError::at(&ext.pos, &format!("services.{name}.extends.file"), format!(
-                    "cannot extend service \"{name}\": file {} does not exist",
-                    path.display()
-                ))
+                return Err(LoadError::at(
+                    &ext.pos,
+                    &format!("services.{name}.extends.file"),
+                    format!(
+                        "cannot extend service \"{name}\": file {} does not exist",
+                        path.display()
+                    ),
+                )
                 .with_kind(ErrorKind::FileNotFound));
             }
             let docs = read_documents(&cf)?;
@@ -414,15 +480,22 @@ fn extend_service(
                 .cloned()
                 .unwrap_or_default();
             if !other.contains_key(&base_name) {
-                return Err(LoadError::at(&ext.pos, &format!("services.{name}.extends"), format!(
-                    "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
-                    path.display()
-                ))
+                return Err(LoadError::at(
+                    &ext.pos,
+                    &format!("services.{name}.extends"),
+                    format!(
+                        "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
+                        path.display()
+                    ),
+                )
                 .with_hint(did_you_mean(&base_name, other.keys())));
             }
             let b = match extend_service(ctx, &base_name, &mut other, &path, &ext_dir, chain)? {
                 Some(m) => m,
-                None => other.get(&base_name).cloned().unwrap_or_else(|| Node::null(Pos::synthetic())),
+                None => other
+                    .get(&base_name)
+                    .cloned()
+                    .unwrap_or_else(|| Node::null(Pos::synthetic())),
             };
             let mut wrapper = Map::new();
             let mut svcs = Map::new();
@@ -473,27 +546,48 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a String>
 
 /// Applies `include`: each entry is loaded as its own project and its resources imported.
 fn apply_include(ctx: &mut Ctx, doc: &mut Node, working_dir: &Path) -> Result<(), LoadError> {
-    let Some(root) = doc.as_map_mut() else { return Ok(()) };
-    let Some(include) = root.remove("include") else { return Ok(()) };
+    let Some(root) = doc.as_map_mut() else {
+        return Ok(());
+    };
+    let Some(include) = root.remove("include") else {
+        return Ok(());
+    };
     let Some(items) = include.as_seq() else {
-        return Err(LoadError::at(&include.pos, "include", format!("expected a list, found {}", include.kind_name())));
+        return Err(LoadError::at(
+            &include.pos,
+            "include",
+            format!("expected a list, found {}", include.kind_name()),
+        ));
     };
     for (i, item) in items.iter().enumerate() {
         let ipath = format!("include[{i}]");
-        let (paths, project_dir, env_files): (Vec<String>, Option<String>, Vec<String>) = match &item.value {
-            Value::Str(s) => (vec![s.clone()], None, vec![]),
-            Value::Map(m) => {
-                let list = |k: &str| -> Vec<String> {
-                    match m.get(k).map(|n| &n.value) {
-                        Some(Value::Str(s)) => vec![s.clone()],
-                        Some(Value::Seq(v)) => v.iter().filter_map(|n| n.scalar_string()).collect(),
-                        _ => vec![],
-                    }
-                };
-                (list("path"), m.get("project_directory").and_then(|n| n.scalar_string()), list("env_file"))
-            }
-            _ => return Err(LoadError::at(&item.pos, &ipath, "expected a path or {path, project_directory, env_file}")),
-        };
+        let (paths, project_dir, env_files): (Vec<String>, Option<String>, Vec<String>) =
+            match &item.value {
+                Value::Str(s) => (vec![s.clone()], None, vec![]),
+                Value::Map(m) => {
+                    let list = |k: &str| -> Vec<String> {
+                        match m.get(k).map(|n| &n.value) {
+                            Some(Value::Str(s)) => vec![s.clone()],
+                            Some(Value::Seq(v)) => {
+                                v.iter().filter_map(|n| n.scalar_string()).collect()
+                            }
+                            _ => vec![],
+                        }
+                    };
+                    (
+                        list("path"),
+                        m.get("project_directory").and_then(|n| n.scalar_string()),
+                        list("env_file"),
+                    )
+                }
+                _ => {
+                    return Err(LoadError::at(
+                        &item.pos,
+                        &ipath,
+                        "expected a path or {path, project_directory, env_file}",
+                    ))
+                }
+            };
         if paths.is_empty() {
             return Err(LoadError::at(&item.pos, &ipath, "an include needs a path"));
         }
@@ -501,14 +595,26 @@ fn apply_include(ctx: &mut Ctx, doc: &mut Node, working_dir: &Path) -> Result<()
         let files: Vec<PathBuf> = paths.iter().map(|p| abs(p, working_dir)).collect();
         for f in &files {
             if !f.exists() {
-                return Err(LoadError::at(&item.pos, &ipath, format!("included file {} does not exist", f.display()))
-                    .with_kind(ErrorKind::FileNotFound));
+                return Err(LoadError::at(
+                    &item.pos,
+                    &ipath,
+                    format!("included file {} does not exist", f.display()),
+                )
+                .with_kind(ErrorKind::FileNotFound));
             }
         }
         if ctx.include_chain.contains(&files[0]) {
-            let mut chain: Vec<String> = ctx.include_chain.iter().map(|p| p.display().to_string()).collect();
+            let mut chain: Vec<String> = ctx
+                .include_chain
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             chain.push(files[0].display().to_string());
-            return Err(LoadError::at(&item.pos, &ipath, format!("include cycle detected:\n{}", chain.join("\n include "))));
+            return Err(LoadError::at(
+                &item.pos,
+                &ipath,
+                format!("include cycle detected:\n{}", chain.join("\n include ")),
+            ));
         }
         let project_dir = match project_dir {
             Some(d) => abs(&d, working_dir),
@@ -517,25 +623,44 @@ fn apply_include(ctx: &mut Ctx, doc: &mut Node, working_dir: &Path) -> Result<()
         // The included project's environment: its env_file (or its own .env), overridden by ours.
         let env_paths: Vec<PathBuf> = if env_files.is_empty() {
             let f = project_dir.join(".env");
-            if f.is_file() { vec![f] } else { vec![] }
+            if f.is_file() {
+                vec![f]
+            } else {
+                vec![]
+            }
         } else {
             env_files.iter().map(|f| abs(f, working_dir)).collect()
         };
         let mut sub_env = ctx.env.clone();
         for f in &env_paths {
             let text = std::fs::read_to_string(f).map_err(|e| {
-                LoadError::at(&item.pos, &ipath, format!("cannot read env file {}: {e}", f.display()))
-                    .with_kind(ErrorKind::FileNotFound)
+                LoadError::at(
+                    &item.pos,
+                    &ipath,
+                    format!("cannot read env file {}: {e}", f.display()),
+                )
+                .with_kind(ErrorKind::FileNotFound)
             })?;
             let env_now = sub_env.clone();
             let lookup = |k: &str| env_now.get(k).map(str::to_string);
-            let vars = super::dotenv::parse(&text, &lookup)
-                .map_err(|e| LoadError::invalid(None, None, format!("{}:{}: {}", f.display(), e.line, e.message)))?;
+            let vars = super::dotenv::parse(&text, &lookup).map_err(|e| {
+                LoadError::invalid(
+                    None,
+                    None,
+                    format!("{}:{}: {}", f.display(), e.line, e.message),
+                )
+            })?;
             sub_env.add_file_vars(f, vars);
         }
         let mut parsed = Vec::new();
         for f in &files {
-            parsed.push((f.clone(), read_documents(&ConfigFile { path: f.clone(), content: None })?));
+            parsed.push((
+                f.clone(),
+                read_documents(&ConfigFile {
+                    path: f.clone(),
+                    content: None,
+                })?,
+            ));
         }
         let mut sub = Ctx {
             flags: ctx.flags,
@@ -561,27 +686,37 @@ fn apply_include(ctx: &mut Ctx, doc: &mut Node, working_dir: &Path) -> Result<()
 }
 
 fn import_resources(doc: &mut Node, imported: Node) -> Result<(), LoadError> {
-    let Some(target) = doc.as_map_mut() else { return Ok(()) };
-    let Value::Map(src) = imported.value else { return Ok(()) };
-    for (kind, node) in src.into_iter() {
+    let Some(target) = doc.as_map_mut() else {
+        return Ok(());
+    };
+    let Value::Map(src) = imported.value else {
+        return Ok(());
+    };
+    for (kind, node) in src.into_entries() {
         if !["services", "volumes", "networks", "secrets", "configs"].contains(&kind.as_str()) {
             continue;
         }
-        let Value::Map(items) = node.value else { continue };
+        let Value::Map(items) = node.value else {
+            continue;
+        };
         let to = target.entry_or_insert(&kind, Node::map(Map::new(), node.pos.clone()));
         if to.is_null() {
             *to = Node::map(Map::new(), node.pos.clone());
         }
         let Some(to) = to.as_map_mut() else { continue };
-        for (name, v) in items.into_iter() {
+        for (name, v) in items.into_entries() {
             if let Some(existing) = to.get(&name) {
                 if existing.to_json() == v.to_json() {
                     continue;
                 }
-                return Err(LoadError::at(&existing.pos, &format!("{kind}.{name}"), format!(
-                    "{kind}.{name} conflicts with imported resource (defined at {})",
-                    v.pos
-                ))
+                return Err(LoadError::at(
+                    &existing.pos,
+                    &format!("{kind}.{name}"),
+                    format!(
+                        "{kind}.{name} conflicts with imported resource (defined at {})",
+                        v.pos
+                    ),
+                )
                 .with_hint("rename one of them, or remove it from the including file"));
             }
             to.insert(name, v);
@@ -604,7 +739,12 @@ impl LoadedProject {
     /// Keeps only `names` and the services they depend on (transitively), as
     /// `config web` and `up web` do. Unknown names are an error.
     pub fn select_services(&mut self, names: &[String]) -> Result<(), String> {
-        let services = self.canonical.get("services").and_then(|s| s.as_object()).cloned().unwrap_or_default();
+        let services = self
+            .canonical
+            .get("services")
+            .and_then(|s| s.as_object())
+            .cloned()
+            .unwrap_or_default();
         let mut keep: Vec<String> = Vec::new();
         let mut todo: Vec<String> = names.to_vec();
         while let Some(n) = todo.pop() {
@@ -622,7 +762,11 @@ impl LoadedProject {
             }
             keep.push(n);
         }
-        if let Some(s) = self.canonical.get_mut("services").and_then(|s| s.as_object_mut()) {
+        if let Some(s) = self
+            .canonical
+            .get_mut("services")
+            .and_then(|s| s.as_object_mut())
+        {
             s.retain(|k, _| keep.contains(k));
         }
         self.project = serde_json::from_value(self.canonical.clone()).map_err(|e| e.to_string())?;
