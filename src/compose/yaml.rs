@@ -140,6 +140,12 @@ impl Map {
     pub fn into_entries(self) -> impl Iterator<Item = (String, Node)> {
         self.entries.into_iter().map(|(k, e)| (k, e.value))
     }
+    /// Like `into_entries`, with where each key was written.
+    pub fn into_entries_with_pos(self) -> impl Iterator<Item = (String, Pos, Node)> {
+        self.entries
+            .into_iter()
+            .map(|(k, e)| (k, e.key_pos, e.value))
+    }
     pub fn entry_or_insert(&mut self, key: &str, default: Node) -> &mut Node {
         if !self.entries.contains_key(key) {
             self.insert(key, default);

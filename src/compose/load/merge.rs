@@ -102,12 +102,16 @@ fn merge_node(base: Node, over: Node, path: &mut Vec<String>) -> Node {
 }
 
 fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>) -> Map {
-    for (k, v) in over.into_entries() {
+    for (k, kpos, v) in over.into_entries_with_pos() {
         if v.tag == Some(Tag::Reset) {
             base.remove(&k);
             continue;
         }
-        if k.starts_with("x-") || !base.contains_key(&k) {
+        if !base.contains_key(&k) {
+            base.insert_with_pos(k, kpos, v);
+            continue;
+        }
+        if k.starts_with("x-") {
             base.insert(k, v);
             continue;
         }

@@ -198,11 +198,13 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         ));
     }
 
-    let root = dict
-        .as_map_mut()
-        .ok_or_else(|| LoadError::invalid(None, None, "empty compose file"))?;
-    if root.is_empty() {
-        return Err(LoadError::invalid(None, None, "empty compose file")
+    if dict.as_map().map(|m| m.is_empty()).unwrap_or(true) {
+        let file = Pos {
+            file: display_name(&opts.files[0].path),
+            line: 0,
+            col: 0,
+        };
+        return Err(LoadError::invalid(Some(file), None, "empty compose file")
             .with_hint("a compose file needs at least a services: section"));
     }
 
