@@ -14,12 +14,27 @@ pub fn service_hash(service: &Service) -> String {
     let mut v = serde_json::to_value(service).unwrap_or(serde_json::Value::Null);
     if let Some(m) = v.as_object_mut() {
         for k in ["build", "pull_policy", "scale", "depends_on", "profiles"] {
-            m.remove(k);
+            m.shift_remove(k);
         }
         if let Some(d) = m.get_mut("deploy").and_then(|d| d.as_object_mut()) {
-            d.remove("replicas");
+            d.shift_remove("replicas");
         }
     }
-    let bytes = serde_json::to_vec(&v).unwrap_or_default();
+    let bytes = serde_json::to_vec(&sorted(v)).unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
+}
+
+/// Objects with their keys sorted, so the digest depends on content only.
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Object(o) => {
+            let mut entries: Vec<(String, J)> =
+                o.into_iter().map(|(k, x)| (k, sorted(x))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            J::Object(entries.into_iter().collect())
+        }
+        J::Array(a) => J::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }

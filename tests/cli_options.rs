@@ -1,0 +1,372 @@
+//! Compose v2's global options and COMPOSE_* variables, checked side by side: each scenario is
+//! run with berth and with the reference `compose-v2` (installed by scripts/test.sh from
+//! ../shared/tools/install-reference-compose.sh), and the outputs must be equal.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(tool: &str, dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Out {
+    let mut cmd = Command::new(tool);
+    cmd.args(args).current_dir(dir).env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("HOME", std::env::var("HOME").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e} (scripts/test.sh installs compose-v2)"));
+    if let Some(s) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&o.stderr).to_string(),
+    }
+}
+
+fn prune(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Array(a) => {
+            let items: Vec<Value> = a.iter().filter_map(prune).collect();
+            (!items.is_empty()).then_some(Value::Array(items))
+        }
+        Value::Object(o) => {
+            let m: serde_json::Map<String, Value> = o
+                .iter()
+                .filter_map(|(k, x)| prune(x).map(|x| (k.clone(), x)))
+                .collect();
+            (!m.is_empty()).then_some(Value::Object(m))
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// Runs `args` with both tools in `dir` and asserts the same exit code and the same output
+/// (JSON compared structurally, line lists compared as sets).
+fn same(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> String {
+    let ours = run(env!("CARGO_BIN_EXE_berth"), dir, args, env, stdin);
+    let reference = run("compose-v2", dir, args, env, stdin);
+    assert_eq!(
+        ours.code, reference.code,
+        "exit codes differ for {args:?}\nberth: {}\ncompose-v2: {}",
+        ours.stderr, reference.stderr
+    );
+    if args.contains(&"json") {
+        let a: Value = serde_json::from_str(&ours.stdout).unwrap_or(Value::Null);
+        let b: Value = serde_json::from_str(&reference.stdout).unwrap_or(Value::Null);
+        assert_eq!(
+            prune(&a),
+            prune(&b),
+            "outputs differ for {args:?} {env:?}\nberth: {}\ncompose-v2: {}",
+            ours.stdout,
+            reference.stdout
+        );
+    } else {
+        let mut a: Vec<&str> = ours.stdout.lines().collect();
+        let mut b: Vec<&str> = reference.stdout.lines().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "outputs differ for {args:?} {env:?}");
+    }
+    ours.stdout
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(p, text).unwrap();
+}
+
+const JSON: &[&str] = &["config", "--format", "json"];
+
+fn args<'a>(pre: &[&'a str], post: &[&'a str]) -> Vec<&'a str> {
+    pre.iter().chain(post.iter()).copied().collect()
+}
+
+#[test]
+fn discovery_in_parent_directories_with_override_and_dotenv() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("My Project");
+    write(
+        &root,
+        "compose.yaml",
+        "services:\n  web:\n    image: web:${TAG}\n    ports: ['8080:80']\n",
+    );
+    write(
+        &root,
+        "compose.override.yaml",
+        "services:\n  web:\n    environment: [DEBUG=1]\n",
+    );
+    write(&root, ".env", "TAG=1.2\n");
+    write(&root, "sub/deeper/readme.txt", "x");
+    let out = same(&root.join("sub/deeper"), JSON, &[], None);
+    assert!(out.contains("web:1.2") && out.contains("DEBUG"), "{out}");
+    assert!(
+        out.contains("\"myproject\""),
+        "the project name comes from the directory: {out}"
+    );
+}
+
+#[test]
+fn stdin_compose_file() {
+    let t = tempfile::tempdir().unwrap();
+    let yaml = "services:\n  a:\n    image: busybox\n    command: echo hi\n";
+    same(
+        t.path(),
+        &args(&["-f", "-", "-p", "s"], JSON),
+        &[],
+        Some(yaml),
+    );
+}
+
+#[test]
+fn compose_file_variable_with_separator_and_from_dotenv() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "a.yaml", "services:\n  a:\n    image: a\n");
+    write(
+        t.path(),
+        "b.yaml",
+        "services:\n  a:\n    image: b\n  c:\n    image: c\n",
+    );
+    same(
+        t.path(),
+        JSON,
+        &[
+            ("COMPOSE_FILE", "a.yaml:b.yaml"),
+            ("COMPOSE_PROJECT_NAME", "p1"),
+        ],
+        None,
+    );
+    same(
+        t.path(),
+        JSON,
+        &[
+            ("COMPOSE_FILE", "b.yaml;a.yaml"),
+            ("COMPOSE_PATH_SEPARATOR", ";"),
+            ("COMPOSE_PROJECT_NAME", "p2"),
+        ],
+        None,
+    );
+    write(
+        t.path(),
+        ".env",
+        "COMPOSE_FILE=b.yaml\nCOMPOSE_PROJECT_NAME=from_dotenv\nCOMPOSE_PROFILES=dbg\n",
+    );
+    write(
+        t.path(),
+        "b.yaml",
+        "services:\n  a:\n    image: b\n  d:\n    image: d\n    profiles: [dbg]\n",
+    );
+    let out = same(t.path(), JSON, &[], None);
+    assert!(
+        out.contains("from_dotenv") && out.contains("\"d\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn profiles_from_flags_and_environment() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  app:\n    image: app\n  dbg:\n    image: dbg\n    profiles: [debug]\n  tools:\n    image: tools\n    profiles: [tools, debug]\n",
+    );
+    for env in [
+        vec![],
+        vec![("COMPOSE_PROFILES", "tools")],
+        vec![("COMPOSE_PROFILES", "*")],
+    ] {
+        same(t.path(), &args(&["-p", "pr"], JSON), &env, None);
+        same(t.path(), &["-p", "pr", "config", "--services"], &env, None);
+    }
+    same(
+        t.path(),
+        &args(&["-p", "pr", "--profile", "debug"], JSON),
+        &[("COMPOSE_PROFILES", "tools")],
+        None,
+    );
+    same(t.path(), &["-p", "pr", "config", "--profiles"], &[], None);
+    // Naming a service enables its profiles.
+    same(
+        t.path(),
+        &["-p", "pr", "config", "--format", "json", "dbg"],
+        &[],
+        None,
+    );
+}
+
+#[test]
+fn env_files_replace_dotenv_and_later_ones_win() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: \"${IMG:-none}:${TAG:-none}\"\n",
+    );
+    write(t.path(), ".env", "IMG=dotenv\n");
+    write(t.path(), "one.env", "TAG=one\nIMG=one\n");
+    write(t.path(), "two.env", "TAG=two-${IMG}\n");
+    same(t.path(), &args(&["-p", "e"], JSON), &[], None);
+    same(
+        t.path(),
+        &args(
+            &["-p", "e", "--env-file", "one.env", "--env-file", "two.env"],
+            JSON,
+        ),
+        &[],
+        None,
+    );
+    same(
+        t.path(),
+        &args(&["-p", "e"], JSON),
+        &[("COMPOSE_ENV_FILES", "one.env,two.env")],
+        None,
+    );
+    // The shell wins over every file.
+    same(
+        t.path(),
+        &args(&["-p", "e", "--env-file", "one.env"], JSON),
+        &[("TAG", "shell")],
+        None,
+    );
+}
+
+#[test]
+fn project_directory_and_name_precedence() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "files/compose.yaml",
+        "name: From_File\nservices:\n  a:\n    image: a\n    volumes: [./data:/data]\n",
+    );
+    write(t.path(), "proj/.env", "X=1\n");
+    same(
+        t.path(),
+        &args(
+            &["-f", "files/compose.yaml", "--project-directory", "proj"],
+            JSON,
+        ),
+        &[],
+        None,
+    );
+    same(
+        t.path(),
+        &args(&["-f", "files/compose.yaml"], JSON),
+        &[("COMPOSE_PROJECT_NAME", "env_name")],
+        None,
+    );
+    same(
+        t.path(),
+        &args(&["-f", "files/compose.yaml", "-p", "flag"], JSON),
+        &[("COMPOSE_PROJECT_NAME", "env_name")],
+        None,
+    );
+}
+
+#[test]
+fn config_listing_flags() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.25\n    networks: [front]\n    volumes: [data:/d]\n    depends_on: [db]\n  db:\n    build: .\n    networks: [back]\n  other:\n    image: x\nnetworks:\n  front: {}\n  back: {}\nvolumes:\n  data: {}\n",
+    );
+    for flag in ["--services", "--volumes", "--images"] {
+        same(t.path(), &["-p", "l", "config", flag], &[], None);
+    }
+    same(
+        t.path(),
+        &["-p", "l", "config", "--format", "json", "web"],
+        &[],
+        None,
+    );
+    let q = run(
+        env!("CARGO_BIN_EXE_berth"),
+        t.path(),
+        &["-p", "l", "config", "-q"],
+        &[],
+        None,
+    );
+    assert_eq!((q.code, q.stdout.as_str()), (0, ""));
+    let out_file = t.path().join("out.yaml");
+    let o = run(
+        env!("CARGO_BIN_EXE_berth"),
+        t.path(),
+        &["-p", "l", "config", "-o", "out.yaml"],
+        &[],
+        None,
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::read_to_string(out_file)
+        .unwrap()
+        .contains("nginx:1.25"));
+}
+
+#[test]
+fn hash_is_stable_and_ignores_scale_and_depends_on() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n",
+    );
+    let h1 = run(
+        env!("CARGO_BIN_EXE_berth"),
+        t.path(),
+        &["-p", "h", "config", "--hash", "a"],
+        &[],
+        None,
+    )
+    .stdout;
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    scale: 3\n  b:\n    image: y\n",
+    );
+    let h2 = run(
+        env!("CARGO_BIN_EXE_berth"),
+        t.path(),
+        &["-p", "h", "config", "--hash", "a"],
+        &[],
+        None,
+    )
+    .stdout;
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x2\n  b:\n    image: y\n",
+    );
+    let h3 = run(
+        env!("CARGO_BIN_EXE_berth"),
+        t.path(),
+        &["-p", "h", "config", "--hash", "a"],
+        &[],
+        None,
+    )
+    .stdout;
+    assert!(h1.starts_with("a ") && h1.trim().len() == 2 + 64, "{h1}");
+    assert_eq!(h1, h2, "scale and depends_on do not change the hash");
+    assert_ne!(h1, h3, "a changed image changes the hash");
+}
