@@ -50,6 +50,10 @@ fn zero_i64(n: &Option<i64>) -> bool {
     n.is_none_or(|n| n == 0)
 }
 
+fn zero_u16(n: &Option<u16>) -> bool {
+    n.is_none_or(|n| n == 0)
+}
+
 fn zero_u64(n: &Option<u64>) -> bool {
     n.is_none_or(|n| n == 0)
 }
@@ -810,7 +814,7 @@ pub struct ServiceHook {
 #[serde(default)]
 pub struct BlkioConfig {
     /// Relative weight (10-1000).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "zero_u16")]
     pub weight: Option<u16>,
     /// Per-device weights.
     #[serde(skip_serializing_if = "Vec::is_empty")]
