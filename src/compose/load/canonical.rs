@@ -645,6 +645,23 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
                             }
                         });
                     }
+                    // build.ssh: `id=path` keys resolve like other paths; `default` has none.
+                    match bm.get_mut("ssh").map(|n| &mut n.value) {
+                        Some(Value::Seq(items)) => {
+                            for it in items.iter_mut() {
+                                set_str(it, |s| match s.split_once('=') {
+                                    Some((id, p)) => format!("{id}={}", abs_path(base, p)),
+                                    None => s.to_string(),
+                                });
+                            }
+                        }
+                        Some(Value::Map(sm)) => {
+                            for (_, p) in sm.iter_mut() {
+                                set_str(p, |s| abs_path(base, s));
+                            }
+                        }
+                        _ => {}
+                    }
                     if let Some(ac) = bm
                         .get_mut("additional_contexts")
                         .and_then(|a| a.as_map_mut())
