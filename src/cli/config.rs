@@ -159,16 +159,6 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         if !args.no_interpolate {
             escape_dollars(&mut value);
         }
-        if args.format == "json" {
-            // Compose v2.26.1 drops service-level x- extensions from JSON (it keeps them in YAML).
-            if let Some(services) = value.get_mut("services").and_then(|s| s.as_object_mut()) {
-                for (_, svc) in services.iter_mut() {
-                    if let Some(o) = svc.as_object_mut() {
-                        o.retain(|k, _| !k.starts_with("x-"));
-                    }
-                }
-            }
-        }
         out = if args.format == "json" {
             render::to_json(&value)
         } else {
