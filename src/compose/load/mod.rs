@@ -347,19 +347,26 @@ fn apply_extends(
     let Some(services) = doc.as_map_mut().and_then(|m| m.get_mut("services")) else {
         return Ok(());
     };
-    let Some(smap) = services.as_map() else {
+    let Some(smap) = services.as_map_mut() else {
         return Ok(());
     };
-    let names: Vec<String> = smap.keys().cloned().collect();
-    let mut resolved = smap.clone();
+    // Only services with `extends` change; most files have none, so nothing is copied.
+    let names: Vec<String> = smap
+        .iter()
+        .filter(|(_, s)| {
+            s.as_map()
+                .map(|m| m.contains_key("extends"))
+                .unwrap_or(false)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
     for name in names {
         let mut chain = Vec::new();
-        let merged = extend_service(ctx, &name, &mut resolved, file, working_dir, &mut chain)?;
+        let merged = extend_service(ctx, &name, smap, file, working_dir, &mut chain)?;
         if let Some(m) = merged {
-            resolved.insert(name, m);
+            smap.insert(name, m);
         }
     }
-    *services = Node::map(resolved, services.pos.clone());
     Ok(())
 }
 
