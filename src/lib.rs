@@ -5,4 +5,7 @@
 
 pub mod cli;
 pub mod compose;
+pub mod converge;
 pub mod engine;
+pub mod graph;
+pub mod ui;

@@ -59,13 +59,26 @@ impl EngineError {
     fn classify(e: bollard::errors::Error) -> EngineError {
         use bollard::errors::Error as B;
         match e {
-            B::DockerResponseServerError { status_code, message } => {
+            B::DockerResponseServerError {
+                status_code,
+                message,
+            } => {
                 let m = message.to_lowercase();
-                if status_code == 404 || m.contains("no such") || m.contains("not found") || m.contains("not known") {
+                if status_code == 404
+                    || m.contains("no such")
+                    || m.contains("not found")
+                    || m.contains("not known")
+                {
                     EngineError::NotFound(message)
-                } else if m.contains("is not running") || m.contains("state improper") || m.contains("can only kill running") {
+                } else if m.contains("is not running")
+                    || m.contains("state improper")
+                    || m.contains("can only kill running")
+                {
                     EngineError::NotRunning(message)
-                } else if status_code == 409 || m.contains("already in use") || m.contains("already exists") {
+                } else if status_code == 409
+                    || m.contains("already in use")
+                    || m.contains("already exists")
+                {
                     EngineError::Conflict(message)
                 } else {
                     EngineError::Other(message)
@@ -106,7 +119,10 @@ impl Engine {
     /// Connects to `host` (`unix://…` or `tcp://…`) and negotiates the API version, so that
     /// Docker 20.10 (API 1.41) and current engines both work.
     pub async fn connect(host: &str) -> Result<Engine> {
-        let unreachable = |detail: String| EngineError::Unreachable { host: host.to_string(), detail };
+        let unreachable = |detail: String| EngineError::Unreachable {
+            host: host.to_string(),
+            detail,
+        };
         let docker = if let Some(path) = host.strip_prefix("unix://") {
             if !std::path::Path::new(path).exists() {
                 return Err(unreachable("the socket does not exist".into()));
@@ -117,11 +133,19 @@ impl Engine {
         } else if host.starts_with('/') {
             Docker::connect_with_unix(host, 120, bollard::API_DEFAULT_VERSION)
         } else {
-            return Err(unreachable("unsupported address (use unix:///path or tcp://host:port)".into()));
+            return Err(unreachable(
+                "unsupported address (use unix:///path or tcp://host:port)".into(),
+            ));
         }
         .map_err(|e| unreachable(e.to_string()))?;
-        let docker = docker.negotiate_version().await.map_err(|e| unreachable(e.to_string()))?;
-        let v = docker.version().await.map_err(|e| unreachable(e.to_string()))?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let v = docker
+            .version()
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
         let kind = if v
             .components
             .as_ref()
@@ -157,8 +181,14 @@ impl Engine {
 
     /// Containers (running or not) carrying all of `labels` (`key=value` or `key`).
     pub async fn list_containers(&self, labels: &[String]) -> Result<Vec<ContainerSummary>> {
-        let opts = ListContainersOptionsBuilder::new().all(true).filters(&Self::label_filters(labels)).build();
-        self.docker.list_containers(Some(opts)).await.map_err(EngineError::classify)
+        let opts = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&Self::label_filters(labels))
+            .build();
+        self.docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn inspect_container(&self, id: &str) -> Result<ContainerInspectResponse> {
@@ -170,7 +200,11 @@ impl Engine {
 
     pub async fn create_container(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
         let opts = CreateContainerOptionsBuilder::new().name(name).build();
-        let r = self.docker.create_container(Some(opts), body).await.map_err(EngineError::classify)?;
+        let r = self
+            .docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(EngineError::classify)?;
         Ok(r.id)
     }
 
@@ -189,7 +223,9 @@ impl Engine {
         }
         match self.docker.stop_container(id, Some(b.build())).await {
             Ok(()) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
             Err(e) => match EngineError::classify(e) {
                 EngineError::NotRunning(_) => Ok(()),
                 other => Err(other),
@@ -199,13 +235,24 @@ impl Engine {
 
     pub async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
         let opts = KillContainerOptionsBuilder::new().signal(signal).build();
-        self.docker.kill_container(id, Some(opts)).await.map_err(EngineError::classify)
+        self.docker
+            .kill_container(id, Some(opts))
+            .await
+            .map_err(EngineError::classify)
     }
 
     /// Removes a container (forcefully), with its anonymous volumes when `volumes`.
     pub async fn remove_container(&self, id: &str, volumes: bool) -> Result<()> {
-        let opts = RemoveContainerOptionsBuilder::new().force(true).v(volumes).build();
-        match self.docker.remove_container(id, Some(opts)).await.map_err(EngineError::classify) {
+        let opts = RemoveContainerOptionsBuilder::new()
+            .force(true)
+            .v(volumes)
+            .build();
+        match self
+            .docker
+            .remove_container(id, Some(opts))
+            .await
+            .map_err(EngineError::classify)
+        {
             Err(e) if e.is_not_found() => Ok(()),
             other => other,
         }
@@ -213,15 +260,24 @@ impl Engine {
 
     pub async fn rename_container(&self, id: &str, name: &str) -> Result<()> {
         let opts = RenameContainerOptionsBuilder::new().name(name).build();
-        self.docker.rename_container(id, opts).await.map_err(EngineError::classify)
+        self.docker
+            .rename_container(id, opts)
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn pause_container(&self, id: &str) -> Result<()> {
-        self.docker.pause_container(id).await.map_err(EngineError::classify)
+        self.docker
+            .pause_container(id)
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn unpause_container(&self, id: &str) -> Result<()> {
-        self.docker.unpause_container(id).await.map_err(EngineError::classify)
+        self.docker
+            .unpause_container(id)
+            .await
+            .map_err(EngineError::classify)
     }
 
     /// Networks whose name is exactly `name` (the engine's filter matches substrings).
@@ -229,44 +285,88 @@ impl Engine {
         let mut f = HashMap::new();
         f.insert("name".to_string(), vec![name.to_string()]);
         let opts = ListNetworksOptionsBuilder::new().filters(&f).build();
-        let nets = self.docker.list_networks(Some(opts)).await.map_err(EngineError::classify)?;
-        Ok(nets.into_iter().filter(|n| n.name.as_deref() == Some(name)).collect())
+        let nets = self
+            .docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(EngineError::classify)?;
+        Ok(nets
+            .into_iter()
+            .filter(|n| n.name.as_deref() == Some(name))
+            .collect())
     }
 
     pub async fn list_networks(&self, labels: &[String]) -> Result<Vec<Network>> {
-        let opts = ListNetworksOptionsBuilder::new().filters(&Self::label_filters(labels)).build();
-        self.docker.list_networks(Some(opts)).await.map_err(EngineError::classify)
+        let opts = ListNetworksOptionsBuilder::new()
+            .filters(&Self::label_filters(labels))
+            .build();
+        self.docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn create_network(&self, req: NetworkCreateRequest) -> Result<String> {
-        let r = self.docker.create_network(req).await.map_err(EngineError::classify)?;
+        let r = self
+            .docker
+            .create_network(req)
+            .await
+            .map_err(EngineError::classify)?;
         Ok(r.id)
     }
 
     pub async fn remove_network(&self, id: &str) -> Result<()> {
-        match self.docker.remove_network(id).await.map_err(EngineError::classify) {
+        match self
+            .docker
+            .remove_network(id)
+            .await
+            .map_err(EngineError::classify)
+        {
             Err(e) if e.is_not_found() => Ok(()),
             other => other,
         }
     }
 
-    pub async fn connect_network(&self, network: &str, container: &str, endpoint: EndpointSettings) -> Result<()> {
-        let req = NetworkConnectRequest { container: container.to_string(), endpoint_config: Some(endpoint) };
-        self.docker.connect_network(network, req).await.map_err(EngineError::classify)
+    pub async fn connect_network(
+        &self,
+        network: &str,
+        container: &str,
+        endpoint: EndpointSettings,
+    ) -> Result<()> {
+        let req = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(endpoint),
+        };
+        self.docker
+            .connect_network(network, req)
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn inspect_volume(&self, name: &str) -> Result<Volume> {
-        self.docker.inspect_volume(name).await.map_err(EngineError::classify)
+        self.docker
+            .inspect_volume(name)
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn list_volumes(&self, labels: &[String]) -> Result<Vec<Volume>> {
-        let opts = ListVolumesOptionsBuilder::new().filters(&Self::label_filters(labels)).build();
-        let r = self.docker.list_volumes(Some(opts)).await.map_err(EngineError::classify)?;
+        let opts = ListVolumesOptionsBuilder::new()
+            .filters(&Self::label_filters(labels))
+            .build();
+        let r = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(EngineError::classify)?;
         Ok(r.volumes.unwrap_or_default())
     }
 
     pub async fn create_volume(&self, req: VolumeCreateRequest) -> Result<Volume> {
-        self.docker.create_volume(req).await.map_err(EngineError::classify)
+        self.docker
+            .create_volume(req)
+            .await
+            .map_err(EngineError::classify)
     }
 
     pub async fn remove_volume(&self, name: &str) -> Result<()> {
@@ -293,7 +393,15 @@ impl Engine {
     }
 
     pub async fn remove_image(&self, image: &str) -> Result<()> {
-        match self.docker.remove_image(image, None::<bollard::query_parameters::RemoveImageOptions>, None).await {
+        match self
+            .docker
+            .remove_image(
+                image,
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => match EngineError::classify(e) {
                 EngineError::NotFound(_) => Ok(()),
@@ -303,16 +411,23 @@ impl Engine {
     }
 
     /// Container events for the containers carrying `labels`, from now on.
-    pub fn container_events(&self, labels: &[String]) -> impl Stream<Item = Result<EventMessage>> + use<> {
+    pub fn container_events(
+        &self,
+        labels: &[String],
+    ) -> impl Stream<Item = Result<EventMessage>> + use<> {
         let mut f = Self::label_filters(labels);
         f.insert("type".to_string(), vec!["container".to_string()]);
         let opts = EventsOptionsBuilder::new().filters(&f).build();
-        self.docker.events(Some(opts)).map(|r| r.map_err(EngineError::classify))
+        self.docker
+            .events(Some(opts))
+            .map(|r| r.map_err(EngineError::classify))
     }
 
     /// Waits until the container exits; its exit code.
     pub async fn wait_container(&self, id: &str) -> Result<i64> {
-        let mut s = self.docker.wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
+        let mut s = self
+            .docker
+            .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
         match s.next().await {
             Some(Ok(r)) => Ok(r.status_code),
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),

@@ -58,11 +58,16 @@ pub struct SpecError {
 }
 
 fn nanos(s: &Option<String>) -> Option<i64> {
-    s.as_deref().and_then(|d| syntax::parse_duration_nanos(d).ok())
+    s.as_deref()
+        .and_then(|d| syntax::parse_duration_nanos(d).ok())
 }
 
 fn err(service: &str, key: &str, message: impl Into<String>) -> SpecError {
-    SpecError { service: service.into(), key: key.into(), message: message.into() }
+    SpecError {
+        service: service.into(),
+        key: key.into(),
+        message: message.into(),
+    }
 }
 
 /// The engine name of a network key of the project.
@@ -84,7 +89,12 @@ pub fn volume_name(project: &Project, project_name: &str, key: &str) -> String {
 }
 
 /// The container name: `container_name`, else `<project>-<service>-<n>`.
-pub fn container_name(project_name: &str, service_name: &str, service: &Service, number: u32) -> String {
+pub fn container_name(
+    project_name: &str,
+    service_name: &str,
+    service: &Service,
+    number: u32,
+) -> String {
     match &service.container_name {
         Some(n) => n.clone(),
         None => format!("{project_name}-{service_name}-{number}"),
@@ -100,8 +110,17 @@ pub fn image_name(project_name: &str, service_name: &str, service: &Service) -> 
 }
 
 /// Networks in the order Compose attaches them: by `priority` (highest first), then name.
-pub fn ordered_networks(service: &Service) -> Vec<(&String, Option<&crate::compose::model::ServiceNetworkConfig>)> {
-    let mut nets: Vec<_> = service.networks.iter().map(|(k, v)| (k, v.as_ref())).collect();
+pub fn ordered_networks(
+    service: &Service,
+) -> Vec<(
+    &String,
+    Option<&crate::compose::model::ServiceNetworkConfig>,
+)> {
+    let mut nets: Vec<_> = service
+        .networks
+        .iter()
+        .map(|(k, v)| (k, v.as_ref()))
+        .collect();
     nets.sort_by(|a, b| {
         let pa = a.1.and_then(|c| c.priority).unwrap_or(0);
         let pb = b.1.and_then(|c| c.priority).unwrap_or(0);
@@ -113,10 +132,17 @@ pub fn ordered_networks(service: &Service) -> Vec<(&String, Option<&crate::compo
 fn restart_policy(service: &Service) -> Option<RestartPolicy> {
     let (name, max) = match service.restart.as_deref() {
         Some(r) => {
-            let (n, m) = r.split_once(':').map(|(a, b)| (a, b.parse::<i64>().ok())).unwrap_or((r, None));
+            let (n, m) = r
+                .split_once(':')
+                .map(|(a, b)| (a, b.parse::<i64>().ok()))
+                .unwrap_or((r, None));
             (n.to_string(), m)
         }
-        None => match service.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
+        None => match service
+            .deploy
+            .as_ref()
+            .and_then(|d| d.restart_policy.as_ref())
+        {
             Some(rp) => {
                 let n = match rp.condition.as_deref() {
                     Some("on-failure") => "on-failure",
@@ -134,7 +160,10 @@ fn restart_policy(service: &Service) -> Option<RestartPolicy> {
         "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
         _ => RestartPolicyNameEnum::NO,
     };
-    Some(RestartPolicy { name: Some(name), maximum_retry_count: max })
+    Some(RestartPolicy {
+        name: Some(name),
+        maximum_retry_count: max,
+    })
 }
 
 fn propagation(p: &str) -> Option<MountBindOptionsPropagationEnum> {
@@ -150,6 +179,7 @@ fn propagation(p: &str) -> Option<MountBindOptionsPropagationEnum> {
 }
 
 /// A secret or config mounted into the container: a bind of its file, or an injection.
+#[allow(clippy::too_many_arguments)]
 fn file_mount(
     sname: &str,
     key: &str,
@@ -162,7 +192,11 @@ fn file_mount(
 ) -> Result<(), SpecError> {
     let source = reference.source.clone().unwrap_or_default();
     let Some(obj) = object else {
-        return Err(err(sname, key, format!("refers to undefined {} {source}", &key[..key.len() - 1])));
+        return Err(err(
+            sname,
+            key,
+            format!("refers to undefined {} {source}", &key[..key.len() - 1]),
+        ));
     };
     let target = match reference.target.as_deref() {
         Some(t) if t.starts_with('/') => t.to_string(),
@@ -176,14 +210,28 @@ fn file_mount(
         return Ok(());
     }
     let mode = reference.mode.unwrap_or(0o444);
-    let uid = reference.uid.as_deref().and_then(|u| u.parse().ok()).unwrap_or(0);
-    let gid = reference.gid.as_deref().and_then(|g| g.parse().ok()).unwrap_or(0);
+    let uid = reference
+        .uid
+        .as_deref()
+        .and_then(|u| u.parse().ok())
+        .unwrap_or(0);
+    let gid = reference
+        .gid
+        .as_deref()
+        .and_then(|g| g.parse().ok())
+        .unwrap_or(0);
     if let Some(file) = &obj.file {
         if reference.uid.is_some() || reference.gid.is_some() || reference.mode.is_some() {
             // A bind keeps the host file's owner and mode; inject a copy to honour them.
             let content = std::fs::read(file)
                 .map_err(|e| err(sname, key, format!("cannot read {file} for {source}: {e}")))?;
-            injections.push(Injection { path: target, content, mode, uid, gid });
+            injections.push(Injection {
+                path: target,
+                content,
+                mode,
+                uid,
+                gid,
+            });
         } else {
             mounts.push(Mount {
                 target: Some(target),
@@ -195,9 +243,21 @@ fn file_mount(
         }
     } else if let Some(var) = &obj.environment {
         let value = std::env::var(var).unwrap_or_default();
-        injections.push(Injection { path: target, content: value.into_bytes(), mode, uid, gid });
+        injections.push(Injection {
+            path: target,
+            content: value.into_bytes(),
+            mode,
+            uid,
+            gid,
+        });
     } else if let Some(content) = &obj.content {
-        injections.push(Injection { path: target, content: content.clone().into_bytes(), mode, uid, gid });
+        injections.push(Injection {
+            path: target,
+            content: content.clone().into_bytes(),
+            mode,
+            uid,
+            gid,
+        });
     }
     Ok(())
 }
@@ -246,7 +306,10 @@ pub fn container_spec(
     // Healthcheck.
     if let Some(h) = &service.healthcheck {
         if h.disable {
-            body.healthcheck = Some(HealthConfig { test: Some(vec!["NONE".into()]), ..Default::default() });
+            body.healthcheck = Some(HealthConfig {
+                test: Some(vec!["NONE".into()]),
+                ..Default::default()
+            });
         } else {
             let start_interval = nanos(&h.start_interval);
             if start_interval.is_some() && ctx.api_version < (1, 44) {
@@ -261,7 +324,11 @@ pub fn container_spec(
                 timeout: nanos(&h.timeout),
                 retries: h.retries.map(|r| r as i64),
                 start_period: nanos(&h.start_period),
-                start_interval: if ctx.api_version >= (1, 44) { start_interval } else { None },
+                start_interval: if ctx.api_version >= (1, 44) {
+                    start_interval
+                } else {
+                    None
+                },
             });
         }
     }
@@ -276,8 +343,15 @@ pub fn container_spec(
             exposed.push(key.clone());
         }
         let host_port = p.published.clone().unwrap_or_default();
-        let b = PortBinding { host_ip: p.host_ip.clone(), host_port: Some(host_port) };
-        bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(b);
+        let b = PortBinding {
+            host_ip: p.host_ip.clone(),
+            host_port: Some(host_port),
+        };
+        bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(b);
     }
     for e in &service.expose {
         let (port, proto) = e.split_once('/').unwrap_or((e, "tcp"));
@@ -307,11 +381,21 @@ pub fn container_spec(
     let mut host_dirs = Vec::new();
     for (i, v) in service.volumes.iter().enumerate() {
         let key = format!("volumes[{i}]");
-        let target = v.target.clone().ok_or_else(|| err(s, &key, "a volume needs a target path in the container"))?;
-        let mut m = Mount { target: Some(target), read_only: Some(v.read_only), ..Default::default() };
+        let target = v
+            .target
+            .clone()
+            .ok_or_else(|| err(s, &key, "a volume needs a target path in the container"))?;
+        let mut m = Mount {
+            target: Some(target),
+            read_only: Some(v.read_only),
+            ..Default::default()
+        };
         match v.kind.as_str() {
             "bind" => {
-                let src = v.source.clone().ok_or_else(|| err(s, &key, "a bind mount needs a source path"))?;
+                let src = v
+                    .source
+                    .clone()
+                    .ok_or_else(|| err(s, &key, "a bind mount needs a source path"))?;
                 let create = v.bind.as_ref().map(|b| b.create_host_path).unwrap_or(false);
                 if !Path::new(&src).exists() {
                     if create {
@@ -326,7 +410,10 @@ pub fn container_spec(
                 m.source = Some(src);
                 if let Some(b) = &v.bind {
                     if let Some(p) = b.propagation.as_deref() {
-                        m.bind_options = Some(MountBindOptions { propagation: propagation(p), ..Default::default() });
+                        m.bind_options = Some(MountBindOptions {
+                            propagation: propagation(p),
+                            ..Default::default()
+                        });
                     }
                     if b.selinux.is_some() {
                         warnings.push(format!("services.{s}.{key}.bind.selinux: SELinux relabelling is not applied by berth"));
@@ -339,7 +426,10 @@ pub fn container_spec(
                     m.source = Some(volume_name(project, ctx.project_name, src));
                 }
                 if v.volume.as_ref().map(|vo| vo.nocopy).unwrap_or(false) {
-                    m.volume_options = Some(MountVolumeOptions { no_copy: Some(true), ..Default::default() });
+                    m.volume_options = Some(MountVolumeOptions {
+                        no_copy: Some(true),
+                        ..Default::default()
+                    });
                 }
             }
             "tmpfs" => {
@@ -353,7 +443,10 @@ pub fn container_spec(
                 }
             }
             "npipe" | "cluster" | "image" => {
-                warnings.push(format!("services.{s}.{key}: volume type {} is not supported by berth", v.kind));
+                warnings.push(format!(
+                    "services.{s}.{key}: volume type {} is not supported by berth",
+                    v.kind
+                ));
                 continue;
             }
             other => return Err(err(s, &key, format!("unknown volume type {other}"))),
@@ -371,13 +464,25 @@ pub fn container_spec(
     if !service.volumes_from.is_empty() {
         let mut vf = Vec::new();
         for v in &service.volumes_from {
-            let (src, mode) = v.rsplit_once(':').filter(|(_, m)| *m == "ro" || *m == "rw").unwrap_or((v, ""));
+            let (src, mode) = v
+                .rsplit_once(':')
+                .filter(|(_, m)| *m == "ro" || *m == "rw")
+                .unwrap_or((v, ""));
             let target = match src.strip_prefix("container:") {
                 Some(c) => c.to_string(),
-                None => (ctx.resolve_container)(src)
-                    .ok_or_else(|| err(s, "volumes_from", format!("service {src} has no container to share volumes from")))?,
+                None => (ctx.resolve_container)(src).ok_or_else(|| {
+                    err(
+                        s,
+                        "volumes_from",
+                        format!("service {src} has no container to share volumes from"),
+                    )
+                })?,
             };
-            vf.push(if mode.is_empty() { target } else { format!("{target}:{mode}") });
+            vf.push(if mode.is_empty() {
+                target
+            } else {
+                format!("{target}:{mode}")
+            });
         }
         host.volumes_from = Some(vf);
     }
@@ -386,11 +491,29 @@ pub fn container_spec(
     let mut injections = Vec::new();
     for r in &service.secrets {
         let obj = r.source.as_ref().and_then(|n| project.secrets.get(n));
-        file_mount(s, "secrets", r, obj, "/run/secrets", &mut mounts, &mut injections, &mut warnings)?;
+        file_mount(
+            s,
+            "secrets",
+            r,
+            obj,
+            "/run/secrets",
+            &mut mounts,
+            &mut injections,
+            &mut warnings,
+        )?;
     }
     for r in &service.configs {
         let obj = r.source.as_ref().and_then(|n| project.configs.get(n));
-        file_mount(s, "configs", r, obj, "", &mut mounts, &mut injections, &mut warnings)?;
+        file_mount(
+            s,
+            "configs",
+            r,
+            obj,
+            "",
+            &mut mounts,
+            &mut injections,
+            &mut warnings,
+        )?;
     }
     if !mounts.is_empty() {
         host.mounts = Some(mounts);
@@ -405,15 +528,18 @@ pub fn container_spec(
     host.cap_drop = (!service.cap_drop.is_empty()).then(|| service.cap_drop.clone());
     host.security_opt = (!service.security_opt.is_empty()).then(|| service.security_opt.clone());
     host.group_add = (!service.group_add.is_empty()).then(|| service.group_add.clone());
-    host.sysctls = (!service.sysctls.is_empty()).then(|| service.sysctls.clone().into_iter().collect());
-    host.storage_opt = (!service.storage_opt.is_empty()).then(|| service.storage_opt.clone().into_iter().collect());
+    host.sysctls =
+        (!service.sysctls.is_empty()).then(|| service.sysctls.clone().into_iter().collect());
+    host.storage_opt = (!service.storage_opt.is_empty())
+        .then(|| service.storage_opt.clone().into_iter().collect());
     host.oom_score_adj = service.oom_score_adj;
     host.oom_kill_disable = service.oom_kill_disable.then_some(true);
     host.cgroup_parent = service.cgroup_parent.clone();
     host.runtime = service.runtime.clone();
     host.userns_mode = service.userns_mode.clone();
     host.uts_mode = service.uts.clone();
-    host.device_cgroup_rules = (!service.device_cgroup_rules.is_empty()).then(|| service.device_cgroup_rules.clone());
+    host.device_cgroup_rules =
+        (!service.device_cgroup_rules.is_empty()).then(|| service.device_cgroup_rules.clone());
     if !service.ulimits.is_empty() {
         host.ulimits = Some(
             service
@@ -424,7 +550,11 @@ pub fn container_spec(
                         Ulimit::Single(v) => (*v, *v),
                         Ulimit::Pair(p) => (p.soft, p.hard),
                     };
-                    ResourcesUlimits { name: Some(k.clone()), soft: Some(soft), hard: Some(hard) }
+                    ResourcesUlimits {
+                        name: Some(k.clone()),
+                        soft: Some(soft),
+                        hard: Some(hard),
+                    }
                 })
                 .collect(),
         );
@@ -447,7 +577,13 @@ pub fn container_spec(
     host.dns_options = (!service.dns_opt.is_empty()).then(|| service.dns_opt.clone());
     if !service.extra_hosts.is_empty() {
         // Compose prints host=ip; the engine wants host:ip.
-        host.extra_hosts = Some(service.extra_hosts.iter().map(|h| h.replacen('=', ":", 1)).collect());
+        host.extra_hosts = Some(
+            service
+                .extra_hosts
+                .iter()
+                .map(|h| h.replacen('=', ":", 1))
+                .collect(),
+        );
     }
     host.shm_size = service.shm_size.as_ref().map(|b| b.0);
     host.pids_limit = service.pids_limit;
@@ -490,7 +626,8 @@ pub fn container_spec(
     if let Some(logging) = &service.logging {
         host.log_config = Some(HostConfigLogConfig {
             typ: logging.driver.clone(),
-            config: (!logging.options.is_empty()).then(|| logging.options.clone().into_iter().collect()),
+            config: (!logging.options.is_empty())
+                .then(|| logging.options.clone().into_iter().collect()),
         });
     }
     for (ns, value, set) in [
@@ -501,7 +638,11 @@ pub fn container_spec(
             *set = Some(match v.strip_prefix("service:") {
                 Some(svc) => format!(
                     "container:{}",
-                    (ctx.resolve_container)(svc).ok_or_else(|| err(s, ns, format!("service {svc} has no container")))?
+                    (ctx.resolve_container)(svc).ok_or_else(|| err(
+                        s,
+                        ns,
+                        format!("service {svc} has no container")
+                    ))?
                 ),
                 None => v.clone(),
             });
@@ -511,13 +652,19 @@ pub fn container_spec(
         // The platform only matters for pulls and builds: a local image has one.
     }
     if service.isolation.is_some() {
-        warnings.push(format!("services.{s}.isolation: Windows isolation is not applied on Linux engines"));
+        warnings.push(format!(
+            "services.{s}.isolation: Windows isolation is not applied on Linux engines"
+        ));
     }
     if service.credential_spec.is_some() {
-        warnings.push(format!("services.{s}.credential_spec: Windows credential specs are not applied"));
+        warnings.push(format!(
+            "services.{s}.credential_spec: Windows credential specs are not applied"
+        ));
     }
     if !service.gpus.is_empty() {
-        warnings.push(format!("services.{s}.gpus: GPU requests are not applied by berth yet"));
+        warnings.push(format!(
+            "services.{s}.gpus: GPU requests are not applied by berth yet"
+        ));
     }
     if !service.external_links.is_empty() {
         host.links = Some(service.external_links.clone());
@@ -533,14 +680,19 @@ pub fn container_spec(
             host.network_mode = Some(match mode.strip_prefix("service:") {
                 Some(svc) => format!(
                     "container:{}",
-                    (ctx.resolve_container)(svc)
-                        .ok_or_else(|| err(s, "network_mode", format!("service {svc} has no container to share its network")))?
+                    (ctx.resolve_container)(svc).ok_or_else(|| err(
+                        s,
+                        "network_mode",
+                        format!("service {svc} has no container to share its network")
+                    ))?
                 ),
                 None => mode.to_string(),
             });
             if service.mac_address.is_some() {
                 // With network_mode there is no endpoint of ours to carry a MAC address.
-                warnings.push(format!("services.{s}.mac_address: not applied with network_mode"));
+                warnings.push(format!(
+                    "services.{s}.mac_address: not applied with network_mode"
+                ));
             }
         }
         None => {
@@ -559,23 +711,31 @@ pub fn container_spec(
                     ipam_config: cfg.and_then(|c| {
                         let v4 = c.ipv4_address.clone();
                         let v6 = c.ipv6_address.clone();
-                        (v4.is_some() || v6.is_some() || !c.link_local_ips.is_empty()).then(|| EndpointIpamConfig {
-                            ipv4_address: v4,
-                            ipv6_address: v6,
-                            link_local_ips: (!c.link_local_ips.is_empty()).then(|| c.link_local_ips.clone()),
+                        (v4.is_some() || v6.is_some() || !c.link_local_ips.is_empty()).then(|| {
+                            EndpointIpamConfig {
+                                ipv4_address: v4,
+                                ipv6_address: v6,
+                                link_local_ips: (!c.link_local_ips.is_empty())
+                                    .then(|| c.link_local_ips.clone()),
+                            }
                         })
                     }),
-                    mac_address: cfg.and_then(|c| c.mac_address.clone()).or_else(|| {
-                        (i == 0).then(|| service.mac_address.clone()).flatten()
+                    mac_address: cfg
+                        .and_then(|c| c.mac_address.clone())
+                        .or_else(|| (i == 0).then(|| service.mac_address.clone()).flatten()),
+                    driver_opts: cfg.and_then(|c| {
+                        (!c.driver_opts.is_empty())
+                            .then(|| c.driver_opts.clone().into_iter().collect())
                     }),
-                    driver_opts: cfg.and_then(|c| (!c.driver_opts.is_empty()).then(|| c.driver_opts.clone().into_iter().collect())),
                     ..Default::default()
                 };
                 if i == 0 {
                     host.network_mode = Some(net_name.clone());
                     let mut m = HashMap::new();
                     m.insert(net_name, ep);
-                    body.networking_config = Some(NetworkingConfig { endpoints_config: Some(m) });
+                    body.networking_config = Some(NetworkingConfig {
+                        endpoints_config: Some(m),
+                    });
                 } else {
                     extra_networks.push((net_name, ep));
                 }
@@ -594,6 +754,12 @@ pub fn container_spec(
     }
 
     body.host_config = Some(host);
-    Ok(ContainerSpec { name, body, extra_networks, injections, warnings, host_dirs })
+    Ok(ContainerSpec {
+        name,
+        body,
+        extra_networks,
+        injections,
+        warnings,
+        host_dirs,
+    })
 }
-
