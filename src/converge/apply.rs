@@ -999,6 +999,7 @@ async fn wait_condition(
 /// `--wait`: a container is ready when it runs (and is healthy if it has a healthcheck), or
 /// when it is a one-shot container that exited 0 (Compose v2 fails there, docker/compose#10596).
 async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Result<(), ApplyError> {
+    let mut settled = false;
     loop {
         let notified = run.events.notified();
         let i = run.engine.inspect_container(id).await?;
@@ -1024,8 +1025,15 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             }
             Some(ContainerStateStatusEnum::RUNNING) => {
                 if !has_check {
-                    run.progress.update("Container", &name, "Healthy", "");
-                    return Ok(());
+                    // Without a healthcheck, "running" is all there is to wait for; a short
+                    // settle time catches a container that exits right after it starts.
+                    if settled {
+                        run.progress.update("Container", &name, "Running", "");
+                        return Ok(());
+                    }
+                    settled = true;
+                    let _ = tokio::time::timeout(Duration::from_millis(300), notified).await;
+                    continue;
                 }
                 match state.health.as_ref().and_then(|h| h.status) {
                     Some(HealthStatusEnum::HEALTHY) => {
