@@ -360,7 +360,7 @@ fn down_v_removes_project_volumes_but_never_external_ones() {
     vol.ok();
     assert!(
         vol.stdout
-            .contains(&format!("\"com.docker.compose.volume\": \"data\"")),
+            .contains("\"com.docker.compose.volume\": \"data\""),
         "{}",
         vol.stdout
     );
