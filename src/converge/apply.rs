@@ -212,6 +212,8 @@ struct Run<'a> {
     events: Arc<Notify>,
     limit: Semaphore,
     warnings: Mutex<Vec<String>>,
+    /// Containers created ahead of their turn, by (service, number): only started when due.
+    precreated: Mutex<HashMap<(String, u32), String>>,
 }
 
 /// What `up` did.
@@ -371,7 +373,50 @@ pub async fn up(
         events: notify,
         limit: Semaphore::new(opts.parallel.max(1)),
         warnings: Mutex::new(Vec::new()),
+        precreated: Mutex::new(HashMap::new()),
     };
+
+    // Create every new container up front, in parallel: a service waiting for a healthy
+    // dependency then only has to start. Services that reference another service's container
+    // (network_mode/ipc/pid service:, volumes_from, links) are created at their turn.
+    let refers = |svc: &Service| {
+        [&svc.network_mode, &svc.ipc, &svc.pid].iter().any(|v| {
+            v.as_deref()
+                .map(|x| x.starts_with("service:"))
+                .unwrap_or(false)
+        }) || !svc.volumes_from.is_empty()
+            || !svc.links.is_empty()
+    };
+    let creates = selected.iter().flat_map(|name| {
+        let svc = &project.services[name];
+        plan.services
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(move |a| match a {
+                Action::Create { number, .. } if !refers(svc) => Some((name.clone(), svc, *number)),
+                _ => None,
+            })
+    });
+    let run_ref = &run;
+    let jobs = creates.map(|(name, svc, number)| async move {
+        let _permit = run_ref
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| ApplyError::Interrupted)?;
+        let id = create_container(run_ref, &name, svc, number, None, false).await?;
+        if let Ok(mut m) = run_ref.precreated.lock() {
+            m.insert((name, number), id);
+        }
+        Ok::<(), ApplyError>(())
+    });
+    for r in futures_util::future::join_all(jobs).await {
+        if let Err(e) = r {
+            events_task.abort();
+            return Err(e);
+        }
+    }
 
     // One task per service; each waits on its dependencies' watch channels.
     let mut senders: HashMap<String, watch::Sender<Done>> = HashMap::new();
@@ -756,7 +801,23 @@ async fn apply_action(
             Ok(None)
         }
         Action::Create { number, .. } => {
-            let id = create_container(run, name, svc, number, None).await?;
+            let pre = run
+                .precreated
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&(name.to_string(), number)).cloned());
+            let id = match pre {
+                Some(id) => {
+                    if !run.opts.no_start {
+                        let cname = spec::container_name(&run.loaded.name, name, svc, number);
+                        p.update("Container", &cname, "Starting", "");
+                        engine.start_container(&id).await?;
+                        p.update("Container", &cname, "Started", "");
+                    }
+                    id
+                }
+                None => create_container(run, name, svc, number, None, true).await?,
+            };
             Ok(Some(id))
         }
         Action::Recreate {
@@ -775,7 +836,7 @@ async fn apply_action(
             engine
                 .remove_container(&old.id, run.opts.renew_anon_volumes)
                 .await?;
-            let id = create_container(run, name, svc, number, inherited.as_ref()).await?;
+            let id = create_container(run, name, svc, number, inherited.as_ref(), true).await?;
             p.update("Container", &old.name, "Recreated", "");
             Ok(Some(id))
         }
@@ -788,6 +849,7 @@ async fn create_container(
     svc: &Service,
     number: u32,
     inherit_from: Option<&ContainerInspectResponse>,
+    start: bool,
 ) -> Result<String, ApplyError> {
     let engine = run.engine;
     let image_id = run.images.get(name).cloned().flatten();
@@ -837,7 +899,7 @@ async fn create_container(
         inject_files(engine, &id, &spec.injections).await?;
     }
     p.update("Container", &spec.name, "Created", "");
-    if !run.opts.no_start {
+    if start && !run.opts.no_start {
         p.update("Container", &spec.name, "Starting", "");
         engine.start_container(&id).await?;
         p.update("Container", &spec.name, "Started", "");
