@@ -1,7 +1,9 @@
 use clap::Parser;
 
 fn main() {
-    let cli = match berth::cli::Cli::try_parse() {
+    let cli = match berth::cli::Cli::try_parse_from(berth::cli::normalize_args(
+        std::env::args_os().collect(),
+    )) {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {

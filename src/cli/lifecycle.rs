@@ -30,7 +30,9 @@ pub struct DownArgs {
 
 /// The project, if its compose file can be found; else just its name (from `-p` or the
 /// environment): `down`, `ps`, `stop`... work from the labels alone.
-fn project_or_name(global: &GlobalOptions) -> Result<(String, Option<LoadedProject>), Failure> {
+pub(crate) fn project_or_name(
+    global: &GlobalOptions,
+) -> Result<(String, Option<LoadedProject>), Failure> {
     let req = global.request()?;
     match req
         .clone()
@@ -371,8 +373,8 @@ pub struct VerbArgs {
     /// SIGNAL to send (kill)
     #[arg(short = 's', long, default_value = "SIGKILL")]
     pub signal: String,
-    /// Don't ask to confirm removal (rm)
-    #[arg(short = 'f', long)]
+    /// Don't ask to confirm removal (rm; `-f` after `rm`)
+    #[arg(long)]
     pub force: bool,
     /// Stop the containers, if required, before removing (rm)
     #[arg(short = 'S', long = "stop")]

@@ -2,7 +2,12 @@
 
 pub mod attached;
 pub mod config;
+pub mod exec;
 pub mod lifecycle;
+pub mod logs;
+pub mod misc;
+pub mod run;
+pub mod select;
 pub mod up;
 
 use std::io::Read;
@@ -114,6 +119,28 @@ pub enum Command {
     Pause(lifecycle::VerbArgs),
     /// Unpause services
     Unpause(lifecycle::VerbArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(misc::CpArgs),
+    /// Print the public port for a port binding
+    Port(misc::PortArgs),
+    /// Display the running processes
+    Top(misc::ServicesArgs),
+    /// List images used by the created containers
+    Images(misc::ImagesArgs),
+    /// Block until the first service container stops
+    Wait(misc::WaitArgs),
+    /// Receive real time events from containers
+    Events(misc::EventsArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(misc::StatsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(misc::AttachArgs),
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -267,6 +294,117 @@ pub fn warn(msg: &str) {
     eprintln!("WARN {msg}");
 }
 
+/// Short options that mean one thing before the subcommand (global) and another after it, as
+/// in Compose v2: `logs -f` follows and `rm -f` forces (not `--file`), `run -p` publishes (not
+/// `--project-name`).
+/// Rewritten to their long forms before parsing.
+pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const TAKES_VALUE: &[&str] = &[
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--project-directory",
+        "--env-file",
+        "--profile",
+        "--ansi",
+        "--progress",
+        "--parallel",
+    ];
+    let mut out = args;
+    let mut i = 1;
+    // The subcommand: the first word that is not a global option or its value.
+    while i < out.len() {
+        let a = out[i].to_string_lossy().to_string();
+        if TAKES_VALUE.contains(&a.as_str()) {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let (short, long) = match out
+        .get(i)
+        .map(|s| s.to_string_lossy().to_string())
+        .as_deref()
+    {
+        Some("logs") => ('f', "--follow"),
+        Some("run") => ('p', "--publish"),
+        Some("rm") => ('f', "--force"),
+        _ => return out,
+    };
+    // `run`'s options that take a value (the service, and the command after it, end the scan).
+    const RUN_VALUES: &[&str] = &[
+        "-e",
+        "--env",
+        "-l",
+        "--label",
+        "-u",
+        "--user",
+        "-w",
+        "--workdir",
+        "-v",
+        "--volume",
+        "--publish",
+        "--entrypoint",
+        "--name",
+        "--cap-add",
+        "--cap-drop",
+        "--pull",
+    ];
+    let mut j = i + 1;
+    while j < out.len() {
+        let a = out[j].to_string_lossy().to_string();
+        if a == "--" {
+            break;
+        }
+        if short == 'p' && RUN_VALUES.contains(&a.as_str()) {
+            j += 2;
+            continue;
+        }
+        match a.strip_prefix('-') {
+            Some(cluster) if !cluster.is_empty() && !cluster.starts_with('-') => {
+                if let Some(rest) = cluster.strip_prefix(short) {
+                    let mut repl: Vec<std::ffi::OsString> = vec![long.into()];
+                    if !rest.is_empty() {
+                        // `-p8080:80` is `--publish 8080:80`; `-ft` is `--follow -t`.
+                        let r = if short == 'p' {
+                            rest.to_string()
+                        } else {
+                            format!("-{rest}")
+                        };
+                        repl.push(r.into());
+                    }
+                    let n = repl.len();
+                    out.splice(j..=j, repl);
+                    j += n;
+                    continue;
+                }
+                if short == 'f'
+                    && cluster.contains('f')
+                    && cluster.chars().all(|c| c.is_ascii_alphabetic())
+                {
+                    let rest: String = cluster.chars().filter(|c| *c != 'f').collect();
+                    out.splice(
+                        j..=j,
+                        [std::ffi::OsString::from(format!("-{rest}")), long.into()],
+                    );
+                    j += 2;
+                    continue;
+                }
+            }
+            Some(_) => {}
+            None if short == 'p' => break,
+            None => {}
+        }
+        j += 1;
+    }
+    out
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
@@ -283,6 +421,17 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Kill(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Kill, a),
         Command::Pause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Pause, a),
         Command::Unpause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Unpause, a),
+        Command::Logs(a) => logs::run(&cli.global, a),
+        Command::Exec(a) => exec::run(&cli.global, a),
+        Command::Run(a) => run::run(&cli.global, a),
+        Command::Cp(a) => misc::cp(&cli.global, a),
+        Command::Port(a) => misc::port(&cli.global, a),
+        Command::Top(a) => misc::top(&cli.global, a),
+        Command::Images(a) => misc::images(&cli.global, a),
+        Command::Wait(a) => misc::wait(&cli.global, a),
+        Command::Events(a) => misc::events(&cli.global, a),
+        Command::Stats(a) => misc::stats(&cli.global, a),
+        Command::Attach(a) => misc::attach(&cli.global, a),
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {

@@ -522,7 +522,7 @@ fn force_recreate_dependents(plan: &mut Plan, graph: &ServiceGraph) {
     }
 }
 
-async fn ensure_networks(
+pub async fn ensure_networks(
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &[String],
@@ -617,7 +617,7 @@ async fn ensure_networks(
     Ok(())
 }
 
-async fn ensure_volumes(
+pub async fn ensure_volumes(
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &[String],
@@ -932,7 +932,7 @@ fn inherit_anonymous_volumes(spec: &mut ContainerSpec, old: &ContainerInspectRes
 }
 
 /// Writes files into a created container through the archive API.
-async fn inject_files(
+pub async fn inject_files(
     engine: &Engine,
     id: &str,
     files: &[spec::Injection],

@@ -1,0 +1,757 @@
+//! `cp`, `port`, `top`, `images`, `wait`, `events`, `stats`, `attach`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use futures_util::StreamExt;
+
+use super::exec::{pump_output, pump_stdin, RawMode, Resize};
+use super::select::{self, check_services, engine_err, Found};
+use super::{engine_session, Failure, GlobalOptions};
+use crate::engine::labels as L;
+use crate::engine::Engine;
+
+/// Services to act on (all when none).
+#[derive(Args, Debug, Default)]
+pub struct ServicesArgs {
+    pub services: Vec<String>,
+}
+
+/// The running, non-one-off containers of `services` (all when empty).
+async fn service_containers(
+    engine: &Engine,
+    project: &str,
+    services: &[String],
+    all: bool,
+) -> Result<Vec<Found>, Failure> {
+    Ok(select::containers(engine, project)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            !c.oneoff
+                && (all || c.running)
+                && (services.is_empty() || services.contains(&c.service))
+        })
+        .collect())
+}
+
+/// Rows as columns separated by three spaces (the last column not padded).
+fn table(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r.get(i).map(|c| c.chars().count()).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(c);
+            } else {
+                line.push_str(&format!("{c:<w$}   ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes to stdout; a closed pipe is not an error.
+fn emit(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes()).and_then(|_| o.flush());
+}
+
+// ---------------------------------------------------------------------------------------- cp
+
+#[derive(Args, Debug, Default)]
+pub struct CpArgs {
+    /// Index of the container if the service has multiple replicas
+    #[arg(long)]
+    pub index: Option<u32>,
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+    /// Always follow symbol link in SRC_PATH
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+    /// SERVICE:SRC_PATH or a local path (`-` reads a tar archive from stdin)
+    pub source: String,
+    /// SERVICE:DEST_PATH or a local path (`-` writes a tar archive to stdout)
+    pub destination: String,
+}
+
+fn split_service_path(s: &str) -> Option<(&str, &str)> {
+    if s.starts_with('/') || s.starts_with('.') || s == "-" {
+        return None;
+    }
+    s.split_once(':')
+}
+
+/// Go's os.ModeDir, as the archive API reports it.
+const MODE_DIR: u32 = 1 << 31;
+
+pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    let owned = |x: Option<(&str, &str)>| x.map(|(a, b)| (a.to_string(), b.to_string()));
+    let from = owned(split_service_path(&args.source));
+    let to = owned(split_service_path(&args.destination));
+    let (service, down) = match (&from, &to) {
+        (Some((s, _)), None) => (s.clone(), true),
+        (None, Some((s, _))) => (s.clone(), false),
+        (Some(_), Some(_)) => {
+            return Err(Failure::new(1, "copying between services is not supported"))
+        }
+        (None, None) => {
+            return Err(Failure::new(
+                1,
+                "one of source or destination must be SERVICE:PATH",
+            ))
+        }
+    };
+    check_services(loaded.as_ref(), std::slice::from_ref(&service))?;
+    engine_session(global, |engine, _p| async move {
+        let c = select::running_container(&engine, &name, &service, args.index).await?;
+        let fail = |m: String| Failure::new(1, format!("service \"{service}\": cp: {m}"));
+        if down {
+            let src = from.map(|x| x.1).unwrap_or_default();
+            let tar = engine
+                .download(&c.id, &src)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            if args.destination == "-" {
+                let mut o = std::io::stdout().lock();
+                let _ = o.write_all(&tar).and_then(|_| o.flush());
+                return Ok(0);
+            }
+            extract(&tar, &src, Path::new(&args.destination), args.archive).map_err(fail)?;
+        } else {
+            let dst = to.map(|x| x.1).unwrap_or_default();
+            let stat = engine
+                .stat_path(&c.id, &dst)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let (dir, name_in) = match &stat {
+                Some(s) if s.file_mode & MODE_DIR != 0 => (dst.clone(), None),
+                _ => {
+                    let p = Path::new(&dst);
+                    let parent = p
+                        .parent()
+                        .map(|x| x.display().to_string())
+                        .filter(|x| !x.is_empty())
+                        .unwrap_or_else(|| "/".into());
+                    let base = p.file_name().map(|b| b.to_string_lossy().to_string());
+                    (parent, base)
+                }
+            };
+            let tar = if args.source == "-" {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+                    .map_err(|e| fail(e.to_string()))?;
+                b
+            } else {
+                pack(
+                    Path::new(&args.source),
+                    name_in.as_deref(),
+                    args.follow_link,
+                )
+                .map_err(fail)?
+            };
+            engine
+                .upload(&c.id, &dir, tar)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        Ok(0)
+    })
+}
+
+/// A tar archive of `src` whose root entry is named `name` (default: src's own name).
+fn pack(src: &Path, name: Option<&str>, follow: bool) -> Result<Vec<u8>, String> {
+    let meta = std::fs::symlink_metadata(src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let contents_only = src.to_string_lossy().ends_with("/.");
+    let base = name
+        .map(str::to_string)
+        .or_else(|| {
+            src.canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|b| b.to_string_lossy().to_string()))
+        })
+        .unwrap_or_else(|| ".".into());
+    let mut b = tar::Builder::new(Vec::new());
+    b.follow_symlinks(follow);
+    let r = if meta.is_dir() {
+        if contents_only {
+            b.append_dir_all(".", src)
+        } else {
+            b.append_dir_all(&base, src)
+        }
+    } else {
+        b.append_path_with_name(src, &base)
+    };
+    r.map_err(|e| format!("{}: {e}", src.display()))?;
+    b.into_inner().map_err(|e| e.to_string())
+}
+
+/// Unpacks an archive of `src` to `dest` as `docker cp` does: into `dest` when it is an
+/// existing directory, else as `dest`; `src/.` copies a directory's contents.
+fn extract(tar: &[u8], src: &str, dest: &Path, archive: bool) -> Result<(), String> {
+    let contents_only = src.ends_with("/.");
+    let into_dir = dest.is_dir();
+    let mut a = tar::Archive::new(tar);
+    a.set_preserve_permissions(true);
+    a.set_preserve_mtime(true);
+    a.set_preserve_ownerships(archive);
+    a.set_overwrite(true);
+    for entry in a.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
+        let mut comps = path.components();
+        let root = comps.next();
+        let rest: PathBuf = comps.collect();
+        let target = if contents_only {
+            dest.join(&rest)
+        } else if into_dir {
+            match root {
+                Some(r) => dest.join(r).join(&rest),
+                None => continue,
+            }
+        } else {
+            dest.join(&rest)
+        };
+        if target
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(format!("refusing to write outside {}", dest.display()));
+        }
+        if let Some(p) = target.parent() {
+            std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        entry
+            .unpack(&target)
+            .map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------- port
+
+#[derive(Args, Debug, Default)]
+pub struct PortArgs {
+    /// tcp or udp
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// Index of the container if the service has multiple replicas
+    #[arg(long)]
+    pub index: Option<u32>,
+    pub service: String,
+    pub private_port: u16,
+}
+
+pub fn port(global: &GlobalOptions, args: PortArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
+    engine_session(global, |engine, _p| async move {
+        let c = select::running_container(&engine, &name, &args.service, args.index).await?;
+        let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
+        let key = format!("{}/{}", args.private_port, args.protocol);
+        let binding = i
+            .network_settings
+            .and_then(|n| n.ports)
+            .and_then(|p| p.get(&key).cloned().flatten())
+            .and_then(|b| b.into_iter().next());
+        match binding {
+            Some(b) => {
+                emit(&format!(
+                    "{}:{}\n",
+                    b.host_ip.unwrap_or_default(),
+                    b.host_port.unwrap_or_default()
+                ));
+                Ok(0)
+            }
+            None => Err(Failure::new(
+                1,
+                format!("no port {key} for container {}", c.name),
+            )),
+        }
+    })
+}
+
+// --------------------------------------------------------------------------------------- top
+
+pub fn top(global: &GlobalOptions, args: ServicesArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), &args.services)?;
+    engine_session(global, |engine, _p| async move {
+        let mut out = String::new();
+        for c in service_containers(&engine, &name, &args.services, false).await? {
+            let t = engine.top(&c.id).await.map_err(engine_err)?;
+            let mut rows = vec![t.titles.unwrap_or_default()];
+            rows.extend(t.processes.unwrap_or_default());
+            out.push_str(&format!("{}\n{}\n", c.name, table(&rows)));
+        }
+        emit(&out);
+        Ok(0)
+    })
+}
+
+// ------------------------------------------------------------------------------------ images
+
+#[derive(Args, Debug, Default)]
+pub struct ImagesArgs {
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Format the output: table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    pub services: Vec<String>,
+}
+
+/// Sizes as Docker shows them (decimal units, three significant digits).
+pub fn human_size(n: f64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{}{}", sig3(v), units[i])
+}
+
+/// Memory sizes as Docker shows them (binary units).
+pub fn binary_size(n: f64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{}{}", sig3(v), units[i])
+}
+
+fn sig3(v: f64) -> String {
+    let s = if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+pub fn images(global: &GlobalOptions, args: ImagesArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), &args.services)?;
+    engine_session(global, |engine, _p| async move {
+        let list: Vec<Found> = select::containers(&engine, &name)
+            .await?
+            .into_iter()
+            .filter(|c| args.services.is_empty() || args.services.contains(&c.service))
+            .collect();
+        let mut rows = vec![vec![
+            "CONTAINER".to_string(),
+            "REPOSITORY".into(),
+            "TAG".into(),
+            "IMAGE ID".into(),
+            "SIZE".into(),
+        ]];
+        let mut json = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        let mut c_sorted = list;
+        c_sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in &c_sorted {
+            let image_ref = c.summary.image_id.clone().unwrap_or_default();
+            let Ok(img) = engine.inspect_image(&image_ref).await else {
+                continue;
+            };
+            let id = img.id.clone().unwrap_or_default();
+            let short = id
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>();
+            let shown = c.summary.image.clone().unwrap_or_default();
+            let tag_ref = img
+                .repo_tags
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .find(|t| *t == shown || t.starts_with(&format!("{shown}:")))
+                .or_else(|| img.repo_tags.clone().unwrap_or_default().into_iter().next())
+                .unwrap_or_else(|| "<none>:<none>".into());
+            let (repo, tag) = tag_ref
+                .rsplit_once(':')
+                .filter(|(_, t)| !t.contains('/'))
+                .map(|(r, t)| (r.to_string(), t.to_string()))
+                .unwrap_or((tag_ref.clone(), "latest".into()));
+            let size = img.size.unwrap_or(0);
+            if !ids.contains(&id) {
+                ids.push(id.clone());
+            }
+            json.push(serde_json::json!({
+                "ID": id, "ContainerName": c.name, "Repository": repo, "Tag": tag, "Size": size,
+            }));
+            rows.push(vec![
+                c.name.clone(),
+                repo,
+                tag,
+                short,
+                human_size(size as f64),
+            ]);
+        }
+        if args.quiet {
+            emit(&ids.iter().map(|i| format!("{i}\n")).collect::<String>());
+        } else if args.format == "json" {
+            emit(&format!("{}\n", serde_json::Value::Array(json)));
+        } else {
+            emit(&table(&rows));
+        }
+        Ok(0)
+    })
+}
+
+// -------------------------------------------------------------------------------------- wait
+
+#[derive(Args, Debug, Default)]
+pub struct WaitArgs {
+    /// Drops the project when the first container stops
+    #[arg(long)]
+    pub down_project: bool,
+    #[arg(required = true)]
+    pub services: Vec<String>,
+}
+
+pub fn wait(global: &GlobalOptions, args: WaitArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), &args.services)?;
+    engine_session(global, |engine, progress| async move {
+        let list = service_containers(&engine, &name, &args.services, true).await?;
+        if list.is_empty() {
+            return Err(Failure::new(1, "no containers for the given services"));
+        }
+        let waits = list.iter().map(|c| {
+            let engine = engine.clone();
+            let id = c.id.clone();
+            Box::pin(async move { engine.wait_container(&id).await })
+        });
+        let (code, _, _) = futures_util::future::select_all(waits).await;
+        let code = code.map_err(engine_err)?;
+        if args.down_project {
+            let opts = crate::converge::down::DownOptions {
+                remove_orphans: false,
+                volumes: false,
+                rmi: None,
+                timeout: None,
+                parallel: global.parallelism(),
+                services: vec![],
+            };
+            let r = crate::converge::down::down(&engine, &name, loaded.as_ref(), &opts, &progress)
+                .await;
+            progress.finish();
+            r.map_err(engine_err)?;
+        }
+        Ok(code as i32)
+    })
+}
+
+// ------------------------------------------------------------------------------------ events
+
+#[derive(Args, Debug, Default)]
+pub struct EventsArgs {
+    /// Output events as a stream of json objects
+    #[arg(long)]
+    pub json: bool,
+    pub services: Vec<String>,
+}
+
+pub fn events(global: &GlobalOptions, args: EventsArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), &args.services)?;
+    engine_session(global, |engine, _p| async move {
+        let mut f = HashMap::new();
+        f.insert("type".to_string(), vec!["container".to_string()]);
+        f.insert("label".to_string(), vec![L::project_filter(&name)]);
+        let mut s = Box::pin(engine.events(f));
+        loop {
+            let ev = tokio::select! {
+                ev = s.next() => ev,
+                _ = tokio::signal::ctrl_c() => return Ok(0),
+            };
+            let Some(ev) = ev else { return Ok(0) };
+            let ev = ev.map_err(engine_err)?;
+            let actor = ev.actor.clone().unwrap_or_default();
+            let attrs = actor.attributes.clone().unwrap_or_default();
+            let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
+            if !args.services.is_empty() && !args.services.contains(&service) {
+                continue;
+            }
+            // The container's labels are not event attributes.
+            let shown: BTreeMap<String, String> = attrs
+                .into_iter()
+                .filter(|(k, _)| !k.contains('.'))
+                .collect();
+            let time = ev
+                .time_nano
+                .map(|n| {
+                    crate::ui::logs::format_unix(
+                        n.div_euclid(1_000_000_000),
+                        n.rem_euclid(1_000_000_000) as u32,
+                    )
+                })
+                .unwrap_or_default();
+            let action = ev.action.clone().unwrap_or_default();
+            let id = actor.id.clone().unwrap_or_default();
+            let line = if args.json {
+                serde_json::json!({
+                    "action": action, "attributes": shown, "id": id, "service": service,
+                    "time": time, "type": "container",
+                })
+                .to_string()
+            } else {
+                let a: Vec<String> = shown.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "{} container {action} {id} ({})",
+                    time.replace('T', " ").trim_end_matches('Z'),
+                    a.join(", ")
+                )
+            };
+            let mut o = std::io::stdout().lock();
+            if writeln!(o, "{line}").and_then(|_| o.flush()).is_err() {
+                return Ok(0);
+            }
+        }
+    })
+}
+
+// ------------------------------------------------------------------------------------- stats
+
+#[derive(Args, Debug, Default)]
+pub struct StatsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Disable streaming stats and only pull the first result
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Do not truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Format the output: table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    pub services: Vec<String>,
+}
+
+fn stats_row(
+    c: &Found,
+    s: &bollard::models::ContainerStatsResponse,
+    no_trunc: bool,
+) -> Vec<String> {
+    let cpu = s.cpu_stats.clone().unwrap_or_default();
+    let pre = s.precpu_stats.clone().unwrap_or_default();
+    let total = |c: &bollard::models::ContainerCpuStats| {
+        c.cpu_usage
+            .as_ref()
+            .and_then(|u| u.total_usage)
+            .unwrap_or(0) as f64
+    };
+    let cpu_delta = total(&cpu) - total(&pre);
+    let sys_delta =
+        cpu.system_cpu_usage.unwrap_or(0) as f64 - pre.system_cpu_usage.unwrap_or(0) as f64;
+    let online = cpu
+        .online_cpus
+        .map(|n| n as f64)
+        .or_else(|| {
+            cpu.cpu_usage
+                .as_ref()
+                .and_then(|u| u.percpu_usage.as_ref())
+                .map(|v| v.len() as f64)
+        })
+        .unwrap_or(1.0);
+    let cpu_pct = if sys_delta > 0.0 && cpu_delta > 0.0 {
+        cpu_delta / sys_delta * online * 100.0
+    } else {
+        0.0
+    };
+    let mem = s.memory_stats.clone().unwrap_or_default();
+    let st = mem.stats.clone().unwrap_or_default();
+    let cache = st
+        .get("total_inactive_file")
+        .or_else(|| st.get("inactive_file"))
+        .copied()
+        .unwrap_or(0);
+    let used = mem.usage.unwrap_or(0).saturating_sub(cache) as f64;
+    let limit = mem.limit.unwrap_or(0) as f64;
+    let mem_pct = if limit > 0.0 {
+        used / limit * 100.0
+    } else {
+        0.0
+    };
+    let (mut rx, mut tx) = (0u64, 0u64);
+    for n in s.networks.clone().unwrap_or_default().values() {
+        rx += n.rx_bytes.unwrap_or(0);
+        tx += n.tx_bytes.unwrap_or(0);
+    }
+    let (mut rd, mut wr) = (0u64, 0u64);
+    for e in s
+        .blkio_stats
+        .clone()
+        .and_then(|b| b.io_service_bytes_recursive)
+        .unwrap_or_default()
+    {
+        match e.op.as_deref().map(str::to_lowercase).as_deref() {
+            Some("read") => rd += e.value.unwrap_or(0),
+            Some("write") => wr += e.value.unwrap_or(0),
+            _ => {}
+        }
+    }
+    let pids = s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0);
+    vec![
+        if no_trunc {
+            c.id.clone()
+        } else {
+            c.id.chars().take(12).collect()
+        },
+        c.name.clone(),
+        format!("{cpu_pct:.2}%"),
+        format!("{} / {}", binary_size(used), binary_size(limit)),
+        format!("{mem_pct:.2}%"),
+        format!("{} / {}", human_size(rx as f64), human_size(tx as f64)),
+        format!("{} / {}", human_size(rd as f64), human_size(wr as f64)),
+        pids.to_string(),
+    ]
+}
+
+pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), &args.services)?;
+    engine_session(global, |engine, _p| async move {
+        loop {
+            let list = service_containers(&engine, &name, &args.services, args.all).await?;
+            let samples =
+                futures_util::future::join_all(list.iter().map(|c| engine.stats_once(&c.id))).await;
+            let mut rows = vec![[
+                "CONTAINER ID",
+                "NAME",
+                "CPU %",
+                "MEM USAGE / LIMIT",
+                "MEM %",
+                "NET I/O",
+                "BLOCK I/O",
+                "PIDS",
+            ]
+            .map(str::to_string)
+            .to_vec()];
+            let mut json = Vec::new();
+            for (c, s) in list.iter().zip(samples) {
+                let Ok(Some(s)) = s else { continue };
+                let r = stats_row(c, &s, args.no_trunc);
+                json.push(serde_json::json!({
+                    "ID": r[0], "Name": r[1], "CPUPerc": r[2], "MemUsage": r[3],
+                    "MemPerc": r[4], "NetIO": r[5], "BlockIO": r[6], "PIDs": r[7],
+                }));
+                rows.push(r);
+            }
+            let text = if args.format == "json" {
+                json.iter().map(|j| format!("{j}\n")).collect()
+            } else {
+                table(&rows)
+            };
+            if args.no_stream {
+                emit(&text);
+                return Ok(0);
+            }
+            let clear = if std::io::stdout().is_terminal() {
+                "\x1b[2J\x1b[H"
+            } else {
+                ""
+            };
+            let mut o = std::io::stdout().lock();
+            if write!(o, "{clear}{text}").and_then(|_| o.flush()).is_err() {
+                return Ok(0);
+            }
+            drop(o);
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                _ = tokio::signal::ctrl_c() => return Ok(0),
+            }
+        }
+    })
+}
+
+// ------------------------------------------------------------------------------------ attach
+
+#[derive(Args, Debug, Default)]
+pub struct AttachArgs {
+    /// Index of the container if the service has multiple replicas
+    #[arg(long)]
+    pub index: Option<u32>,
+    /// Do not attach STDIN
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub sig_proxy: bool,
+    pub service: String,
+}
+
+pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> {
+    let (name, loaded) = select::project(global)?;
+    check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
+    engine_session(global, |engine, _p| async move {
+        let c = select::running_container(&engine, &name, &args.service, args.index).await?;
+        let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
+        let cfg = i.config.unwrap_or_default();
+        let tty = cfg.tty.unwrap_or(false);
+        let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
+        let (output, input) = engine
+            .attach(&c.id, stdin)
+            .await
+            .map_err(|e| Failure::new(1, format!("service \"{}\": attach: {e}", args.service)))?;
+        let raw = if tty && stdin {
+            RawMode::enable()
+        } else {
+            None
+        };
+        let resize = (tty && std::io::stdin().is_terminal())
+            .then(|| Resize::Container(c.id.clone()).follow(&engine));
+        let stdin_task = stdin.then(|| pump_stdin(input));
+        let forward = (args.sig_proxy && !tty).then(|| {
+            let engine = engine.clone();
+            let id = c.id.clone();
+            tokio::spawn(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let Ok(mut int) = signal(SignalKind::interrupt()) else {
+                    return;
+                };
+                while int.recv().await.is_some() {
+                    let _ = engine.kill_container(&id, "SIGINT").await;
+                }
+            })
+        });
+        pump_output(output).await;
+        drop(raw);
+        for t in [resize, stdin_task, forward].into_iter().flatten() {
+            t.abort();
+        }
+        let code = engine.wait_container(&c.id).await.unwrap_or(0);
+        Ok(code as i32)
+    })
+}

@@ -1,0 +1,604 @@
+//! The log multiplexer: the logs of several containers as one stream of lines, each with an
+//! aligned prefix coloured per service, merged in timestamp order. With `follow`, it keeps
+//! following across restarts, recreations and scale-ups by watching the project's events.
+//!
+//! Lines are bytes: what a container writes reaches stdout unchanged (no UTF-8 decoding).
+//! A closed stdout (`berth logs | head`) ends the multiplexer quietly.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, Notify};
+
+use crate::engine::io::LogRequest;
+use crate::engine::labels as L;
+use crate::engine::{Engine, EngineError};
+
+/// One container to show.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub id: String,
+    /// The name shown in the prefix (`web-1`).
+    pub name: String,
+    pub service: String,
+}
+
+/// What to show and how.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub follow: bool,
+    pub timestamps: bool,
+    /// Unix seconds; 0 for no bound.
+    pub since: i32,
+    pub until: i32,
+    /// "all" or a number of lines per container.
+    pub tail: String,
+    pub prefix: bool,
+    pub color: bool,
+    /// For following new containers: the project, the services (empty: all), the replica.
+    pub project: String,
+    pub services: Vec<String>,
+    pub index: Option<u32>,
+}
+
+/// Prefix colours, as Compose v2 cycles them.
+pub const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
+
+/// The name Compose v2 shows for a container: without the `<project>-` prefix.
+pub fn display_name(project: &str, container: &str) -> String {
+    container
+        .trim_start_matches('/')
+        .strip_prefix(&format!("{project}-"))
+        .unwrap_or(container.trim_start_matches('/'))
+        .to_string()
+}
+
+/// A log line: its engine timestamp (RFC 3339, nanoseconds), source and bytes (with `\n`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Line {
+    pub ts: String,
+    pub seq: u64,
+    pub name: Arc<str>,
+    pub service: Arc<str>,
+    pub bytes: Vec<u8>,
+}
+
+/// Is `s` a Docker log timestamp (`2024-01-02T03:04:05.123456789Z`)?
+fn is_ts(s: &[u8]) -> bool {
+    s.len() >= 20
+        && s[4] == b'-'
+        && s[7] == b'-'
+        && s[10] == b'T'
+        && s[13] == b':'
+        && s[16] == b':'
+        && s[..4].iter().all(u8::is_ascii_digit)
+        && (s.ends_with(b"Z") || s.contains(&b'+'))
+}
+
+/// Pads the fraction to nanoseconds so that timestamps compare as strings.
+pub fn normalize_ts(ts: &str) -> String {
+    let body = ts.trim_end_matches('Z');
+    let (main, frac) = body.split_once('.').unwrap_or((body, ""));
+    format!("{main}.{frac:0<9}Z")
+}
+
+/// Joins a container's timestamped chunks into whole lines.
+#[derive(Default)]
+pub struct Assembler {
+    pending: Vec<u8>,
+    pending_ts: String,
+}
+
+impl Assembler {
+    /// Feeds one chunk (`<ts> <bytes>`); returns the lines it completes, with their timestamps.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut data = chunk;
+        let mut ts = None;
+        if let Some(sp) = data.iter().take(40).position(|b| *b == b' ') {
+            if is_ts(&data[..sp]) {
+                ts = Some(normalize_ts(&String::from_utf8_lossy(&data[..sp])));
+                data = &data[sp + 1..];
+            }
+        }
+        let mut out = Vec::new();
+        for piece in data.split_inclusive(|b| *b == b'\n') {
+            if self.pending.is_empty() {
+                self.pending_ts = ts.clone().unwrap_or_else(|| self.pending_ts.clone());
+            }
+            self.pending.extend_from_slice(piece);
+            if piece.ends_with(b"\n") {
+                out.push((self.pending_ts.clone(), std::mem::take(&mut self.pending)));
+            }
+        }
+        out
+    }
+    /// The unfinished last line, if any.
+    pub fn finish(&mut self) -> Option<(String, Vec<u8>)> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let mut l = std::mem::take(&mut self.pending);
+        l.push(b'\n');
+        Some((self.pending_ts.clone(), l))
+    }
+}
+
+/// Writes prefixed lines to stdout; remembers a closed pipe.
+pub struct Out {
+    w: BufWriter<std::io::Stdout>,
+    prefix: bool,
+    color: bool,
+    timestamps: bool,
+    width: usize,
+    colors: HashMap<String, &'static str>,
+    pub closed: bool,
+}
+
+impl Out {
+    pub fn new(prefix: bool, color: bool, timestamps: bool) -> Out {
+        Out {
+            w: BufWriter::with_capacity(64 * 1024, std::io::stdout()),
+            prefix,
+            color,
+            timestamps,
+            width: 0,
+            colors: HashMap::new(),
+            closed: false,
+        }
+    }
+    /// Makes room for a name in the prefix column and gives its service a colour.
+    pub fn register(&mut self, name: &str, service: &str) {
+        self.width = self.width.max(name.chars().count());
+        let n = self.colors.len();
+        self.colors
+            .entry(service.to_string())
+            .or_insert(COLORS[n % COLORS.len()]);
+    }
+    /// Writes one line; false once stdout is closed.
+    pub fn line(&mut self, l: &Line) -> bool {
+        if self.closed {
+            return false;
+        }
+        if self.prefix {
+            self.register(&l.name, &l.service);
+        }
+        let mut head = String::new();
+        if self.prefix {
+            let pad = format!("{:<w$} |", &*l.name, w = self.width + 1);
+            match (self.color, self.colors.get(&*l.service)) {
+                (true, Some(c)) => head.push_str(&format!("\x1b[{c}m{pad}\x1b[0m ")),
+                _ => {
+                    head.push_str(&pad);
+                    head.push(' ');
+                }
+            }
+        }
+        if self.timestamps && !l.ts.is_empty() {
+            head.push_str(&l.ts);
+            head.push(' ');
+        }
+        let r = self
+            .w
+            .write_all(head.as_bytes())
+            .and_then(|_| self.w.write_all(&l.bytes));
+        if r.is_err() {
+            self.closed = true;
+        }
+        !self.closed
+    }
+    /// Writes a plain message (not a log line).
+    pub fn note(&mut self, text: &str) -> bool {
+        if self.w.write_all(text.as_bytes()).is_err() {
+            self.closed = true;
+        }
+        self.flush()
+    }
+    pub fn flush(&mut self) -> bool {
+        if !self.closed && self.w.flush().is_err() {
+            self.closed = true;
+        }
+        !self.closed
+    }
+}
+
+/// The current time as a Docker log timestamp.
+pub fn now_ts() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format_unix(d.as_secs() as i64, d.subsec_nanos())
+}
+
+/// Unix time as `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC).
+pub fn format_unix(secs: i64, nanos: u32) -> String {
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Unix seconds of a timestamp (`2024-01-02T03:04:05[.n](Z|±hh:mm)` or a date).
+pub fn parse_unix(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (mut hh, mut mm, mut ss, mut off) = (0, 0, 0, 0i64);
+    if b.len() > 10 {
+        if b[10] != b'T' && b[10] != b' ' {
+            return None;
+        }
+        hh = num(11..13)?;
+        mm = num(14..16)?;
+        if b.len() >= 19 && b[16] == b':' {
+            ss = num(17..19)?;
+        }
+        let tail = &s[16.min(s.len())..];
+        if let Some(p) = tail.rfind(['+', '-']) {
+            let z = &tail[p..];
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
+            if digits.len() == 4 {
+                let h: i64 = digits[..2].parse().ok()?;
+                let mi: i64 = digits[2..].parse().ok()?;
+                off = sign * (h * 3600 + mi * 60);
+            }
+        }
+    }
+    // days_from_civil.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86400 + hh * 3600 + mm * 60 + ss - off)
+}
+
+/// `--since`/`--until`: a duration before now (`10m`, `1h30m`), a timestamp, or Unix seconds.
+pub fn parse_time_bound(s: &str) -> Result<i32, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let v = if let Ok(n) = s.parse::<f64>() {
+        n as i64
+    } else if let Ok(d) = crate::compose::syntax::parse_duration_nanos(s) {
+        now - d / 1_000_000_000
+    } else if let Some(t) = parse_unix(s) {
+        t
+    } else {
+        return Err(format!(
+            "invalid time {s:?}: use a duration (10m, 1h30m), a timestamp (2024-01-02T15:04:05Z) or Unix seconds"
+        ));
+    };
+    Ok(v.clamp(0, i32::MAX as i64) as i32)
+}
+
+fn unix_of_ts(ts: &str) -> i32 {
+    parse_unix(ts)
+        .map(|v| v.clamp(0, i32::MAX as i64) as i32)
+        .unwrap_or(0)
+}
+
+/// Reads a container's log (not following) into lines.
+async fn history(
+    engine: &Engine,
+    src: &Source,
+    req: &LogRequest,
+    seq: &mut u64,
+) -> Result<Vec<Line>, EngineError> {
+    let mut s = engine.logs(&src.id, req);
+    let mut asm = Assembler::default();
+    let mut out = Vec::new();
+    let name: Arc<str> = src.name.as_str().into();
+    let service: Arc<str> = src.service.as_str().into();
+    let mut push = |(ts, bytes): (String, Vec<u8>), out: &mut Vec<Line>| {
+        *seq += 1;
+        out.push(Line {
+            ts,
+            seq: *seq,
+            name: name.clone(),
+            service: service.clone(),
+            bytes,
+        });
+    };
+    while let Some(c) = s.next().await {
+        match c {
+            Ok(c) => {
+                for l in asm.push(c.bytes()) {
+                    push(l, &mut out);
+                }
+            }
+            Err(e) if e.is_not_found() => break,
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(l) = asm.finish() {
+        push(l, &mut out);
+    }
+    Ok(out)
+}
+
+/// Shows the logs of `sources` (and, following, of the project's new containers).
+pub async fn show(
+    engine: &Engine,
+    sources: Vec<Source>,
+    opts: &Options,
+) -> Result<(), EngineError> {
+    let mut out = Out::new(opts.prefix, opts.color, opts.timestamps);
+    for s in &sources {
+        out.register(&s.name, &s.service);
+    }
+    // Subscribe before reading the past, so that no start is missed in between.
+    let events = if opts.follow {
+        let mut f = HashMap::new();
+        f.insert("type".to_string(), vec!["container".to_string()]);
+        f.insert("label".to_string(), vec![L::project_filter(&opts.project)]);
+        Some(Box::pin(engine.events(f)))
+    } else {
+        None
+    };
+    let started = now_ts();
+    let req = LogRequest {
+        follow: false,
+        timestamps: true,
+        since: opts.since,
+        until: opts.until,
+        tail: if opts.tail.is_empty() {
+            "all".into()
+        } else {
+            opts.tail.clone()
+        },
+    };
+    let mut seq = 0u64;
+    let jobs = sources.iter().map(|s| {
+        let req = req.clone();
+        async move {
+            let mut local = 0u64;
+            history(engine, s, &req, &mut local).await
+        }
+    });
+    let results = futures_util::future::join_all(jobs).await;
+    let mut all: Vec<Line> = Vec::new();
+    let mut last: HashMap<String, String> = HashMap::new();
+    for (s, r) in sources.iter().zip(results) {
+        let mut lines = r?;
+        for l in lines.iter_mut() {
+            seq += 1;
+            l.seq = seq;
+        }
+        let cut = lines
+            .last()
+            .map(|l| l.ts.clone())
+            .unwrap_or_else(|| started.clone());
+        last.insert(s.id.clone(), cut);
+        all.extend(lines);
+    }
+    // Each container's lines are in order; a stable sort by timestamp merges them.
+    all.sort_by(|a, b| a.ts.cmp(&b.ts));
+    for l in &all {
+        if !out.line(l) {
+            return Ok(());
+        }
+    }
+    if !out.flush() {
+        return Ok(());
+    }
+    drop(all);
+    let Some(mut events) = events else {
+        return Ok(());
+    };
+
+    // Following: one task per container, re-following after each restart.
+    let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
+    let last = Arc::new(Mutex::new(last));
+    let mut wakers: HashMap<String, Arc<Notify>> = HashMap::new();
+    let seq = Arc::new(std::sync::atomic::AtomicU64::new(seq));
+    let spawn = |src: Source, wakers: &mut HashMap<String, Arc<Notify>>| {
+        let notify = Arc::new(Notify::new());
+        wakers.insert(src.id.clone(), notify.clone());
+        let engine = engine.clone();
+        let tx = tx.clone();
+        let last = last.clone();
+        let seq = seq.clone();
+        let until = opts.until;
+        tokio::spawn(follow_container(engine, src, until, tx, last, seq, notify))
+    };
+    for s in sources {
+        spawn(s, &mut wakers);
+    }
+    // Lines are held back briefly and released in timestamp order.
+    let hold = Duration::from_millis(150);
+    let mut heap: BinaryHeap<Reverse<(String, u64, Instant)>> = BinaryHeap::new();
+    let mut held: HashMap<u64, Line> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            l = rx.recv() => {
+                if let Some(l) = l {
+                    heap.push(Reverse((l.ts.clone(), l.seq, Instant::now())));
+                    held.insert(l.seq, l);
+                }
+            }
+            _ = tick.tick() => {
+                let now = Instant::now();
+                let mut wrote = false;
+                while let Some(Reverse((_, seq, at))) = heap.peek() {
+                    if now.duration_since(*at) < hold {
+                        break;
+                    }
+                    let seq = *seq;
+                    heap.pop();
+                    if let Some(l) = held.remove(&seq) {
+                        if !out.line(&l) {
+                            return Ok(());
+                        }
+                        wrote = true;
+                    }
+                }
+                if wrote && !out.flush() {
+                    return Ok(());
+                }
+            }
+            ev = events.next() => {
+                let Some(Ok(ev)) = ev else {
+                    // The event stream ended: keep the followers, stop looking for new ones.
+                    continue;
+                };
+                let action = ev.action.clone().unwrap_or_default();
+                let Some(actor) = ev.actor else { continue };
+                let Some(id) = actor.id else { continue };
+                let attrs = actor.attributes.unwrap_or_default();
+                if let Some(w) = wakers.get(&id) {
+                    w.notify_one();
+                    continue;
+                }
+                if action != "start" {
+                    continue;
+                }
+                let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
+                let oneoff = attrs.get(L::ONEOFF).map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
+                let number: Option<u32> = attrs.get(L::NUMBER).and_then(|n| n.parse().ok());
+                if oneoff
+                    || (!opts.services.is_empty() && !opts.services.contains(&service))
+                    || (opts.index.is_some() && number != opts.index)
+                {
+                    continue;
+                }
+                let name = display_name(&opts.project, attrs.get("name").map(String::as_str).unwrap_or(&id));
+                out.register(&name, &service);
+                spawn(Source { id, name, service }, &mut wakers);
+            }
+            _ = tokio::signal::ctrl_c() => {
+                out.flush();
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Follows one container: its log from the last line shown, again after each restart,
+/// until the container is removed.
+async fn follow_container(
+    engine: Engine,
+    src: Source,
+    until: i32,
+    tx: mpsc::UnboundedSender<Line>,
+    last: Arc<Mutex<HashMap<String, String>>>,
+    seq: Arc<std::sync::atomic::AtomicU64>,
+    notify: Arc<Notify>,
+) {
+    let name: Arc<str> = src.name.as_str().into();
+    let service: Arc<str> = src.service.as_str().into();
+    loop {
+        let after = last.lock().ok().and_then(|m| m.get(&src.id).cloned());
+        let req = LogRequest {
+            follow: true,
+            timestamps: true,
+            since: after.as_deref().map(unix_of_ts).unwrap_or(0),
+            until,
+            tail: "all".into(),
+        };
+        let mut s = engine.logs(&src.id, &req);
+        let mut asm = Assembler::default();
+        let mut newest = after.clone();
+        let mut send = |(ts, bytes): (String, Vec<u8>)| -> bool {
+            if let Some(a) = &after {
+                if ts.as_str() <= a.as_str() {
+                    return true;
+                }
+            }
+            newest = Some(ts.clone());
+            let seq = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            tx.send(Line {
+                ts,
+                seq,
+                name: name.clone(),
+                service: service.clone(),
+                bytes,
+            })
+            .is_ok()
+        };
+        while let Some(c) = s.next().await {
+            let Ok(c) = c else { break };
+            for l in asm.push(c.bytes()) {
+                if !send(l) {
+                    return;
+                }
+            }
+        }
+        if let Some(l) = asm.finish() {
+            send(l);
+        }
+        if let (Some(n), Ok(mut m)) = (newest, last.lock()) {
+            m.insert(src.id.clone(), n);
+        }
+        // The stream ends when the container stops: wait for it to run again.
+        loop {
+            let notified = notify.notified();
+            match engine.inspect_container(&src.id).await {
+                Err(e) if e.is_not_found() => return,
+                Ok(i) if i.state.as_ref().and_then(|s| s.running).unwrap_or(false) => break,
+                _ => {}
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(5), notified).await;
+        }
+    }
+}
+
+/// Lines of several sources merged by timestamp (stable: equal stamps keep their order).
+pub fn merge(mut lines: Vec<Line>) -> Vec<Line> {
+    lines.sort_by(|a, b| a.ts.cmp(&b.ts));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assembles_lines_across_chunks_and_strips_timestamps() {
+        let mut a = Assembler::default();
+        assert!(a.push(b"2024-01-02T03:04:05.1Z hel").is_empty());
+        let l = a.push(b"lo\nwor");
+        assert_eq!(
+            l,
+            vec![("2024-01-02T03:04:05.100000000Z".into(), b"hello\n".to_vec())]
+        );
+        let l = a.push(b"2024-01-02T03:04:06.000000001Z \xffld\n");
+        assert_eq!(l[0].1, b"wor\xffld\n".to_vec());
+        assert!(a.finish().is_none());
+    }
+
+    #[test]
+    fn time_round_trip() {
+        let t = parse_unix("2024-02-29T12:34:56Z").unwrap_or(0);
+        assert_eq!(format_unix(t, 5), "2024-02-29T12:34:56.000000005Z");
+        assert_eq!(parse_unix("1970-01-01T01:00:00+01:00"), Some(0));
+        assert!(parse_time_bound("10m").is_ok());
+        assert!(parse_time_bound("yesterday").is_err());
+    }
+}

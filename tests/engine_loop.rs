@@ -1,0 +1,487 @@
+//! The developer loop on the real engine: `logs` (merged order, options, following across a
+//! restart), `exec` (exit codes, stdin, TTY in a pseudo-terminal), `run` (health-gated
+//! dependencies, one-off naming and labels, ports), `cp` round trips, and `port`, `top`,
+//! `images`, `events`, `stats`, `wait`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::TestProject;
+
+fn berth_cmd(p: &TestProject, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_berth"));
+    c.arg("-p")
+        .arg(&p.name)
+        .args(args)
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROJECT_NAME");
+    c
+}
+
+/// Reads a child's stdout lines until `done` says so or the time is up; then kills it.
+fn read_until(
+    mut child: std::process::Child,
+    timeout: Duration,
+    mut act: impl FnMut(&[String]) -> bool,
+) -> Vec<String> {
+    let out = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + timeout;
+    let mut lines = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            lines.push(l);
+        }
+        if act(&lines) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+const TWO: &str = r#"
+services:
+  alpha:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "echo a1; sleep 0.6; echo a2; printf 'bin \\377\\376\\n'; exec sleep 3600"]
+  b:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "sleep 0.3; echo b1 >&2; sleep 0.6; echo b2; exec sleep 3600"]
+  tty:
+    image: $IMAGE
+    init: true
+    tty: true
+    command: ["sh", "-c", "echo on-a-tty; exec sleep 3600"]
+"#;
+
+#[test]
+fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
+    let p = TestProject::new("logs", TWO);
+    p.berth(&["up", "-d"]).ok();
+    std::thread::sleep(Duration::from_millis(1800));
+    let r = p.berth(&["logs", "alpha", "b"]);
+    r.ok();
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "alpha-1  | a1",
+            "alpha-1  | a2",
+            "alpha-1  | bin \u{fffd}\u{fffd}",
+            "b-1      | b1",
+            "b-1      | b2"
+        ],
+        "{}",
+        r.stdout
+    );
+    // Merged in timestamp order across services (whatever order the containers started in).
+    let r = p.berth(&["logs", "-t", "alpha", "b"]);
+    let stamps: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            l.split(" | ")
+                .nth(1)
+                .unwrap_or_default()
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let mut sorted = stamps.clone();
+    sorted.sort();
+    assert_eq!(stamps.len(), 5, "{}", r.stdout);
+    assert_eq!(stamps, sorted, "{}", r.stdout);
+    let services: Vec<&str> = r.stdout.lines().map(|l| &l[..1]).collect();
+    assert!(
+        services.windows(2).filter(|w| w[0] != w[1]).count() >= 2,
+        "the services' lines interleave: {}",
+        r.stdout
+    );
+    // The bytes are the engine's (json-file stores invalid UTF-8 as U+FFFD; berth adds nothing).
+    let raw = berth_cmd(&p, &["logs", "--no-log-prefix", "alpha"])
+        .output()
+        .expect("berth runs");
+    let docker = p.docker(&["logs", &format!("{}-alpha-1", p.name)]);
+    assert_eq!(String::from_utf8_lossy(&raw.stdout), docker.stdout);
+    // --no-log-prefix, --tail, -t, --index, TTY containers.
+    let r = p.berth(&["logs", "--no-log-prefix", "--tail", "1", "b"]);
+    assert_eq!(r.stdout, "b2\n");
+    let r = p.berth(&["logs", "-t", "--index", "1", "b"]);
+    let first = r.stdout.lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.starts_with("b-1  | 20") && first.contains("Z b1"),
+        "{first}"
+    );
+    let r = p.berth(&["logs", "tty"]);
+    assert!(r.stdout.contains("tty-1  | on-a-tty"), "{}", r.stdout);
+    // --since in the future and --until in the past show nothing.
+    let r = p.berth(&["logs", "--until", "2000-01-01T00:00:00Z"]);
+    assert_eq!(r.stdout, "");
+    let r = p.berth(&["logs", "--since", "0s", "alpha"]);
+    r.ok();
+    // Unknown service.
+    let r = p.berth(&["logs", "nope"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no such service: nope"), "{}", r.stderr);
+    // A closed pipe ends quietly.
+    let mut c = berth_cmd(&p, &["logs"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(c.stdout.take());
+    let o = c.wait_with_output().expect("wait");
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn logs_follow_continues_across_restart_and_scale_up() {
+    let p = TestProject::new(
+        "follow",
+        r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "echo hello from $$HOSTNAME; exec sleep 3600"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    let child = berth_cmd(&p, &["logs", "-f", "--no-color"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut step = 0;
+    let lines = read_until(child, Duration::from_secs(30), |lines| {
+        let hellos = lines.iter().filter(|l| l.contains("hello from")).count();
+        if step == 0 && hellos >= 1 {
+            step = 1;
+            p.berth(&["restart", "web"]).ok();
+        } else if step == 1 && hellos >= 2 {
+            step = 2;
+            p.berth(&["up", "-d", "--scale", "web=2"]).ok();
+        }
+        step == 2 && lines.iter().any(|l| l.starts_with("web-2  | hello"))
+    });
+    let web1 = lines
+        .iter()
+        .filter(|l| l.starts_with("web-1  | hello"))
+        .count();
+    assert_eq!(web1, 2, "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("web-2  | hello")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn exec_exit_codes_stdin_options_and_tty() {
+    let p = TestProject::new(
+        "exec",
+        r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+  off:
+    image: $IMAGE
+    command: ["true"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    p.berth(&["exec", "web", "mkdir", "-p", "/tmp"]).ok();
+    let r = p.berth(&["exec", "web", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert_eq!((r.code, r.stdout.as_str()), (3, "out\n"));
+    assert_eq!(r.stderr, "err\n");
+    // Output bytes that are not UTF-8 pass through.
+    let o = berth_cmd(&p, &["exec", "-T", "web", "printf", "\\377\\376"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("berth");
+    assert_eq!(o.stdout, b"\xff\xfe");
+    // stdin streams through.
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let file = p.path().join("input.bin");
+    std::fs::write(&file, &data).expect("write");
+    let o = berth_cmd(&p, &["exec", "-T", "web", "sh", "-c", "cat > /x"])
+        .stdin(std::fs::File::open(&file).expect("open"))
+        .output()
+        .expect("berth");
+    assert_eq!(o.status.code(), Some(0));
+    let o = berth_cmd(&p, &["exec", "-T", "web", "cat", "/x"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("berth");
+    assert_eq!(o.stdout.len(), data.len());
+    assert!(o.stdout == data);
+    // -e -u -w, -d.
+    let r = p.berth(&[
+        "exec",
+        "-e",
+        "FOO=bar",
+        "-u",
+        "1234",
+        "-w",
+        "/tmp",
+        "web",
+        "sh",
+        "-c",
+        "echo $FOO $(id -u) $(pwd)",
+    ]);
+    assert_eq!(r.stdout, "bar 1234 /tmp\n");
+    p.berth(&["exec", "-d", "web", "touch", "/detached"]).ok();
+    std::thread::sleep(Duration::from_millis(300));
+    p.berth(&["exec", "web", "test", "-f", "/detached"]).ok();
+    // Errors.
+    let r = p.berth(&["exec", "off", "true"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("service \"off\" is not running"),
+        "{}",
+        r.stderr
+    );
+    let r = p.berth(&["exec", "nope", "true"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no such service: nope"), "{}", r.stderr);
+    // A TTY session in a pseudo-terminal: the command sees a terminal, its code comes back.
+    let cmd = format!(
+        "{} -p {} exec web sh -c 'tty; exit 6'",
+        env!("CARGO_BIN_EXE_berth"),
+        p.name
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(p.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    assert_eq!(o.status.code(), Some(6));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("/dev/pts/"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn run_starts_health_gated_dependencies_and_propagates_the_exit_code() {
+    let p = TestProject::new(
+        "run",
+        r#"
+services:
+  db:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 300ms
+      retries: 30
+  app:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+    ports: ["80"]
+    restart: always
+    depends_on:
+      db: {condition: service_healthy}
+"#,
+    );
+    let r = p.berth(&["run", "--rm", "-T", "app", "sh", "-c", "echo ran; exit 5"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stdout.contains("ran"), "{}", r.stdout);
+    let db = format!("{}-db-1", p.name);
+    assert_eq!(p.inspect(&db)["State"]["Health"]["Status"], "healthy");
+    // --rm removed it; the service's own container was not created.
+    assert_eq!(p.containers(), vec![db.clone()]);
+
+    // Detached: the ID on stdout; name, labels, no ports without -P, no restart policy.
+    let r = p.berth(&["run", "-d", "-e", "X=1", "-l", "k=v", "app", "sleep", "30"]);
+    r.ok();
+    let id = r.stdout.trim().to_string();
+    let v = p.inspect(&id);
+    let name = v["Name"].as_str().unwrap_or_default().to_string();
+    let prefix = format!("/{}-app-run-", p.name);
+    assert!(name.starts_with(&prefix), "{name}");
+    let hexid = &name[prefix.len()..];
+    assert!(
+        hexid.len() == 12 && hexid.chars().all(|c| c.is_ascii_hexdigit()),
+        "{name}"
+    );
+    let labels = &v["Config"]["Labels"];
+    assert_eq!(labels["com.docker.compose.oneoff"], "True");
+    assert_eq!(labels["k"], "v");
+    let slug = labels["com.docker.compose.slug"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(slug.starts_with(hexid) && slug.len() == 64, "{slug}");
+    assert!(v["HostConfig"]["PortBindings"]
+        .as_object()
+        .map(|m| m.is_empty())
+        .unwrap_or(true));
+    assert_eq!(v["HostConfig"]["RestartPolicy"]["Name"], "");
+    assert!(v["Config"]["Env"]
+        .as_array()
+        .map(|e| e.iter().any(|x| x == "X=1"))
+        .unwrap_or(false));
+    // -P publishes the service's ports; --no-deps; --entrypoint; -w.
+    let r = p.berth(&["run", "-d", "-P", "--no-deps", "app"]);
+    r.ok();
+    let v = p.inspect(r.stdout.trim());
+    assert!(v["HostConfig"]["PortBindings"]["80/tcp"].is_array(), "{v}");
+    let r = p.berth(&[
+        "run",
+        "--rm",
+        "-T",
+        "--no-deps",
+        "--entrypoint",
+        "sh -c",
+        "-w",
+        "/etc",
+        "app",
+        "pwd",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "/etc\n"), "{}", r.stderr);
+    // `down` removes the one-off containers too.
+    p.berth(&["down", "-t", "0"]).ok();
+    assert!(p.containers().is_empty(), "{:?}", p.containers());
+}
+
+#[test]
+fn cp_round_trips_a_directory_with_modes() {
+    let p = TestProject::new(
+        "cp",
+        r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    p.berth(&["exec", "web", "mkdir", "-p", "/tmp"]).ok();
+    p.write("tree/a.txt", "alpha\n");
+    p.write("tree/sub/b.sh", "#!/bin/sh\necho b\n");
+    use std::os::unix::fs::PermissionsExt;
+    let b = p.path().join("tree/sub/b.sh");
+    std::fs::set_permissions(&b, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+    p.berth(&["cp", "tree", "web:/tmp/"]).ok();
+    let r = p.berth(&[
+        "exec",
+        "-T",
+        "web",
+        "sh",
+        "-c",
+        "cat /tmp/tree/a.txt; /tmp/tree/sub/b.sh; stat -c %a /tmp/tree/sub/b.sh",
+    ]);
+    assert_eq!(r.stdout, "alpha\nb\n750\n", "{}", r.stderr);
+    // Back, to a new name.
+    p.berth(&["cp", "web:/tmp/tree", "back"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("back/a.txt")).unwrap_or_default(),
+        "alpha\n"
+    );
+    let mode = std::fs::metadata(p.path().join("back/sub/b.sh"))
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0);
+    assert_eq!(mode, 0o750);
+    // Into an existing directory, and a single file to a new name.
+    std::fs::create_dir(p.path().join("into")).expect("mkdir");
+    p.berth(&["cp", "web:/tmp/tree", "into"]).ok();
+    assert!(p.path().join("into/tree/sub/b.sh").exists());
+    p.berth(&["cp", "tree/a.txt", "web:/tmp/renamed.txt"]).ok();
+    let r = p.berth(&["exec", "-T", "web", "cat", "/tmp/renamed.txt"]);
+    assert_eq!(r.stdout, "alpha\n");
+    let r = p.berth(&["cp", "web:/nonexistent", "x"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn port_top_images_events_stats_wait() {
+    let p = TestProject::new(
+        "misc",
+        r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["httpd", "-f", "-p", "80"]
+    ports: ["127.0.0.1::80"]
+  job:
+    image: $IMAGE
+    command: ["sh", "-c", "sleep 2; exit 3"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    let r = p.berth(&["port", "web", "80"]);
+    r.ok();
+    assert!(r.stdout.starts_with("127.0.0.1:"), "{}", r.stdout);
+    let r = p.berth(&["port", "web", "81"]);
+    assert_eq!(r.code, 1);
+    let r = p.berth(&["top", "web"]);
+    assert!(
+        r.stdout.contains(&format!("{}-web-1", p.name)) && r.stdout.contains("httpd"),
+        "{}",
+        r.stdout
+    );
+    let r = p.berth(&["images", "-q"]);
+    assert!(r.stdout.trim().starts_with("sha256:"), "{}", r.stdout);
+    let r = p.berth(&["images"]);
+    assert!(r.stdout.contains("berth-test/busybox"), "{}", r.stdout);
+    let r = p.berth(&["stats", "--no-stream", "web"]);
+    assert!(
+        r.stdout.starts_with("CONTAINER ID") && r.stdout.contains(&format!("{}-web-1", p.name)),
+        "{}",
+        r.stdout
+    );
+    // wait: the first container to stop gives the exit code.
+    let r = p.berth(&["wait", "job"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    // events --json: only this project's.
+    let mut child = berth_cmd(&p, &["events", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _ = child.stdin.take().map(|mut s| s.flush());
+    std::thread::sleep(Duration::from_millis(500));
+    let other = TestProject::new("misc-other", "services: {}\n");
+    let _ = other.docker(&["restart", "-t", "0", &format!("{}-web-1", p.name)]);
+    let lines = read_until(child, Duration::from_secs(10), |l| {
+        l.iter().any(|x| x.contains("\"action\":\"restart\""))
+    });
+    let v: serde_json::Value =
+        serde_json::from_str(lines.first().map(String::as_str).unwrap_or("null"))
+            .unwrap_or(serde_json::Value::Null);
+    assert_eq!(v["service"], "web", "{lines:?}");
+    assert_eq!(v["type"], "container");
+    assert!(lines.iter().any(|x| x.contains("\"action\":\"start\"")));
+}
