@@ -2,6 +2,8 @@
 //! API) through bollard. Everything engine-specific lives here: how we connect, which API
 //! version we speak, how errors are classified, and the few calls the rest of berth makes.
 
+pub mod build;
+pub mod images;
 pub mod labels;
 pub mod spec;
 
