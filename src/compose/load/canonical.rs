@@ -150,7 +150,7 @@ pub fn canonical(
             }
         }
     }
-    super::merge::enforce_unicity(root, &mut Vec::new());
+    super::merge::enforce_unicity(root, &[]);
     let _ = env;
     if flags.resolve_paths {
         resolve_paths(root, working_dir)?;

@@ -319,7 +319,7 @@ fn load_model(
             }
             apply_include(ctx, &mut doc, working_dir)?;
             dict = merge::merge(dict, doc, &mut Vec::new());
-            merge::enforce_unicity(&mut dict, &mut Vec::new());
+            merge::enforce_unicity(&mut dict, &[]);
             let errors = schema::validate(&dict);
             if let Some(e) = errors.into_iter().next() {
                 return Err(LoadError::at(&e.pos, &e.path, e.message));
