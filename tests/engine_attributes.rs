@@ -518,12 +518,13 @@ services:
         &[
             "sh",
             "-c",
-            "ulimit -Sn; ulimit -Hn; cat /proc/sys/net/core/somaxconn /proc/self/oom_score_adj; ls /dev/mynull",
+            "ulimit -Sn; ulimit -Hn; cat /proc/sys/net/core/somaxconn /proc/1/oom_score_adj; ls /dev/mynull",
         ],
     );
     assert_eq!(
         seen.split_whitespace().collect::<Vec<_>>(),
-        ["1024", "2048", "1024", "100", "/dev/mynull"]
+        ["1024", "2048", "1024", "100", "/dev/mynull"],
+        "soft and hard nofile, somaxconn, oom_score_adj of PID 1, the device"
     );
     assert_ne!(
         exec(&p, "locked", &["touch", "/x"]).code,
@@ -785,7 +786,6 @@ services:
     network_mode: service:main
     ipc: service:main
     pid: service:main
-    depends_on: [main]
   onhost:
     image: $IMAGE
     command: ["sleep", "3600"]

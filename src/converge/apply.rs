@@ -212,6 +212,8 @@ struct Run<'a> {
     events: Arc<Notify>,
     limit: Semaphore,
     warnings: Mutex<Vec<String>>,
+    /// Proxy variables from the Docker CLI configuration, for every container.
+    proxy_env: Vec<(String, String)>,
 }
 
 /// What `up` did.
@@ -371,6 +373,7 @@ pub async fn up(
         events: notify,
         limit: Semaphore::new(opts.parallel.max(1)),
         warnings: Mutex::new(Vec::new()),
+        proxy_env: docker_cli_proxies(&engine.host),
     };
 
     // One task per service; each waits on its dependencies' watch channels.
@@ -810,6 +813,7 @@ async fn create_container(
         resolve_container: &resolver,
         environment: &environment,
         working_dir: &run.loaded.working_dir,
+        base_environment: &run.proxy_env,
     };
     let mut spec: ContainerSpec = spec::container_spec(&ctx, name, svc, number, labels)?;
     if let Some(old) = inherit_from {
@@ -888,6 +892,25 @@ async fn create_container(
         p.update("Container", &spec.name, "Started", "");
     }
     Ok(id)
+}
+
+/// The proxies of the Docker CLI configuration (`$DOCKER_CONFIG/config.json`, else
+/// `~/.docker/config.json`) for the engine at `host`; none when there is no such file.
+fn docker_cli_proxies(host: &str) -> Vec<(String, String)> {
+    let dir = match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        Some(d) => std::path::PathBuf::from(d),
+        None => match std::env::var_os("HOME") {
+            Some(h) => std::path::PathBuf::from(h).join(".docker"),
+            None => return Vec::new(),
+        },
+    };
+    let Ok(text) = std::fs::read(dir.join("config.json")) else {
+        return Vec::new();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&text) {
+        Ok(cfg) => spec::proxy_environment(&cfg, host),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The compose key behind an engine refusal that names the `docker run` flag instead.

@@ -38,6 +38,39 @@ pub struct SpecContext<'a> {
     pub environment: &'a dyn Fn(&str) -> Option<String>,
     /// The project directory: relative seccomp profile paths in `security_opt` are read from it.
     pub working_dir: &'a Path,
+    /// Variables every container gets unless its `environment` sets them: the proxies of the
+    /// Docker CLI configuration, as Compose v2 passes them ([`proxy_environment`]).
+    pub base_environment: &'a [(String, String)],
+}
+
+/// The proxy variables of a Docker CLI `config.json` for the engine at `host` (its own entry,
+/// else `default`): `HTTP_PROXY` and `http_proxy`, and so on, as `docker run` and Compose v2
+/// set them.
+pub fn proxy_environment(config: &serde_json::Value, host: &str) -> Vec<(String, String)> {
+    let proxies = &config["proxies"];
+    let entry = if proxies.get(host).is_some() {
+        &proxies[host]
+    } else {
+        &proxies["default"]
+    };
+    let mut out = Vec::new();
+    for (key, var) in [
+        ("httpProxy", "HTTP_PROXY"),
+        ("httpsProxy", "HTTPS_PROXY"),
+        ("noProxy", "NO_PROXY"),
+        ("ftpProxy", "FTP_PROXY"),
+        ("allProxy", "ALL_PROXY"),
+    ] {
+        if let Some(v) = entry
+            .get(key)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+        {
+            out.push((var.to_string(), v.to_string()));
+            out.push((var.to_lowercase(), v.to_string()));
+        }
+    }
+    out
 }
 
 /// A file written into the container before it starts (secrets and configs from
@@ -1091,16 +1124,17 @@ pub fn container_spec(
 
     // Environment, as the loader resolved it (env_file folded in); a variable without a value
     // is passed by name, as Compose v2 does.
-    body.env = Some(
-        service
-            .environment
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={v}"),
-                None => k.clone(),
-            })
-            .collect(),
-    );
+    let mut env: Vec<String> = ctx
+        .base_environment
+        .iter()
+        .filter(|(k, _)| !service.environment.contains_key(k))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    env.extend(service.environment.iter().map(|(k, v)| match v {
+        Some(v) => format!("{k}={v}"),
+        None => k.clone(),
+    }));
+    body.env = Some(env);
 
     let mut all_labels: HashMap<String, String> = service.labels.clone().into_iter().collect();
     all_labels.extend(labels);
@@ -1442,7 +1476,7 @@ pub fn container_spec(
 
 #[cfg(test)]
 mod tests {
-    use super::{container_spec, Handling, SpecContext, FIELDS};
+    use super::{container_spec, proxy_environment, Handling, SpecContext, FIELDS};
     use crate::compose::model::*;
     use serde_json::{json, Value};
     use std::collections::BTreeMap;
@@ -1685,6 +1719,7 @@ mod tests {
             resolve_container: &resolve,
             environment: &env,
             working_dir: Path::new("/"),
+            base_environment: &[],
         };
         let spec =
             container_spec(&ctx, "svc", service, 1, BTreeMap::new()).map_err(|e| e.to_string())?;
@@ -1955,5 +1990,56 @@ mod tests {
             "container name first, then the service, as Compose v2"
         );
         assert!(v["warnings"].to_string().contains("gw_priority"));
+    }
+
+    #[test]
+    fn proxies_of_the_docker_cli_config_as_compose_passes_them() {
+        let cfg = json!({"proxies": {
+            "default": {"httpProxy": "http://proxy:3128", "noProxy": "localhost"},
+            "tcp://other:2375": {"httpsProxy": "http://other-proxy"}
+        }});
+        let env = proxy_environment(&cfg, "unix:///var/run/docker.sock");
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"]);
+        let env = proxy_environment(&cfg, "tcp://other:2375");
+        assert_eq!(env[0], ("HTTPS_PROXY".into(), "http://other-proxy".into()));
+        assert!(proxy_environment(&json!({}), "x").is_empty());
+    }
+
+    #[test]
+    fn swarm_only_deploy_keys_are_named() {
+        let svc = Service {
+            image: some("img".into()),
+            deploy: some(DeployConfig {
+                mode: some("global".into()),
+                labels: map(&[("swarm", "label")]),
+                update_config: some(UpdateConfig::default()),
+                rollback_config: some(UpdateConfig::default()),
+                placement: Placement {
+                    constraints: strings(&["node.role==manager"]),
+                    ..Default::default()
+                },
+                endpoint_mode: some("dnsrr".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let v = ctx_spec(&svc, (1, 41));
+        let ws = v["warnings"].to_string();
+        for k in [
+            "deploy.mode",
+            "deploy.labels",
+            "deploy.update_config",
+            "deploy.rollback_config",
+            "deploy.placement",
+            "deploy.endpoint_mode",
+        ] {
+            assert!(
+                ws.contains(&format!("services.svc.{k}")),
+                "{k} not named: {ws}"
+            );
+        }
+        // Nothing of it reaches the container: its labels are the service's own.
+        assert_eq!(v["body"]["Labels"], json!({}));
     }
 }
