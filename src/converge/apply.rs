@@ -214,6 +214,8 @@ struct Run<'a> {
     warnings: Mutex<Vec<String>>,
     /// Proxy variables from the Docker CLI configuration, for every container.
     proxy_env: Vec<(String, String)>,
+    /// Containers created ahead of their turn, by (service, number): only started when due.
+    precreated: Mutex<HashMap<(String, u32), String>>,
 }
 
 /// What `up` did.
@@ -374,7 +376,50 @@ pub async fn up(
         limit: Semaphore::new(opts.parallel.max(1)),
         warnings: Mutex::new(Vec::new()),
         proxy_env: docker_cli_proxies(&engine.host),
+        precreated: Mutex::new(HashMap::new()),
     };
+
+    // Create every new container up front, in parallel: a service waiting for a healthy
+    // dependency then only has to start. Services that reference another service's container
+    // (network_mode/ipc/pid service:, volumes_from, links) are created at their turn.
+    let refers = |svc: &Service| {
+        [&svc.network_mode, &svc.ipc, &svc.pid].iter().any(|v| {
+            v.as_deref()
+                .map(|x| x.starts_with("service:"))
+                .unwrap_or(false)
+        }) || !svc.volumes_from.is_empty()
+            || !svc.links.is_empty()
+    };
+    let creates = selected.iter().flat_map(|name| {
+        let svc = &project.services[name];
+        plan.services
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(move |a| match a {
+                Action::Create { number, .. } if !refers(svc) => Some((name.clone(), svc, *number)),
+                _ => None,
+            })
+    });
+    let run_ref = &run;
+    let jobs = creates.map(|(name, svc, number)| async move {
+        let _permit = run_ref
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| ApplyError::Interrupted)?;
+        let id = create_container(run_ref, &name, svc, number, None, false).await?;
+        if let Ok(mut m) = run_ref.precreated.lock() {
+            m.insert((name, number), id);
+        }
+        Ok::<(), ApplyError>(())
+    });
+    for r in futures_util::future::join_all(jobs).await {
+        if let Err(e) = r {
+            events_task.abort();
+            return Err(e);
+        }
+    }
 
     // One task per service; each waits on its dependencies' watch channels.
     let mut senders: HashMap<String, watch::Sender<Done>> = HashMap::new();
@@ -768,7 +813,23 @@ async fn apply_action(
             Ok(None)
         }
         Action::Create { number, .. } => {
-            let id = create_container(run, name, svc, number, None).await?;
+            let pre = run
+                .precreated
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&(name.to_string(), number)).cloned());
+            let id = match pre {
+                Some(id) => {
+                    if !run.opts.no_start {
+                        let cname = spec::container_name(&run.loaded.name, name, svc, number);
+                        p.update("Container", &cname, "Starting", "");
+                        start_service_container(engine, name, &cname, &id).await?;
+                        p.update("Container", &cname, "Started", "");
+                    }
+                    id
+                }
+                None => create_container(run, name, svc, number, None, true).await?,
+            };
             Ok(Some(id))
         }
         Action::Recreate {
@@ -787,7 +848,7 @@ async fn apply_action(
             engine
                 .remove_container(&old.id, run.opts.renew_anon_volumes)
                 .await?;
-            let id = create_container(run, name, svc, number, inherited.as_ref()).await?;
+            let id = create_container(run, name, svc, number, inherited.as_ref(), true).await?;
             p.update("Container", &old.name, "Recreated", "");
             Ok(Some(id))
         }
@@ -800,6 +861,7 @@ async fn create_container(
     svc: &Service,
     number: u32,
     inherit_from: Option<&ContainerInspectResponse>,
+    start: bool,
 ) -> Result<String, ApplyError> {
     let engine = run.engine;
     let image_id = run.images.get(name).cloned().flatten();
@@ -877,21 +939,28 @@ async fn create_container(
         inject_files(engine, &id, &spec.injections).await?;
     }
     p.update("Container", &spec.name, "Created", "");
-    if !run.opts.no_start {
+    if start && !run.opts.no_start {
         p.update("Container", &spec.name, "Starting", "");
-        match engine.start_container(&id).await {
-            Ok(()) => {}
-            Err(e @ EngineError::Unreachable { .. }) => return Err(e.into()),
-            Err(e) => {
-                return Err(ApplyError::Invalid(format!(
-                    "service \"{name}\": cannot start container {}: {e}",
-                    spec.name
-                )))
-            }
-        }
+        start_service_container(engine, name, &spec.name, &id).await?;
         p.update("Container", &spec.name, "Started", "");
     }
     Ok(id)
+}
+
+/// Starts a new container of `service`; a refusal names the service and the container.
+async fn start_service_container(
+    engine: &Engine,
+    service: &str,
+    container: &str,
+    id: &str,
+) -> Result<(), ApplyError> {
+    match engine.start_container(id).await {
+        Ok(()) => Ok(()),
+        Err(e @ EngineError::Unreachable { .. }) => Err(e.into()),
+        Err(e) => Err(ApplyError::Invalid(format!(
+            "service \"{service}\": cannot start container {container}: {e}"
+        ))),
+    }
 }
 
 /// The proxies of the Docker CLI configuration (`$DOCKER_CONFIG/config.json`, else
@@ -1117,6 +1186,7 @@ async fn wait_condition(
 /// `--wait`: a container is ready when it runs (and is healthy if it has a healthcheck), or
 /// when it is a one-shot container that exited 0 (Compose v2 fails there, docker/compose#10596).
 async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Result<(), ApplyError> {
+    let mut settled = false;
     loop {
         let notified = run.events.notified();
         let i = run.engine.inspect_container(id).await?;
@@ -1142,8 +1212,15 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             }
             Some(ContainerStateStatusEnum::RUNNING) => {
                 if !has_check {
-                    run.progress.update("Container", &name, "Healthy", "");
-                    return Ok(());
+                    // Without a healthcheck, "running" is all there is to wait for; a short
+                    // settle time catches a container that exits right after it starts.
+                    if settled {
+                        run.progress.update("Container", &name, "Running", "");
+                        return Ok(());
+                    }
+                    settled = true;
+                    let _ = tokio::time::timeout(Duration::from_millis(300), notified).await;
+                    continue;
                 }
                 match state.health.as_ref().and_then(|h| h.status) {
                     Some(HealthStatusEnum::HEALTHY) => {

@@ -12,13 +12,20 @@ pub const IMAGE: &str = "berth-test/busybox:1";
 
 /// Builds the test image once per machine (kept between runs: it is 2 MB).
 pub fn ensure_image() {
-    let have = Command::new("docker").args(["image", "inspect", IMAGE]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let have = Command::new("docker")
+        .args(["image", "inspect", IMAGE])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     if matches!(have, Ok(s) if s.success()) {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let busybox = Path::new("/bin/busybox");
-    assert!(busybox.exists(), "the engine tests need Debian's busybox-static (/bin/busybox): run scripts/setup.sh");
+    assert!(
+        busybox.exists(),
+        "the engine tests need Debian's busybox-static (/bin/busybox): run scripts/setup.sh"
+    );
     std::fs::copy(busybox, dir.path().join("busybox")).expect("copy busybox");
     std::fs::write(
         dir.path().join("Dockerfile"),
@@ -30,7 +37,11 @@ pub fn ensure_image() {
         .current_dir(dir.path())
         .output()
         .expect("docker build runs");
-    assert!(out.status.success(), "docker build failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docker build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -49,7 +60,11 @@ pub struct Run {
 
 impl Run {
     pub fn ok(&self) -> &Run {
-        assert_eq!(self.code, 0, "command failed\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -118,39 +133,82 @@ impl TestProject {
 
     /// `docker inspect` of a container, as JSON.
     pub fn inspect(&self, container: &str) -> serde_json::Value {
-        let o = Command::new("docker").args(["inspect", container]).output().expect("docker inspect");
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        let o = Command::new("docker")
+            .args(["inspect", container])
+            .output()
+            .expect("docker inspect");
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
         v.get(0).cloned().unwrap_or(serde_json::Value::Null)
     }
 
     /// The project's container names (all states), sorted.
     pub fn containers(&self) -> Vec<String> {
         let o = Command::new("docker")
-            .args(["ps", "-a", "--format", "{{.Names}}", "--filter", &format!("label=com.docker.compose.project={}", self.name)])
+            .args([
+                "ps",
+                "-a",
+                "--format",
+                "{{.Names}}",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.name),
+            ])
             .output()
             .expect("docker ps");
-        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
         v.sort();
         v
     }
 
     pub fn docker(&self, args: &[&str]) -> Run {
-        to_run(Command::new("docker").args(args).output().expect("docker runs"))
+        to_run(
+            Command::new("docker")
+                .args(args)
+                .output()
+                .expect("docker runs"),
+        )
     }
 
     /// Removes everything carrying the project's label (containers, networks, volumes).
     pub fn cleanup(&self) {
         let label = format!("label=com.docker.compose.project={}", self.name);
-        let ids = Command::new("docker").args(["ps", "-aq", "--filter", &label]).output().map(|o| o.stdout).unwrap_or_default();
-        let ids: Vec<String> = String::from_utf8_lossy(&ids).lines().map(str::to_string).collect();
+        let ids = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &label])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let ids: Vec<String> = String::from_utf8_lossy(&ids)
+            .lines()
+            .map(str::to_string)
+            .collect();
         if !ids.is_empty() {
-            let _ = Command::new("docker").args(["rm", "-fv"]).args(&ids).output();
+            let _ = Command::new("docker")
+                .args(["rm", "-fv"])
+                .args(&ids)
+                .output();
         }
-        for (kind, list) in [("network", ["network", "ls", "-q"]), ("volume", ["volume", "ls", "-q"])] {
-            let out = Command::new("docker").args(list).args(["--filter", &label]).output().map(|o| o.stdout).unwrap_or_default();
-            let ids: Vec<String> = String::from_utf8_lossy(&out).lines().map(str::to_string).collect();
+        for (kind, list) in [
+            ("network", ["network", "ls", "-q"]),
+            ("volume", ["volume", "ls", "-q"]),
+        ] {
+            let out = Command::new("docker")
+                .args(list)
+                .args(["--filter", &label])
+                .output()
+                .map(|o| o.stdout)
+                .unwrap_or_default();
+            let ids: Vec<String> = String::from_utf8_lossy(&out)
+                .lines()
+                .map(str::to_string)
+                .collect();
             if !ids.is_empty() {
-                let _ = Command::new("docker").args([kind, "rm"]).args(&ids).output();
+                let _ = Command::new("docker")
+                    .args([kind, "rm"])
+                    .args(&ids)
+                    .output();
             }
         }
     }

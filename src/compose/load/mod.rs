@@ -227,7 +227,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
 
-    let canonical_json = order_root(dict.to_json());
+    let canonical_json = order_root(dict.into_json());
     let project = match to_project(&canonical_json) {
         Ok(p) => p,
         // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
@@ -249,11 +249,11 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
 
 /// Types the canonical model, naming the service (or resource) that does not fit.
 fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
-    serde_json::from_value(canonical.clone()).map_err(|e| {
+    <Project as serde::Deserialize>::deserialize(canonical).map_err(|e| {
         let mut place = String::new();
         if let Some(services) = canonical.get("services").and_then(|s| s.as_object()) {
             for (name, svc) in services {
-                if let Err(se) = serde_json::from_value::<super::model::Service>(svc.clone()) {
+                if let Err(se) = <super::model::Service as serde::Deserialize>::deserialize(svc) {
                     place = format!("services.{name}: {se}");
                     break;
                 }
