@@ -267,6 +267,9 @@ services:
       - type: tmpfs
         target: /scratch
         tmpfs: {size: 1048576, mode: 01777}
+      - type: tmpfs
+        target: /frozen
+        read_only: true
     tmpfs: ["/run/short:size=65536"]
 volumes:
   data: {}
@@ -329,6 +332,12 @@ volumes:
         0,
         "/ro is writable"
     );
+    assert_ne!(
+        exec(&p, "vol", &["touch", "/frozen/x"]).code,
+        0,
+        "the read-only tmpfs is writable"
+    );
+    exec_ok(&p, "vol", &["touch", "/scratch/x"]);
     assert_eq!(
         exec_ok(&p, "vol", &["stat", "-c", "%a", "/scratch"]).trim(),
         "1777"

@@ -451,7 +451,10 @@ fn volumes(
                     .filter(|x| !x.is_empty())
                     .ok_or_else(|| err(s, &key, "a bind mount needs a source path"))?;
                 let b = v.bind.clone().unwrap_or_default();
-                let recursive = b.recursive.as_deref().filter(|r| !r.is_empty());
+                let recursive = b
+                    .recursive
+                    .as_deref()
+                    .filter(|r| !r.is_empty() && *r != "enabled");
                 if b.create_host_path && recursive.is_none() {
                     // The engine creates a missing source, as with `docker run -v`.
                     binds.push(bind_string(v, &src, &target));
@@ -477,7 +480,7 @@ fn volumes(
                     any = true;
                 }
                 match recursive {
-                    None | Some("enabled") => {}
+                    None => {}
                     Some("disabled") => {
                         opts.non_recursive = Some(true);
                         any = true;
@@ -547,13 +550,6 @@ fn volumes(
             }
             "tmpfs" => {
                 m.typ = Some(MountType::TMPFS);
-                m.read_only = None;
-                if v.read_only {
-                    w.push(
-                        &format!("{key}.read_only"),
-                        "a tmpfs mount cannot be read-only: not applied",
-                    );
-                }
                 if let Some(t) = &v.tmpfs {
                     m.tmpfs_options = Some(MountTmpfsOptions {
                         size_bytes: t.size.as_ref().map(|b| b.0),
