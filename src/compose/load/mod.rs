@@ -224,6 +224,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         consistency::check(&dict)?;
     }
     canonical::resolve_env_files(&mut dict, &env, flags)?;
+    canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
 
     let canonical_json = order_root(dict.into_json());
