@@ -1,6 +1,8 @@
 //! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
 
 pub mod config;
+pub mod convert;
+pub mod lint;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -85,6 +87,10 @@ pub enum Progress {
 pub enum Command {
     /// Parse, resolve and render the compose file in canonical format
     Config(config::ConfigArgs),
+    /// Convert the project to Kubernetes manifests or a Helm chart
+    Convert(convert::ConvertArgs),
+    /// Check the project for what a security review will raise
+    Lint(lint::LintArgs),
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -191,6 +197,8 @@ pub fn warn(msg: &str) {
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, args),
+        Command::Convert(args) => convert::run(&cli.global, args),
+        Command::Lint(args) => lint::run(&cli.global, args),
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {
