@@ -110,7 +110,8 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
             .map_err(|e| Failure::new(1, e))?;
     }
     let opts = ConvertOptions {
-        namespace: args.namespace.clone(),
+        // A chart leaves the namespace to `helm install -n`.
+        namespace: if args.chart.is_some() { None } else { args.namespace.clone() },
         registry: args.registry.clone(),
         image_pull_policy: args.image_pull_policy.clone(),
         kube_version,
@@ -199,7 +200,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         if !args.quiet {
             eprintln!("{summary}");
             eprintln!("berth convert: wrote the chart {} ({} files)", dir.display(), files.len());
-            if opts.namespace.is_some() {
+            if args.namespace.is_some() {
                 eprintln!("berth convert: the chart leaves namespaces to Helm: install with `helm install -n NAMESPACE --create-namespace`");
             }
         }

@@ -105,7 +105,8 @@ pub struct ImageParts {
 }
 
 impl ImageParts {
-    fn of(s: &str) -> ImageParts {
+    /// Splits an image reference (an unparsable one goes whole into `repository`).
+    pub fn of(s: &str) -> ImageParts {
         match ImageRef::parse(s) {
             Some(i) => ImageParts {
                 registry: i.registry,
@@ -140,8 +141,12 @@ pub struct ChartService {
     pub resources: serde_json::Value,
     pub env: BTreeMap<String, String>,
     pub secret_env: BTreeMap<String, String>,
-    /// The ConfigMap and Secret holding `env` and `secret_env`.
-    pub env_name: String,
+    /// The ConfigMap holding `env` (its name, also when there is none yet).
+    pub env_configmap: String,
+    /// The Secret holding `secret_env`.
+    pub env_secret: String,
+    /// `imagePullSecrets` of the pods.
+    pub image_pull_secrets: Vec<String>,
     /// volumeClaimTemplates by template name.
     pub persistence: BTreeMap<String, ChartPvc>,
     /// The Service whose type is a value, and its type.
@@ -1357,8 +1362,10 @@ impl<'a> Ctx<'a> {
         let env_name = format!("{env_name}-env");
         let env_name = names::label(&env_name, names::LABEL_MAX);
         let mut env_from = Vec::new();
+        let cm_name = self.book.claim("ConfigMap", &env_name, &svc_path(name, "environment"));
+        let s_name = self.book.claim("Secret", &env_name, &svc_path(name, "environment"));
         if !env.is_empty() {
-            let cm_name = self.book.claim("ConfigMap", &env_name, &svc_path(name, "environment"));
+            let cm_name = cm_name.clone();
             self.objects.push(Object::ConfigMap(ConfigMap {
                 metadata: meta(&cm_name, sel.clone()),
                 data: Some(env.clone()),
@@ -1373,7 +1380,7 @@ impl<'a> Ctx<'a> {
             });
         }
         if !secret_env.is_empty() {
-            let s_name = self.book.claim("Secret", &env_name, &svc_path(name, "environment"));
+            let s_name = s_name.clone();
             self.objects.push(Object::Secret(Secret {
                 metadata: meta(&s_name, sel.clone()),
                 type_: Some("Opaque".into()),
@@ -1635,7 +1642,9 @@ impl<'a> Ctx<'a> {
                     .unwrap_or_else(|| serde_json::json!({})),
                 env: env_c,
                 secret_env: senv_c,
-                env_name,
+                env_configmap: cm_name,
+                env_secret: s_name,
+                image_pull_secrets: pull_secrets,
                 persistence,
                 service: service_name
                     .clone()
