@@ -567,8 +567,10 @@ impl<'a> Ctx<'a> {
             by_base.entry(names::base(name)).or_default().push(name.clone());
         }
         for (b, svcs) in &by_base {
+            // A service whose compose name already is the Kubernetes name keeps it.
+            let keeper = svcs.iter().find(|s| *s == b).cloned();
             for s in svcs {
-                let base = if svcs.len() > 1 {
+                let base = if svcs.len() > 1 && keeper.as_ref() != Some(s) {
                     let alt = names::derived(b, &names::short_hash(s));
                     self.report.warn(
                         &format!("services.{s}"),
@@ -904,6 +906,7 @@ impl<'a> Ctx<'a> {
     fn ports_of(&mut self, name: &str, svc: &ComposeService) -> (Vec<PortSpec>, Vec<PortSpec>) {
         let mut svc_ports: Vec<PortSpec> = Vec::new();
         let mut ctr_ports: Vec<PortSpec> = Vec::new();
+        let mut host_ips: BTreeMap<String, Vec<i32>> = BTreeMap::new();
         let push = |list: &mut Vec<PortSpec>, p: PortSpec| {
             if !list
                 .iter()
@@ -948,12 +951,8 @@ impl<'a> Ctx<'a> {
                     );
                 }
             }
-            if pc.host_ip.as_deref().is_some_and(|h| !h.is_empty() && h != "0.0.0.0" && h != "::") {
-                self.report.warn(
-                    &format!("{path}.host_ip"),
-                    format!("host_ip {}: a Service cannot bind to a node address; it listens on its cluster IP", pc.host_ip.as_deref().unwrap_or_default()),
-                    None,
-                );
+            if let Some(h) = pc.host_ip.as_deref().filter(|h| !h.is_empty() && *h != "0.0.0.0" && *h != "::") {
+                host_ips.entry(h.to_string()).or_insert_with(Vec::new).push(target);
             }
             if pc.mode.as_deref() == Some("host") {
                 self.report.warn(
@@ -1005,6 +1004,14 @@ impl<'a> Ctx<'a> {
                     }
                 },
             }
+        }
+        for (ip, ports) in host_ips {
+            let list: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+            self.report.warn(
+                &svc_path(name, "ports"),
+                format!("host_ip {ip} (ports {}): a Service cannot bind to a node address; it listens on its cluster IP", list.join(", ")),
+                None,
+            );
         }
         for (i, e) in svc.expose.iter().enumerate() {
             let path = svc_path(name, &format!("expose[{i}]"));
@@ -1774,10 +1781,10 @@ impl<'a> Ctx<'a> {
             );
         }
         if let Some(g) = &st.service_group {
-            self.report.error(
+            self.report.warn(
                 &svc_path(name, "labels.kompose.service.group"),
-                format!("kompose.service.group {g:?}: berth keeps one service per pod"),
-                Some("drop the label; each service becomes its own workload".into()),
+                format!("kompose.service.group {g:?}: berth keeps one service per pod (kompose too, unless --service-group-mode is given)"),
+                None,
             );
         }
         if let Some(t) = st.volume_type.as_deref() {
@@ -1900,14 +1907,14 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if super::lint::is_secret_key(k) && !v.is_empty() {
-                self.report.warn(
+                self.report.info(
                     &path,
                     format!("{k} looks like a secret: it goes into the Secret {}-env, not the ConfigMap", self.base[name]),
-                    Some("better: a compose secret (secrets:) read from a file".into()),
+                    None,
                 );
                 secret.insert(k.clone(), v.clone());
             } else if super::lint::has_embedded_credentials(v) {
-                self.report.warn(
+                self.report.info(
                     &path,
                     format!("{k} holds a URL with a password: it goes into the Secret {}-env", self.base[name]),
                     None,
@@ -2153,7 +2160,11 @@ impl<'a> Ctx<'a> {
         limits: &mut BTreeMap<String, Quantity>,
     ) {
         for (i, d) in devs.iter().enumerate() {
-            let path = svc_path(name, &format!("{key}.devices[{i}]"));
+            let path = if key == "gpus" {
+                svc_path(name, &format!("gpus[{i}]"))
+            } else {
+                svc_path(name, &format!("{key}.devices[{i}]"))
+            };
             let gpu = d.capabilities.iter().any(|c| c == "gpu")
                 || d.driver.as_deref() == Some("nvidia");
             if !gpu {
@@ -2208,10 +2219,10 @@ impl<'a> Ctx<'a> {
         let add: Vec<String> = svc.cap_add.iter().map(strip).collect();
         let drop: Vec<String> = svc.cap_drop.iter().map(strip).collect();
         if svc.privileged {
-            self.report.warn(
+            self.report.info(
                 &svc_path(name, "privileged"),
-                "privileged: the container gets full access to the node; most clusters refuse it",
-                Some("grant only the capabilities it needs with cap_add".into()),
+                "privileged: carried as securityContext.privileged; clusters with Pod Security admission refuse it",
+                None,
             );
             c.privileged = Some(true);
         }
@@ -3103,7 +3114,7 @@ impl<'a> Ctx<'a> {
         match svc.network_mode.as_deref().filter(|m| !m.is_empty()) {
             None | Some("bridge") | Some("default") => {}
             Some("host") => {
-                self.report.warn(&svc_path(name, "network_mode"), "host network: the pod uses the node's network stack and ports", None);
+                self.report.info(&svc_path(name, "network_mode"), "host network: hostNetwork, the pod uses the node's network stack and ports", None);
                 pod.host_network = Some(true);
                 pod.dns_policy = Some("ClusterFirstWithHostNet".into());
             }
