@@ -62,6 +62,16 @@ pub fn is_secret_key(k: &str) -> bool {
         .any(|w| last.ends_with(w))
 }
 
+/// Whether a variable holds a secret: a secret-looking name with a value that is not empty and
+/// not a switch (`ALLOW_EMPTY_PASSWORD=no` is a setting, not a password).
+pub fn looks_secret(k: &str, v: &str) -> bool {
+    let switch = matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "" | "yes" | "no" | "true" | "false" | "on" | "off" | "y" | "n" | "0" | "1"
+    );
+    is_secret_key(k) && !switch
+}
+
 /// Whether a value is a URL with a password in it (`postgres://app:hunter2@db/app`).
 pub fn has_embedded_credentials(v: &str) -> bool {
     let Some(i) = v.find("://") else {
@@ -162,7 +172,7 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
             if v.is_empty() {
                 continue;
             }
-            let by_name = is_secret_key(k);
+            let by_name = looks_secret(k, v);
             let by_url = !by_name && has_embedded_credentials(v);
             if !by_name && !by_url {
                 continue;

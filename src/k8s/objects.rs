@@ -1906,7 +1906,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            if super::lint::is_secret_key(k) && !v.is_empty() {
+            if super::lint::looks_secret(k, v) {
                 self.report.info(
                     &path,
                     format!("{k} looks like a secret: it goes into the Secret {}-env, not the ConfigMap", self.base[name]),
@@ -2605,17 +2605,24 @@ impl<'a> Ctx<'a> {
             .strip_prefix(&self.lp.working_dir)
             .map(|r| r.display().to_string())
             .unwrap_or_default();
-        let want = names::label(&format!("{}-{}", self.base[name], rel), names::LABEL_MAX);
+        let want = names::label(&rel, names::LABEL_MAX);
         let claim = self.book.claim("PersistentVolumeClaim", &want, src);
-        if empty_or_missing {
-            self.report.warn(
-                path,
-                format!("{shown} holds data: it becomes the PersistentVolumeClaim {claim:?} (its current content is not copied)"),
-                Some("use a named volume to set its size (x-berth.size)".into()),
-            );
-        }
+        // Services that bind-mount the same path share one claim.
+        let users: BTreeSet<&String> = self
+            .mounts
+            .iter()
+            .filter(|(_, ms)| ms.iter().any(|m| m.vol.kind == "bind" && m.vol.source.as_deref() == Some(src)))
+            .map(|(s, _)| s)
+            .collect();
+        let shared = users.len() > 1;
         if !self.claims.contains_key(&claim) {
-            let vs = VolumeSettings::default();
+            if empty_or_missing {
+                self.report.warn(
+                    path,
+                    format!("{shown} holds data: it becomes the PersistentVolumeClaim {claim:?} (its current content is not copied)"),
+                    Some("use a named volume to set its size (x-berth.size)".into()),
+                );
+            }
             let st = self.settings[name].clone();
             let size = st
                 .volume_size
@@ -2623,20 +2630,30 @@ impl<'a> Ctx<'a> {
                 .or(self.ps.volume_size.clone())
                 .unwrap_or_else(|| "1Gi".into());
             let class = st.storage_class.clone().or(self.ps.storage_class.clone());
-            let _ = vs;
-            self.claims.insert(claim.clone(), (rel.clone(), VolumeSettings::default(), false));
+            let modes = if shared {
+                self.report.warn(
+                    path,
+                    format!("{shown} is mounted by several services: the claim asks for ReadWriteMany, which needs a storage class that supports it"),
+                    None,
+                );
+                vec!["ReadWriteMany".to_string()]
+            } else {
+                vec!["ReadWriteOnce".to_string()]
+            };
+            self.claims.insert(claim.clone(), (rel.clone(), VolumeSettings::default(), shared));
             self.chart.volumes.insert(
                 claim.clone(),
                 ChartPvc {
                     size: size.clone(),
                     storage_class: class.clone().unwrap_or_default(),
-                    access_modes: vec!["ReadWriteOnce".into()],
+                    access_modes: modes.clone(),
                 },
             );
+            let labels = if shared { self.project_labels() } else { self.selector(&self.base[name]) };
             self.objects.push(Object::PersistentVolumeClaim(PersistentVolumeClaim {
-                metadata: meta(&claim, self.selector(&self.base[name])),
+                metadata: meta(&claim, labels),
                 spec: Some(PersistentVolumeClaimSpec {
-                    access_modes: Some(vec!["ReadWriteOnce".into()]),
+                    access_modes: Some(modes),
                     resources: Some(VolumeResourceRequirements {
                         requests: Some(BTreeMap::from([("storage".to_string(), q(size))])),
                         ..Default::default()
