@@ -221,7 +221,7 @@ fn x_berth_errors_name_the_key() {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         tmp.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx:1.27.0\n    x-berth:\n      kind: replicaset\n      servce: {}\n    volumes: [v:/data]\nvolumes:\n  v:\n    x-berth: {size: lots}\n",
+        "services:\n  web:\n    image: nginx:1.27.0\n    x-berth:\n      kind: replicaset\n      servce: {}\n    volumes: [vol:/data]\nvolumes:\n  vol:\n    x-berth: {size: lots}\n",
     )
     .expect("write");
     let out = berth(&["-f", "compose.yaml", "convert"], tmp.path());
@@ -229,7 +229,7 @@ fn x_berth_errors_name_the_key() {
     let err = stderr(&out);
     assert!(err.contains("compose.yaml:5: error: services.web.x-berth.kind: unknown workload kind \"replicaset\""), "{err}");
     assert!(err.contains("compose.yaml:6: error: services.web.x-berth.servce: unknown x-berth key"), "{err}");
-    assert!(err.contains("compose.yaml:10: error: volumes.v.x-berth.size"), "{err}");
+    assert!(err.contains("compose.yaml:10: error: volumes.vol.x-berth.size"), "{err}");
 }
 
 #[test]

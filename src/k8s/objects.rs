@@ -2359,6 +2359,14 @@ impl<'a> Ctx<'a> {
                 self.report.error(path, "mount without a target", None);
                 continue;
             };
+            if !target.starts_with('/') {
+                self.report.error(
+                    path,
+                    format!("mount target {target:?} is not an absolute path"),
+                    Some("a one-letter volume name reads as a Windows drive (`v:/data`); use a longer name".into()),
+                );
+                continue;
+            }
             let mut vm = VolumeMount {
                 mount_path: target.clone(),
                 read_only: v.read_only.then_some(true),
