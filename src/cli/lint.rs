@@ -40,30 +40,42 @@ pub fn run(global: &GlobalOptions, args: LintArgs) -> Result<i32, Failure> {
     let locator = Locator::new(&loaded.config_files);
     let report = lint::lint(&loaded, &locator);
     let n = report.findings.len();
+    let mut text = String::new();
     match args.format {
         LintFormat::Json => {
             let v = serde_json::json!({
                 "project": loaded.name,
                 "findings": report.findings,
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            text.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            text.push('\n');
         }
         LintFormat::Text => {
             for f in &report.findings {
-                println!("{}", f.render());
+                text.push_str(&f.render());
+                text.push('\n');
             }
             let services: std::collections::BTreeSet<_> =
                 report.findings.iter().filter_map(|f| f.service.clone()).collect();
             if n == 0 {
-                println!("berth lint: no findings in {} service(s)", loaded.project.services.len());
+                text.push_str(&format!(
+                    "berth lint: no findings in {} service(s)\n",
+                    loaded.project.services.len()
+                ));
             } else {
-                println!(
-                    "berth lint: {n} finding(s) in {} of {} service(s)",
+                text.push_str(&format!(
+                    "berth lint: {n} finding(s) in {} of {} service(s)\n",
                     services.len(),
                     loaded.project.services.len()
-                );
+                ));
             }
         }
+    }
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
     }
     Ok(if args.strict && n > 0 { 1 } else { 0 })
 }

@@ -193,7 +193,12 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
             );
             if !in_compose {
                 if let Some((file, line)) = env_origin.iter().find(|(key, _, _)| key == k).map(|(_, f, l)| (f.clone(), *l)) {
-                    f.key = sp(&format!("env_file ({k})"));
+                    f.key = sp("env_file");
+                    f.message = f.message.replacen(
+                        "set as a plain environment variable",
+                        &format!("set in the env_file {file}"),
+                        1,
+                    );
                     f.file = Some(file);
                     f.line = Some(line);
                 }
