@@ -17,6 +17,8 @@ pub type Externals = BTreeSet<(String, String)>;
 
 struct Checker<'a> {
     objects: &'a [Object],
+    /// Labels of every pod template.
+    pod_labels: Vec<&'a BTreeMap<String, String>>,
     externals: &'a Externals,
     problems: Vec<String>,
     by_kind: BTreeMap<&'static str, BTreeSet<String>>,
@@ -28,8 +30,13 @@ pub fn check(objects: &[Object], externals: &Externals) -> Vec<String> {
     for o in objects {
         by_kind.entry(o.kind()).or_default().insert(o.name().to_string());
     }
+    let pod_labels = objects
+        .iter()
+        .filter_map(|o| o.pod_template()?.metadata.as_ref()?.labels.as_ref())
+        .collect();
     let mut c = Checker {
         objects,
+        pod_labels,
         externals,
         problems: Vec::new(),
         by_kind,
@@ -188,12 +195,10 @@ impl Checker<'_> {
             self.bad(o, "no selector");
             return;
         };
-        let matched = self.objects.iter().any(|w| {
-            w.pod_template()
-                .and_then(|t| t.metadata.as_ref())
-                .and_then(|m| m.labels.as_ref())
-                .is_some_and(|l| sel.iter().all(|(k, v)| l.get(k) == Some(v)))
-        });
+        let matched = self
+            .pod_labels
+            .iter()
+            .any(|l| sel.iter().all(|(k, v)| l.get(k) == Some(v)));
         if !matched {
             self.bad(o, "its selector matches no pod template");
         }

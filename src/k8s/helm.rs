@@ -600,13 +600,17 @@ fn service_schema(s: &ChartService) -> Value {
 pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     let cm = &conv.chart;
     let chart = names::label(&cm.project, names::LABEL_MAX);
+    let by_base: BTreeMap<&str, &String> =
+        cm.services.iter().map(|(k, s)| (s.base.as_str(), k)).collect();
     let mut owner = BTreeMap::new();
-    for (svc, s) in &cm.services {
-        for o in &conv.objects {
-            let labels = o.metadata().labels.clone().unwrap_or_default();
-            if labels.get("app.kubernetes.io/name") == Some(&s.base) {
-                owner.insert((o.kind().to_string(), o.name().to_string()), svc.clone());
-            }
+    for o in &conv.objects {
+        let base = o
+            .metadata()
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("app.kubernetes.io/name"));
+        if let Some(svc) = base.and_then(|b| by_base.get(b.as_str())) {
+            owner.insert((o.kind().to_string(), o.name().to_string()), (*svc).clone());
         }
     }
     let w = ChartWriter {

@@ -129,22 +129,21 @@ impl Report {
     }
 
     /// Sets each finding's service from its key, knowing the real service names (which may
-    /// contain dots).
-    pub fn assign_services<'a>(&mut self, names: impl Iterator<Item = &'a String> + Clone) {
+    /// contain dots): the longest prefix of the key, cut at a `.` or `[`, that is a service.
+    pub fn assign_services<'a>(&mut self, names: impl Iterator<Item = &'a String>) {
+        let names: std::collections::BTreeSet<&str> = names.map(String::as_str).collect();
         for f in &mut self.findings {
             let Some(rest) = f.key.strip_prefix("services.") else {
                 continue;
             };
-            let best = names
-                .clone()
-                .filter(|n| {
-                    rest == n.as_str()
-                        || rest.starts_with(&format!("{n}."))
-                        || rest.starts_with(&format!("{n}["))
-                })
-                .max_by_key(|n| n.len());
-            if let Some(n) = best {
-                f.service = Some(n.clone());
+            let mut cuts: Vec<usize> = rest
+                .char_indices()
+                .filter(|(_, c)| *c == '.' || *c == '[')
+                .map(|(i, _)| i)
+                .collect();
+            cuts.push(rest.len());
+            if let Some(c) = cuts.iter().rev().find(|&&c| names.contains(&rest[..c])) {
+                f.service = Some(rest[..*c].to_string());
             }
         }
     }
