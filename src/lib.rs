@@ -5,4 +5,8 @@
 
 pub mod cli;
 pub mod compose;
+pub mod converge;
+pub mod engine;
+pub mod graph;
 pub mod k8s;
+pub mod ui;

@@ -60,13 +60,14 @@ fn escape_dollars(v: &mut serde_json::Value) {
     match v {
         J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
         J::Array(a) => a.iter_mut().for_each(escape_dollars),
-        J::Object(o) => {
+        J::Object(o) if o.keys().any(|k| k.contains('$')) => {
             let entries: Vec<(String, J)> = std::mem::take(o).into_iter().collect();
             for (k, mut x) in entries {
                 escape_dollars(&mut x);
                 o.insert(k.replace('$', "$$"), x);
             }
         }
+        J::Object(o) => o.values_mut().for_each(escape_dollars),
         _ => {}
     }
 }
@@ -167,7 +168,10 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         if !out.ends_with('\n') {
             out.push('\n');
         }
+        std::mem::forget(value);
     }
+    // The process ends right after: freeing the model piece by piece only costs time.
+    std::mem::forget(loaded);
     if args.quiet {
         return Ok(0);
     }

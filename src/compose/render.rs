@@ -285,8 +285,28 @@ pub fn go_yaml_key_cmp(a: &str, b: &str) -> Ordering {
 }
 
 fn go_yaml_key_less(a: &str, b: &str) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
+    // Keys are short and ASCII almost always: decode them on the stack (this runs for every
+    // comparison of every sorted map).
+    let (mut abuf, mut bbuf) = (['\0'; 64], ['\0'; 64]);
+    let (av, bv): (Vec<char>, Vec<char>);
+    let ar: &[char] = if a.len() <= 64 && a.is_ascii() {
+        for (i, c) in a.bytes().enumerate() {
+            abuf[i] = c as char;
+        }
+        &abuf[..a.len()]
+    } else {
+        av = a.chars().collect();
+        &av
+    };
+    let br: &[char] = if b.len() <= 64 && b.is_ascii() {
+        for (i, c) in b.bytes().enumerate() {
+            bbuf[i] = c as char;
+        }
+        &bbuf[..b.len()]
+    } else {
+        bv = b.chars().collect();
+        &bv
+    };
     let mut after_digit = false;
     let n = ar.len().min(br.len());
     for i in 0..n {

@@ -253,6 +253,21 @@ impl Node {
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
         }
     }
+    /// Converts to JSON, consuming the tree (moves the strings instead of copying them).
+    pub fn into_json(self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(b),
+            Value::Int(i) => J::from(i),
+            Value::Float(f) => serde_json::Number::from_f64(f)
+                .map(J::Number)
+                .unwrap_or_else(|| J::String(format_go_float(f))),
+            Value::Str(s) => J::String(s),
+            Value::Seq(v) => J::Array(v.into_iter().map(Node::into_json).collect()),
+            Value::Map(m) => J::Object(m.into_entries().map(|(k, v)| (k, v.into_json())).collect()),
+        }
+    }
     /// Builds a node tree from JSON, every node at `pos`.
     pub fn from_json(v: &serde_json::Value, pos: &Pos) -> Node {
         use serde_json::Value as J;

@@ -959,6 +959,8 @@ pub fn resolve_env_files(
     flags: &LoadFlags,
 ) -> Result<(), LoadError> {
     let _ = flags;
+    let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
+        Default::default();
     let Some(services) = root
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
@@ -982,7 +984,12 @@ pub fn resolve_env_files(
                 em.get("required").map(|r| &r.value),
                 Some(Value::Bool(false))
             );
-            let text = match std::fs::read_to_string(&path) {
+            let cached = cache.get(&path).filter(|_| vars.is_empty()).cloned();
+            let text = match cached
+                .as_ref()
+                .map(|_| Ok(String::new()))
+                .unwrap_or_else(|| std::fs::read_to_string(&path))
+            {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
                 Err(e) => {
@@ -995,26 +1002,46 @@ pub fn resolve_env_files(
                     .with_hint("create the file, fix the path, or mark it `required: false`"))
                 }
             };
-            let lookup = |k: &str| {
-                vars.get(k)
-                    .and_then(|n| n.scalar_string())
-                    .or_else(|| env.get(k).map(str::to_string))
+            // Many services share one env file: parse it once (when nothing earlier in this
+            // service's list can change how it interpolates).
+            let parsed: Vec<(String, String, u32)> = match cached {
+                Some(p) => p,
+                None => {
+                    let lookup = |k: &str| {
+                        vars.get(k)
+                            .and_then(|n| n.scalar_string())
+                            .or_else(|| env.get(k).map(str::to_string))
+                    };
+                    let parsed: Vec<(String, String, u32)> =
+                        crate::compose::dotenv::parse(&text, &lookup)
+                            .map_err(|e| {
+                                LoadError::at(
+                                    &it.pos,
+                                    &p,
+                                    format!("{path}:{}: {}", e.line, e.message),
+                                )
+                            })?
+                            .into_iter()
+                            .map(|(k, e)| (k, e.value, e.line))
+                            .collect();
+                    if vars.is_empty() {
+                        cache.insert(path.clone(), parsed.clone());
+                    }
+                    parsed
+                }
             };
-            let parsed = crate::compose::dotenv::parse(&text, &lookup).map_err(|e| {
-                LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message))
-            })?;
             let fpos = Pos {
                 file: std::sync::Arc::from(path.as_str()),
                 line: 0,
                 col: 0,
             };
-            for (k, e) in parsed {
+            for (k, value, line) in parsed {
                 let vpos = Pos {
-                    line: e.line,
+                    line,
                     col: 1,
                     ..fpos.clone()
                 };
-                vars.insert(k, Node::str(e.value, vpos));
+                vars.insert(k, Node::str(value, vpos));
             }
         }
         let environment =

@@ -18,11 +18,11 @@ pub fn check(root: &Node) -> Result<(), LoadError> {
     let Some(rm) = root.as_map() else {
         return Ok(());
     };
+    let empty = Map::new();
     let services = rm
         .get("services")
         .and_then(|s| s.as_map())
-        .cloned()
-        .unwrap_or_default();
+        .unwrap_or(&empty);
     let service_names: Vec<String> = services.keys().cloned().collect();
     let networks = names(rm, "networks");
     let volumes = names(rm, "volumes");
@@ -46,7 +46,7 @@ pub fn check(root: &Node) -> Result<(), LoadError> {
                     d.as_map().and_then(|m| m.get("required")).map(|r| &r.value),
                     Some(Value::Bool(false))
                 );
-                if !service_names.contains(dep) && required {
+                if !services.contains_key(dep) && required {
                     return Err(LoadError::at(
                         deps.key_pos(dep).unwrap_or(&d.pos),
                         &format!("{p}.depends_on.{dep}"),
@@ -183,7 +183,7 @@ pub fn check(root: &Node) -> Result<(), LoadError> {
             }
         }
     }
-    check_cycles(&services)
+    check_cycles(services)
 }
 
 /// Reports a `depends_on` cycle with its whole path (`a -> b -> c -> a`).

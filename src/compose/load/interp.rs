@@ -1,9 +1,33 @@
 //! Stage 2: interpolation of every value (never keys) of one file, then the cast of typed
 //! fields (`replicas: ${N}` becomes a number), each error pointing at the value.
 
-use crate::compose::error::{index, join, LoadError};
+use crate::compose::error::LoadError;
 use crate::compose::interpolate::{interpolate, InterpolationError};
 use crate::compose::yaml::{Node, Value};
+
+/// One step of a key path: a mapping key or a list index.
+#[derive(Clone, Copy)]
+pub enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Renders `services.web.ports[1]` (only when an error needs it).
+pub fn render_path(segs: &[Seg]) -> String {
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
 
 /// Interpolates `node` in place; collects the names of unset variables for warnings.
 pub fn interpolate_tree(
@@ -12,33 +36,64 @@ pub fn interpolate_tree(
     lookup: &dyn Fn(&str) -> Option<String>,
     unset: &mut Vec<String>,
 ) -> Result<(), LoadError> {
+    let mut segs: Vec<Seg> = path
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .map(Seg::Key)
+        .collect();
+    walk(node, &mut segs, lookup, unset)
+}
+
+fn walk<'a>(
+    node: &'a mut Node,
+    segs: &mut Vec<Seg<'a>>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unset: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    if matches!(node.value, Value::Str(_)) {
+        return interpolate_scalar(node, segs, lookup, unset);
+    }
     match &mut node.value {
-        Value::Str(s) => {
-            if !s.contains('$') {
-                return cast_typed(node, path);
+        Value::Seq(items) => {
+            for (i, it) in items.iter_mut().enumerate() {
+                segs.push(Seg::Index(i));
+                let r = walk(it, segs, lookup, unset);
+                segs.pop();
+                r?;
             }
-            let out = interpolate(s, lookup).map_err(|e| interp_error(&node.pos, path, e))?;
+        }
+        Value::Map(m) => {
+            for (k, v) in m.iter_mut() {
+                segs.push(Seg::Key(k.as_str()));
+                let r = walk(v, segs, lookup, unset);
+                segs.pop();
+                r?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn interpolate_scalar(
+    node: &mut Node,
+    segs: &[Seg],
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unset: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    if let Value::Str(s) = &node.value {
+        if s.contains('$') {
+            let out = interpolate(s, lookup)
+                .map_err(|e| interp_error(&node.pos, &render_path(segs), e))?;
             for u in out.unset {
                 if !unset.contains(&u) {
                     unset.push(u);
                 }
             }
             node.value = Value::Str(out.value);
-            cast_typed(node, path)?;
         }
-        Value::Seq(items) => {
-            for (i, it) in items.iter_mut().enumerate() {
-                interpolate_tree(it, &index(path, i), lookup, unset)?;
-            }
-        }
-        Value::Map(m) => {
-            for (k, v) in m.iter_mut() {
-                interpolate_tree(v, &join(path, k), lookup, unset)?;
-            }
-        }
-        _ => {}
     }
-    Ok(())
+    cast_typed(node, segs)
 }
 
 fn interp_error(pos: &crate::compose::yaml::Pos, path: &str, e: InterpolationError) -> LoadError {
@@ -65,10 +120,17 @@ enum Cast {
 }
 
 /// The typed fields Compose casts after interpolation (compose-go's type-cast mapping).
-fn cast_for(path: &str) -> Option<Cast> {
-    let segs: Vec<&str> = split_path(path);
+fn cast_for(segs: &[Seg]) -> Option<Cast> {
+    // Only services.*, networks.*, ... have typed fields.
+    if segs.len() < 3 {
+        return None;
+    }
     let m = |pat: &[&str]| {
-        segs.len() == pat.len() && segs.iter().zip(pat).all(|(a, b)| *b == "*" || a == b)
+        segs.len() == pat.len()
+            && segs.iter().zip(pat).all(|(a, b)| match a {
+                Seg::Key(k) => *b == "*" || k == b,
+                Seg::Index(_) => *b == "*",
+            })
     };
     const INTS: &[&[&str]] = &[
         &["services", "*", "build", "ulimits", "*"],
@@ -186,22 +248,6 @@ fn cast_for(path: &str) -> Option<Cast> {
     }
 }
 
-/// Splits `a.b[1].c` into `["a", "b", "*", "c"]` (list indices become `*`).
-fn split_path(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for part in path.split('.') {
-        match part.find('[') {
-            Some(i) => {
-                out.push(&part[..i]);
-                let n = part[i..].matches('[').count();
-                out.extend(std::iter::repeat_n("*", n));
-            }
-            None => out.push(part),
-        }
-    }
-    out
-}
-
 /// YAML 1.1 / Go `strconv.ParseBool` spellings Compose accepts for booleans.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
@@ -213,14 +259,15 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn cast_typed(node: &mut Node, path: &str) -> Result<(), LoadError> {
-    let Some(cast) = cast_for(path) else {
+fn cast_typed(node: &mut Node, segs: &[Seg]) -> Result<(), LoadError> {
+    let Some(cast) = cast_for(segs) else {
         return Ok(());
     };
     let Value::Str(s) = &node.value else {
         return Ok(());
     };
     let s = s.clone();
+    let path = &render_path(segs);
     node.value = match cast {
         Cast::Int => match s.trim().parse::<i64>() {
             Ok(i) => Value::Int(i),
@@ -254,24 +301,4 @@ fn cast_typed(node: &mut Node, path: &str) -> Result<(), LoadError> {
         },
     };
     Ok(())
-}
-
-/// Casts typed fields written as plain strings in the file (`privileged: "true"`, `replicas: "2"`).
-pub fn cast_tree(node: &mut Node, path: &str) -> Result<(), LoadError> {
-    match &mut node.value {
-        Value::Str(_) => cast_typed(node, path),
-        Value::Seq(items) => {
-            for (i, it) in items.iter_mut().enumerate() {
-                cast_tree(it, &index(path, i))?;
-            }
-            Ok(())
-        }
-        Value::Map(m) => {
-            for (k, v) in m.iter_mut() {
-                cast_tree(v, &join(path, k))?;
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
 }

@@ -7,8 +7,12 @@ use crate::compose::syntax;
 use crate::compose::yaml::{Map, Node, Tag, Value};
 
 /// A path pattern segment: `*` matches any key.
-fn matches(path: &[String], pattern: &[&str]) -> bool {
-    path.len() == pattern.len() && path.iter().zip(pattern).all(|(p, q)| *q == "*" || p == q)
+fn matches<S: AsRef<str>>(path: &[S], pattern: &[&str]) -> bool {
+    path.len() == pattern.len()
+        && path
+            .iter()
+            .zip(pattern)
+            .all(|(p, q)| *q == "*" || p.as_ref() == *q)
 }
 
 #[derive(Clone, Copy)]
@@ -260,7 +264,7 @@ pub fn strip_tags(n: &mut Node) {
 }
 
 /// How entries of a sequence are identified for de-duplication (last one wins, in place of the first).
-fn unicity_key(path: &[String], item: &Node) -> Option<Option<String>> {
+fn unicity_key(path: &[&str], item: &Node) -> Option<Option<String>> {
     let kv = || {
         item.scalar_string()
             .map(|s| s.split_once('=').map(|(k, _)| k.to_string()).unwrap_or(s))
@@ -354,36 +358,50 @@ fn unicity_key(path: &[String], item: &Node) -> Option<Option<String>> {
 
 /// De-duplicates sequences by their attribute's key: a later entry replaces an earlier one in place.
 pub fn enforce_unicity(n: &mut Node, path: &mut Vec<String>) {
-    match &mut n.value {
-        Value::Map(m) => {
+    let mut segs: Vec<&str> = path.iter().map(String::as_str).collect();
+    unicity_walk(n, &mut segs);
+}
+
+fn unicity_walk<'a>(n: &'a mut Node, path: &mut Vec<&'a str>) {
+    // Every de-duplicated attribute is at most five keys deep, under services or networks.
+    if path.len() > 5 || (path.len() == 1 && path[0] != "services" && path[0] != "networks") {
+        return;
+    }
+    if !matches!(n.value, Value::Seq(_)) {
+        if let Value::Map(m) = &mut n.value {
             for (k, v) in m.iter_mut() {
-                path.push(k.clone());
-                enforce_unicity(v, path);
+                path.push(k.as_str());
+                unicity_walk(v, path);
                 path.pop();
             }
         }
-        Value::Seq(items) => {
-            if items.is_empty() || unicity_key(path, &items[0]).is_none() {
-                return;
-            }
-            let mut out: Vec<Node> = Vec::with_capacity(items.len());
-            let mut seen: std::collections::HashMap<String, usize> = Default::default();
-            for it in items.drain(..) {
-                match unicity_key(path, &it).flatten() {
-                    Some(key) => match seen.get(&key) {
-                        Some(&j) => out[j] = it,
-                        None => {
-                            seen.insert(key, out.len());
-                            out.push(it);
-                        }
-                    },
-                    None => out.push(it),
-                }
-            }
-            *items = out;
-        }
-        _ => {}
+        return;
     }
+    dedupe(n, path);
+}
+
+fn dedupe(n: &mut Node, path: &[&str]) {
+    let Value::Seq(items) = &mut n.value else {
+        return;
+    };
+    if items.is_empty() || unicity_key(path, &items[0]).is_none() {
+        return;
+    }
+    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for it in items.drain(..) {
+        match unicity_key(path, &it).flatten() {
+            Some(key) => match seen.get(&key) {
+                Some(&j) => out[j] = it,
+                None => {
+                    seen.insert(key, out.len());
+                    out.push(it);
+                }
+            },
+            None => out.push(it),
+        }
+    }
+    *items = out;
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     canonical::resolve_env_files(&mut dict, &env, flags)?;
     canonical::finish(&mut dict);
 
-    let canonical_json = order_root(dict.to_json());
+    let canonical_json = order_root(dict.into_json());
     let project = match to_project(&canonical_json) {
         Ok(p) => p,
         // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
@@ -248,11 +248,11 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
 
 /// Types the canonical model, naming the service (or resource) that does not fit.
 fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
-    serde_json::from_value(canonical.clone()).map_err(|e| {
+    <Project as serde::Deserialize>::deserialize(canonical).map_err(|e| {
         let mut place = String::new();
         if let Some(services) = canonical.get("services").and_then(|s| s.as_object()) {
             for (name, svc) in services {
-                if let Err(se) = serde_json::from_value::<super::model::Service>(svc.clone()) {
+                if let Err(se) = <super::model::Service as serde::Deserialize>::deserialize(svc) {
                     place = format!("services.{name}: {se}");
                     break;
                 }
@@ -347,19 +347,26 @@ fn apply_extends(
     let Some(services) = doc.as_map_mut().and_then(|m| m.get_mut("services")) else {
         return Ok(());
     };
-    let Some(smap) = services.as_map() else {
+    let Some(smap) = services.as_map_mut() else {
         return Ok(());
     };
-    let names: Vec<String> = smap.keys().cloned().collect();
-    let mut resolved = smap.clone();
+    // Only services with `extends` change; most files have none, so nothing is copied.
+    let names: Vec<String> = smap
+        .iter()
+        .filter(|(_, s)| {
+            s.as_map()
+                .map(|m| m.contains_key("extends"))
+                .unwrap_or(false)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
     for name in names {
         let mut chain = Vec::new();
-        let merged = extend_service(ctx, &name, &mut resolved, file, working_dir, &mut chain)?;
+        let merged = extend_service(ctx, &name, smap, file, working_dir, &mut chain)?;
         if let Some(m) = merged {
-            resolved.insert(name, m);
+            smap.insert(name, m);
         }
     }
-    *services = Node::map(resolved, services.pos.clone());
     Ok(())
 }
 

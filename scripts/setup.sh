@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine for berth: system packages, a running Docker engine, a release
+# build, and the offline sample images. Idempotent: each step checks before it acts.
+# Run as root or with sudo:  sudo bash scripts/setup.sh
+#
+# Sample images: every directory under compose-samples/ with a Dockerfile is a build context.
+# Its image tag is berth-samples/<path below compose-samples, '/' -> '-'>:1.0
+# (compose-samples/web-cache/web -> berth-samples/web-cache-web:1.0), the same tag the
+# sample's compose.yaml pins. `docker build` does it until `berth build` lands.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$(pwd)
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  die "run as root or install sudo (packages and the Docker engine need root)"
+fi
+
+# Under sudo, build as the invoking user so target/ stays theirs; find their cargo too.
+build_user=""
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "${SUDO_USER}" != root ]; then
+  build_user=$SUDO_USER
+fi
+find_cargo() {
+  local home
+  if [ -n "$build_user" ]; then
+    home=$(getent passwd "$build_user" | cut -d: -f6)
+    if [ -x "$home/.cargo/bin/cargo" ]; then echo "$home/.cargo/bin/cargo"; return; fi
+  fi
+  if command -v cargo >/dev/null 2>&1; then command -v cargo; return; fi
+  if [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then echo "${HOME:-/root}/.cargo/bin/cargo"; return; fi
+  return 1
+}
+as_builder() {
+  if [ -n "$build_user" ]; then
+    runuser -u "$build_user" -- env "PATH=$(dirname "$cargo"):$PATH" "$@"
+  else
+    env "PATH=$(dirname "$cargo"):$PATH" "$@"
+  fi
+}
+
+# 1. Rust: rustup cannot be fetched here, so a toolchain must already exist.
+cargo=$(find_cargo) || die "cargo not found. Install a Rust toolchain (1.85 or newer) first, e.g. from https://rustup.rs or Debian's 'cargo' package on a newer release, then rerun."
+say "cargo: $cargo ($(as_builder cargo --version))"
+
+# 2. Debian packages: static busybox (sample images), curl (quickstart).
+missing=()
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+docker_up() { "${SUDO[@]}" docker info >/dev/null 2>&1; }
+if ! docker_up && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  say "packages: busybox-static, curl and docker already present"
+fi
+[ -x /bin/busybox ] || die "/bin/busybox missing after installing busybox-static"
+
+# 3. Docker engine: start dockerd ourselves when nothing answers (no systemd in containers).
+if docker_up; then
+  say "docker: engine answers ($("${SUDO[@]}" docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+else
+  say "docker: no engine answers; starting dockerd (log: /var/log/dockerd.log)"
+  "${SUDO[@]}" sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do
+    docker_up && break
+    sleep 1
+  done
+  docker_up || die "dockerd did not answer within 60 s; see /var/log/dockerd.log"
+  say "docker: engine up"
+fi
+
+# 4. berth itself.
+say "building berth (cargo build --release)"
+as_builder cargo build --release --quiet
+say "built $repo/target/release/berth"
+
+# 5. Sample images, built offline from busybox.
+while IFS= read -r dockerfile; do
+  ctx=$(dirname "$dockerfile")
+  rel=${ctx#compose-samples/}
+  tag="berth-samples/${rel//\//-}:1.0"
+  cmp -s /bin/busybox "$ctx/busybox" || cp /bin/busybox "$ctx/busybox"
+  say "image $tag <- $ctx"
+  # Quiet unless it fails (the legacy builder also warns on stderr about BuildKit).
+  if ! out=$("${SUDO[@]}" docker build -q -t "$tag" "$ctx" 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "docker build of $ctx failed"
+  fi
+done < <(find compose-samples -name Dockerfile | sort)
+
+say "done"

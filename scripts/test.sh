@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's test run (also what CI runs through .ci/run):
+# setup, the reference Compose v2 when ../shared is present, every test, then the doc tests.
+#   sudo bash scripts/test.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf 'test: %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+# Like setup.sh: under sudo, cargo runs as the invoking user so target/ stays theirs.
+builder=""
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  builder=$SUDO_USER
+fi
+home=${HOME:-/root}
+[ -z "$builder" ] || home=$(getent passwd "$builder" | cut -d: -f6)
+[ ! -x "$home/.cargo/bin/cargo" ] || PATH="$home/.cargo/bin:$PATH"
+run() {
+  if [ -n "$builder" ]; then runuser -u "$builder" -- env "PATH=$PATH" "$@"; else "$@"; fi
+}
+if ! run docker info >/dev/null 2>&1; then
+  say "warning: ${builder:-$(id -un)} cannot reach the Docker engine; engine tests will fail (add the user to the docker group)"
+fi
+
+if ! run cargo nextest --version >/dev/null 2>&1; then
+  say "installing cargo-nextest"
+  run cargo install cargo-nextest --locked
+fi
+
+# The conformance tests compare berth with the reference implementation, Compose v2.
+if [ -d ../shared ]; then
+  say "reference Compose v2 (../shared/tools/install-reference-compose.sh)"
+  if [ "$(id -u)" -eq 0 ]; then
+    bash ../shared/tools/install-reference-compose.sh
+  else
+    sudo bash ../shared/tools/install-reference-compose.sh
+  fi
+fi
+
+status=0
+say "cargo nextest run --workspace --no-fail-fast"
+run cargo nextest run --workspace --no-fail-fast || status=1
+say "cargo test --doc"
+run cargo test --doc || status=1
+
+if [ "$status" -ne 0 ]; then
+  say "FAILED"
+else
+  say "all passed"
+fi
+exit "$status"

@@ -1,0 +1,537 @@
+//! `down`, `ps`, `ls`, `start`, `stop`, `restart`, `rm`, `kill`, `pause`, `unpause`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use clap::Args;
+
+use super::{engine_session, warn, Failure, GlobalOptions};
+use crate::compose::load::{LoadFlags, LoadedProject};
+use crate::converge::down::{self, containers_with_labels, DownOptions};
+use crate::engine::labels as L;
+use crate::engine::Engine;
+
+#[derive(Args, Debug, Default)]
+pub struct DownArgs {
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Remove named volumes declared in the "volumes" section and anonymous volumes
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Remove images used by services: "local" (only those without a custom tag) or "all"
+    #[arg(long, value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
+    /// Shutdown timeout in seconds
+    #[arg(short = 't', long)]
+    pub timeout: Option<i32>,
+    /// Services to stop and remove (default: the whole project)
+    pub services: Vec<String>,
+}
+
+/// The project, if its compose file can be found; else just its name (from `-p` or the
+/// environment): `down`, `ps`, `stop`... work from the labels alone.
+fn project_or_name(global: &GlobalOptions) -> Result<(String, Option<LoadedProject>), Failure> {
+    let req = global.request()?;
+    match req
+        .clone()
+        .resolve()
+        .and_then(|o| crate::compose::load::load(&o, &LoadFlags::default()))
+    {
+        Ok(l) => {
+            for w in &l.warnings {
+                warn(w);
+            }
+            Ok((l.name.clone(), Some(l)))
+        }
+        Err(e) => {
+            let name = global.project_name.clone().or_else(|| {
+                std::env::var("COMPOSE_PROJECT_NAME")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            });
+            match (name, e.kind) {
+                (Some(n), crate::compose::error::ErrorKind::FileNotFound) => Ok((n, None)),
+                _ => Err(e.into()),
+            }
+        }
+    }
+}
+
+pub fn down(global: &GlobalOptions, args: DownArgs) -> Result<i32, Failure> {
+    let (name, loaded) = project_or_name(global)?;
+    let opts = DownOptions {
+        remove_orphans: args.remove_orphans,
+        volumes: args.volumes,
+        rmi: args.rmi.clone(),
+        timeout: args.timeout,
+        parallel: global.parallelism(),
+        services: args.services.clone(),
+    };
+    engine_session(global, |engine, progress| async move {
+        let r = down::down(&engine, &name, loaded.as_ref(), &opts, &progress).await;
+        progress.finish();
+        let warnings = r.map_err(|e| Failure::new(1, e.to_string()))?;
+        for w in warnings {
+            warn(&w);
+        }
+        Ok(0)
+    })
+}
+
+#[derive(Args, Debug, Default)]
+pub struct PsArgs {
+    /// Show all stopped containers (including those created by the run command)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long)]
+    pub services: bool,
+    /// Filter services by status (paused, restarting, removing, running, dead, created, exited)
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Filter by a property (supported: status=VALUE)
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Format: table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Services to list
+    pub service_names: Vec<String>,
+}
+
+fn ago(ts: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(ts);
+    let s = (now - ts).max(0);
+    match s {
+        0..=59 => format!("{s} seconds ago"),
+        60..=3599 => format!("{} minutes ago", s / 60),
+        3600..=86399 => format!("{} hours ago", s / 3600),
+        _ => format!("{} days ago", s / 86400),
+    }
+}
+
+fn ports(c: &bollard::models::ContainerSummary) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for p in c.ports.clone().unwrap_or_default() {
+        let proto = p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into());
+        let s = match (p.ip.as_deref(), p.public_port) {
+            (Some(ip), Some(pub_port)) => format!("{ip}:{pub_port}->{}/{proto}", p.private_port),
+            _ => format!("{}/{proto}", p.private_port),
+        };
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out.join(", ")
+}
+
+pub fn ps(global: &GlobalOptions, args: PsArgs) -> Result<i32, Failure> {
+    let (name, loaded) = project_or_name(global)?;
+    if let Some(l) = &loaded {
+        for s in &args.service_names {
+            if !l.project.services.contains_key(s) {
+                return Err(Failure::new(1, format!("no such service: {s}")));
+            }
+        }
+    }
+    let mut statuses = args.status.clone();
+    if let Some(f) = &args.filter {
+        match f.split_once('=') {
+            Some(("status", v)) => statuses.push(v.to_string()),
+            _ => {
+                return Err(Failure::new(
+                    1,
+                    format!("invalid filter {f:?}: supported filter: status=VALUE"),
+                ))
+            }
+        }
+    }
+    engine_session(global, |engine, _progress| async move {
+        let list = engine
+            .list_containers(&[L::project_filter(&name)])
+            .await
+            .map_err(|e| Failure::new(1, e.to_string()))?;
+        let mut rows: Vec<&bollard::models::ContainerSummary> = list
+            .iter()
+            .filter(|c| {
+                let labels = c.labels.clone().unwrap_or_default();
+                let svc = labels.get(L::SERVICE).cloned().unwrap_or_default();
+                let oneoff = labels
+                    .get(L::ONEOFF)
+                    .map(|v| v.eq_ignore_ascii_case("true"))
+                    .unwrap_or(false);
+                let state = c.state.map(|s| s.to_string()).unwrap_or_default();
+                (args.all || (state == "running" && !oneoff) || !statuses.is_empty())
+                    && (args.service_names.is_empty() || args.service_names.contains(&svc))
+                    && (statuses.is_empty() || statuses.contains(&state))
+            })
+            .collect();
+        rows.sort_by_key(|c| c.names.clone().unwrap_or_default());
+        if args.quiet {
+            for c in rows {
+                println!("{}", c.id.clone().unwrap_or_default());
+            }
+            return Ok(0);
+        }
+        if args.services {
+            let set: BTreeSet<String> = rows
+                .iter()
+                .filter_map(|c| c.labels.as_ref().and_then(|l| l.get(L::SERVICE).cloned()))
+                .collect();
+            for s in set {
+                println!("{s}");
+            }
+            return Ok(0);
+        }
+        let name_of = |c: &bollard::models::ContainerSummary| {
+            c.names
+                .clone()
+                .unwrap_or_default()
+                .first()
+                .cloned()
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string()
+        };
+        if args.format == "json" {
+            for c in rows {
+                let labels = c.labels.clone().unwrap_or_default();
+                let v = serde_json::json!({
+                    "ID": c.id,
+                    "Name": name_of(c),
+                    "Image": c.image,
+                    "Command": c.command,
+                    "Project": labels.get(L::PROJECT),
+                    "Service": labels.get(L::SERVICE),
+                    "Created": c.created,
+                    "State": c.state.map(|s| s.to_string()),
+                    "Status": c.status,
+                    "Health": c.status.as_deref().and_then(|s| s.split('(').nth(1)).map(|h| h.trim_end_matches(')').to_string()).unwrap_or_default(),
+                    "ExitCode": 0,
+                    "Publishers": c.ports,
+                    "Ports": ports(c),
+                    "Labels": labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+                });
+                println!("{v}");
+            }
+            return Ok(0);
+        }
+        if args.format != "table" {
+            return Err(Failure::new(
+                1,
+                format!("unsupported format {:?} (use table or json)", args.format),
+            ));
+        }
+        let mut table: Vec<[String; 7]> = vec![[
+            "NAME".into(),
+            "IMAGE".into(),
+            "COMMAND".into(),
+            "SERVICE".into(),
+            "CREATED".into(),
+            "STATUS".into(),
+            "PORTS".into(),
+        ]];
+        for c in rows {
+            let labels = c.labels.clone().unwrap_or_default();
+            let mut cmd = c.command.clone().unwrap_or_default();
+            if !args.no_trunc && cmd.chars().count() > 20 {
+                cmd = format!("{}…", cmd.chars().take(19).collect::<String>());
+            }
+            table.push([
+                name_of(c),
+                c.image.clone().unwrap_or_default(),
+                format!("\"{cmd}\""),
+                labels.get(L::SERVICE).cloned().unwrap_or_default(),
+                ago(c.created.unwrap_or(0)),
+                c.status.clone().unwrap_or_default(),
+                ports(c),
+            ]);
+        }
+        let widths: Vec<usize> = (0..7)
+            .map(|i| {
+                table
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for r in &table {
+            let mut line = String::new();
+            for (i, cell) in r.iter().enumerate() {
+                if i == 6 {
+                    line.push_str(cell);
+                } else {
+                    line.push_str(&format!("{cell:<w$}   ", w = widths[i]));
+                }
+            }
+            println!("{}", line.trim_end());
+        }
+        Ok(0)
+    })
+}
+
+#[derive(Args, Debug, Default)]
+pub struct LsArgs {
+    /// Show all stopped Compose projects
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display project names
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Format: table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+pub fn ls(global: &GlobalOptions, args: LsArgs) -> Result<i32, Failure> {
+    engine_session(global, |engine, _p| async move {
+        let list = engine
+            .list_containers(&[L::PROJECT.to_string()])
+            .await
+            .map_err(|e| Failure::new(1, e.to_string()))?;
+        let mut projects: BTreeMap<String, (BTreeMap<String, usize>, BTreeSet<String>)> =
+            BTreeMap::new();
+        for c in &list {
+            let labels = c.labels.clone().unwrap_or_default();
+            let Some(p) = labels.get(L::PROJECT) else {
+                continue;
+            };
+            let e = projects.entry(p.clone()).or_default();
+            *e.0.entry(c.state.map(|s| s.to_string()).unwrap_or_default())
+                .or_default() += 1;
+            if let Some(f) = labels.get(L::CONFIG_FILES) {
+                e.1.insert(f.clone());
+            }
+        }
+        let rows: Vec<(String, String, String)> = projects
+            .into_iter()
+            .filter(|(_, (states, _))| args.all || states.contains_key("running"))
+            .map(|(name, (states, files))| {
+                let status = states
+                    .iter()
+                    .map(|(s, n)| format!("{s}({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    name,
+                    status,
+                    files.into_iter().collect::<Vec<_>>().join(","),
+                )
+            })
+            .collect();
+        if args.quiet {
+            for (n, _, _) in rows {
+                println!("{n}");
+            }
+        } else if args.format == "json" {
+            let v: Vec<_> = rows
+                .iter()
+                .map(|(n, s, f)| serde_json::json!({"Name": n, "Status": s, "ConfigFiles": f}))
+                .collect();
+            println!("{}", serde_json::Value::Array(v));
+        } else {
+            let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(4);
+            let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(6);
+            println!("{:<w0$}   {:<w1$}   CONFIG FILES", "NAME", "STATUS");
+            for (n, s, f) in rows {
+                println!("{n:<w0$}   {s:<w1$}   {f}");
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// The simple verbs on existing containers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Start,
+    Stop,
+    Restart,
+    Rm,
+    Kill,
+    Pause,
+    Unpause,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct VerbArgs {
+    /// Shutdown timeout in seconds (stop, restart)
+    #[arg(short = 't', long)]
+    pub timeout: Option<i32>,
+    /// SIGNAL to send (kill)
+    #[arg(short = 's', long, default_value = "SIGKILL")]
+    pub signal: String,
+    /// Don't ask to confirm removal (rm)
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing (rm)
+    #[arg(short = 'S', long = "stop")]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers (rm)
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Don't restart dependent services (restart)
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Remove containers for services not defined in the Compose file (kill)
+    #[arg(long)]
+    pub remove_orphans: bool,
+    pub services: Vec<String>,
+}
+
+pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, Failure> {
+    let (name, loaded) = project_or_name(global)?;
+    if let Some(l) = &loaded {
+        for s in &args.services {
+            if !l.project.services.contains_key(s) {
+                return Err(Failure::new(1, format!("no such service: {s}")));
+            }
+        }
+    }
+    engine_session(global, |engine, progress| async move {
+        let all = containers_with_labels(&engine, &name)
+            .await
+            .map_err(|e| Failure::new(1, e.to_string()))?;
+        let mut selected: Vec<_> = all
+            .into_iter()
+            .filter(|(o, _)| {
+                !o.oneoff && (args.services.is_empty() || args.services.contains(&o.service))
+            })
+            .collect();
+        selected.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let r = run_verb(
+            &engine,
+            verb,
+            &args,
+            &selected,
+            loaded.as_ref(),
+            &progress,
+            global.parallelism(),
+        )
+        .await;
+        progress.finish();
+        r.map_err(|e| Failure::new(1, e))?;
+        Ok(0)
+    })
+}
+
+async fn run_verb(
+    engine: &Engine,
+    verb: Verb,
+    args: &VerbArgs,
+    selected: &[(crate::converge::plan::Observed, BTreeMap<String, String>)],
+    loaded: Option<&LoadedProject>,
+    progress: &crate::ui::progress::Progress,
+    parallel: usize,
+) -> Result<(), String> {
+    let graph = loaded.map(|l| crate::graph::ServiceGraph::from_project(&l.project));
+    let deps: std::collections::HashMap<String, BTreeSet<String>> = graph
+        .as_ref()
+        .map(|g| {
+            g.deps
+                .iter()
+                .map(|(k, v)| (k.clone(), v.iter().map(|d| d.service.clone()).collect()))
+                .collect()
+        })
+        .unwrap_or_default();
+    match verb {
+        Verb::Stop => down::stop_in_order(
+            engine,
+            selected,
+            &deps,
+            args.timeout,
+            parallel,
+            progress,
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string()),
+        Verb::Rm => {
+            let stopped: Vec<_> = selected
+                .iter()
+                .filter(|(o, _)| args.stop || o.state != "running")
+                .cloned()
+                .collect();
+            if stopped.is_empty() {
+                progress.note("No stopped containers");
+                return Ok(());
+            }
+            down::stop_in_order(
+                engine,
+                &stopped,
+                &deps,
+                args.timeout,
+                parallel,
+                progress,
+                Some(args.volumes),
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+        Verb::Start | Verb::Restart | Verb::Kill | Verb::Pause | Verb::Unpause => {
+            // Start (and restart) in dependency order; the others in any order.
+            let order: Vec<String> = graph.as_ref().map(|g| g.start_order()).unwrap_or_default();
+            let mut items: Vec<_> = selected.iter().collect();
+            items.sort_by_key(|(o, _)| {
+                order
+                    .iter()
+                    .position(|s| s == &o.service)
+                    .unwrap_or(usize::MAX)
+            });
+            for (o, _) in items {
+                let r = match verb {
+                    Verb::Start => {
+                        if o.state == "running" {
+                            continue;
+                        }
+                        progress.update("Container", &o.name, "Starting", "");
+                        engine.start_container(&o.id).await.map(|_| "Started")
+                    }
+                    Verb::Restart => {
+                        progress.update("Container", &o.name, "Restarting", "");
+                        match engine.stop_container(&o.id, args.timeout).await {
+                            Ok(()) => engine.start_container(&o.id).await.map(|_| "Started"),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Verb::Kill => {
+                        if o.state != "running" {
+                            continue;
+                        }
+                        progress.update("Container", &o.name, "Killing", "");
+                        engine
+                            .kill_container(&o.id, &args.signal)
+                            .await
+                            .map(|_| "Killed")
+                    }
+                    Verb::Pause => {
+                        progress.update("Container", &o.name, "Pausing", "");
+                        engine.pause_container(&o.id).await.map(|_| "Paused")
+                    }
+                    _ => {
+                        progress.update("Container", &o.name, "Unpausing", "");
+                        engine.unpause_container(&o.id).await.map(|_| "Unpaused")
+                    }
+                };
+                match r {
+                    Ok(status) => progress.update("Container", &o.name, status, ""),
+                    Err(e) => {
+                        progress.update("Container", &o.name, "Error", "");
+                        return Err(e.to_string());
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}

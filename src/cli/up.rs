@@ -1,0 +1,203 @@
+//! `berth up` and `berth create`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{engine_session, warn, Failure, GlobalOptions};
+use crate::compose::load::LoadFlags;
+use crate::converge::apply::{self, ApplyError, UpOptions};
+use crate::converge::plan::RecreatePolicy;
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct UpArgs {
+    /// Detached mode: run containers in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Recreate dependent containers of a recreated service
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM; repeatable)
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Don't start the services after creating them
+    #[arg(long)]
+    pub no_start: bool,
+    /// Pull image before running: always, missing, never, build (default: each service's pull_policy)
+    #[arg(long, default_value = "policy")]
+    pub pull: String,
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's missing
+    #[arg(long)]
+    pub no_build: bool,
+    /// Shutdown timeout in seconds
+    #[arg(short = 't', long)]
+    pub timeout: Option<i32>,
+    /// Wait for services to be running|healthy (one-shot services: exited 0). Implies detached mode
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long)]
+    pub wait_timeout: Option<u64>,
+    /// Stops all containers if any container was stopped (attached mode)
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Return the exit code of the selected service container (implies --abort-on-container-exit)
+    #[arg(long)]
+    pub exit_code_from: Option<String>,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Restrict attaching to the specified services
+    #[arg(long)]
+    pub attach: Vec<String>,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long)]
+    pub no_attach: Vec<String>,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Services to start (default: all)
+    pub services: Vec<String>,
+}
+
+fn parse_scale(items: &[String]) -> Result<BTreeMap<String, u32>, Failure> {
+    let mut out = BTreeMap::new();
+    for s in items {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(Failure::new(
+                16,
+                format!("invalid --scale {s:?}: expected SERVICE=NUM"),
+            ));
+        };
+        let n: u32 = v
+            .parse()
+            .map_err(|_| Failure::new(16, format!("invalid --scale {s:?}: {v} is not a number")))?;
+        out.insert(k.to_string(), n);
+    }
+    Ok(out)
+}
+
+pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i32, Failure> {
+    let flags = LoadFlags {
+        services: args.services.clone(),
+        ..Default::default()
+    };
+    let (_, loaded) = global.load(&flags)?;
+    let scale = parse_scale(&args.scale)?;
+    for s in scale.keys() {
+        if !loaded.project.services.contains_key(s) {
+            return Err(Failure::new(1, format!("no such service: {s}")));
+        }
+    }
+    if args.pull == "always" {
+        return Err(Failure::new(18, "--pull always needs a registry; berth's pull is not implemented yet (images must be on the engine)"));
+    }
+    let detach = args.detach || args.wait || create_only;
+    let opts = UpOptions {
+        services: args.services.clone(),
+        recreate: if args.force_recreate {
+            RecreatePolicy::Force
+        } else if args.no_recreate {
+            RecreatePolicy::Never
+        } else {
+            RecreatePolicy::Diverged
+        },
+        always_recreate_deps: args.always_recreate_deps,
+        no_deps: args.no_deps,
+        remove_orphans: args.remove_orphans,
+        ignore_orphans: std::env::var("COMPOSE_IGNORE_ORPHANS")
+            .map(|v| v == "true" || v == "1")
+            .unwrap_or(false),
+        scale,
+        no_start: args.no_start || create_only,
+        renew_anon_volumes: args.renew_anon_volumes,
+        timeout: args.timeout,
+        wait: args.wait,
+        wait_timeout: args.wait_timeout.map(Duration::from_secs),
+        parallel: global.parallelism(),
+        dry_run: global.dry_run,
+    };
+    if opts.remove_orphans && opts.ignore_orphans {
+        return Err(Failure::new(
+            1,
+            "COMPOSE_IGNORE_ORPHANS and --remove-orphans cannot be combined",
+        ));
+    }
+    engine_session(global, |engine, progress| async move {
+        let up = apply::up(&engine, &loaded, &opts, &progress);
+        let outcome = tokio::select! {
+            r = up => r,
+            _ = tokio::signal::ctrl_c() => Err(ApplyError::Interrupted),
+        };
+        progress.finish();
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(ApplyError::Interrupted) => {
+                return Err(Failure::new(
+                    130,
+                    "interrupted: the next `berth up` continues from here",
+                ));
+            }
+            Err(e) => return Err(Failure::new(1, e.to_string())),
+        };
+        for w in &outcome.warnings {
+            warn(w);
+        }
+        if detach || opts.dry_run {
+            return Ok(0);
+        }
+        // Attached: follow the logs until the containers stop or Ctrl-C stops them.
+        let attach: Vec<String> = if args.attach.is_empty() {
+            outcome
+                .containers
+                .keys()
+                .filter(|s| !args.no_attach.contains(s))
+                .cloned()
+                .collect()
+        } else {
+            args.attach.clone()
+        };
+        let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
+        super::attached::follow(
+            &engine,
+            &loaded,
+            &outcome.containers,
+            &attach,
+            super::attached::FollowOptions {
+                abort_on_exit: abort,
+                exit_code_from: args.exit_code_from.clone(),
+                no_color: args.no_color,
+                no_prefix: args.no_log_prefix,
+                timestamps: args.timestamps,
+                timeout: args.timeout,
+            },
+            &progress,
+        )
+        .await
+    })
+}

@@ -1,0 +1,1131 @@
+//! Applying a plan on the engine: networks and volumes first, then the service graph walked
+//! concurrently: a service starts as soon as its own dependencies meet their condition.
+//! Health and exits are followed through engine events (no fixed polling timer), so a chain
+//! of health-gated services starts as fast as its healthchecks allow.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bollard::models::{
+    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, Ipam, IpamConfig,
+    NetworkCreateRequest, VolumeCreateRequest,
+};
+use futures_util::StreamExt;
+use tokio::sync::{watch, Notify, Semaphore};
+
+use super::plan::{self, Action, Desired, Observed, Plan, RecreatePolicy};
+use crate::compose::hash;
+use crate::compose::load::LoadedProject;
+use crate::compose::model::{Project, Service};
+use crate::engine::labels as L;
+use crate::engine::spec::{self, ContainerSpec, SpecContext};
+use crate::engine::{Engine, EngineError};
+use crate::graph::{Condition, ServiceGraph};
+use crate::ui::progress::Progress;
+
+/// What can stop `up`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Spec(#[from] spec::SpecError),
+    #[error("dependency failed to start: {0}")]
+    Dependency(String),
+    #[error("{0}")]
+    Image(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Timeout(String),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// `up`'s options (the flags of `berth up` and `berth create`).
+#[derive(Clone, Debug)]
+pub struct UpOptions {
+    pub services: Vec<String>,
+    pub recreate: RecreatePolicy,
+    pub always_recreate_deps: bool,
+    pub no_deps: bool,
+    pub remove_orphans: bool,
+    pub ignore_orphans: bool,
+    pub scale: BTreeMap<String, u32>,
+    pub no_start: bool,
+    pub renew_anon_volumes: bool,
+    pub timeout: Option<i32>,
+    pub wait: bool,
+    pub wait_timeout: Option<Duration>,
+    pub parallel: usize,
+    pub dry_run: bool,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions {
+            services: vec![],
+            recreate: RecreatePolicy::Diverged,
+            always_recreate_deps: false,
+            no_deps: false,
+            remove_orphans: false,
+            ignore_orphans: false,
+            scale: BTreeMap::new(),
+            no_start: false,
+            renew_anon_volumes: false,
+            timeout: None,
+            wait: false,
+            wait_timeout: None,
+            parallel: 8,
+            dry_run: false,
+        }
+    }
+}
+
+/// Reads the project's containers from the engine.
+pub async fn observe(engine: &Engine, project: &str) -> Result<Vec<Observed>, EngineError> {
+    let list = engine
+        .list_containers(&[L::project_filter(project)])
+        .await?;
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let labels = c.labels.unwrap_or_default();
+            let get = |k: &str| labels.get(k).cloned();
+            Observed {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.first().cloned())
+                    .unwrap_or_default()
+                    .trim_start_matches('/')
+                    .to_string(),
+                service: get(L::SERVICE).unwrap_or_default(),
+                number: get(L::NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
+                oneoff: get(L::ONEOFF)
+                    .map(|v| v.eq_ignore_ascii_case("true"))
+                    .unwrap_or(false),
+                config_hash: get(L::CONFIG_HASH),
+                image_id: get(L::IMAGE),
+                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+                // "Exited (3) 2 minutes ago"
+                exit_code: c
+                    .status
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix("Exited ("))
+                    .and_then(|s| s.split(')').next())
+                    .and_then(|s| s.parse().ok()),
+            }
+        })
+        .collect())
+}
+
+/// The replica count of a service: `--scale`, else `deploy.replicas`, else `scale`, else 1.
+pub fn replicas(name: &str, service: &Service, scale: &BTreeMap<String, u32>) -> u32 {
+    if let Some(n) = scale.get(name) {
+        return *n;
+    }
+    service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.replicas)
+        .or(service.scale)
+        .map(|n| n.max(0) as u32)
+        .unwrap_or(1)
+}
+
+/// The labels of a service container, as Compose v2 writes them.
+pub fn container_labels(
+    loaded: &LoadedProject,
+    name: &str,
+    service: &Service,
+    number: u32,
+    image_id: Option<&str>,
+    oneoff: bool,
+) -> BTreeMap<String, String> {
+    let mut l = BTreeMap::new();
+    l.insert(L::PROJECT.into(), loaded.name.clone());
+    l.insert(L::SERVICE.into(), name.into());
+    l.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+    l.insert(
+        L::WORKING_DIR.into(),
+        loaded.working_dir.display().to_string(),
+    );
+    l.insert(
+        L::CONFIG_FILES.into(),
+        loaded
+            .config_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    if !loaded.env_files.is_empty() {
+        l.insert(
+            L::ENVIRONMENT_FILE.into(),
+            loaded
+                .env_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    l.insert(
+        L::ONEOFF.into(),
+        if oneoff { "True" } else { "False" }.into(),
+    );
+    l.insert(L::NUMBER.into(), number.to_string());
+    l.insert(L::CONFIG_HASH.into(), hash::service_hash(service));
+    if let Some(id) = image_id {
+        l.insert(L::IMAGE.into(), id.to_string());
+    }
+    let deps: Vec<String> = service
+        .depends_on
+        .iter()
+        .map(|(d, c)| {
+            format!(
+                "{d}:{}:{}",
+                c.condition.as_deref().unwrap_or("service_started"),
+                c.restart
+            )
+        })
+        .collect();
+    l.insert(L::DEPENDS_ON.into(), deps.join(","));
+    l
+}
+
+/// What a service task publishes when it is done: its containers, or why it failed.
+type Done = Option<Result<Vec<String>, String>>;
+
+/// Shared state of one `up` run.
+struct Run<'a> {
+    engine: &'a Engine,
+    loaded: &'a LoadedProject,
+    progress: &'a Progress,
+    opts: &'a UpOptions,
+    images: HashMap<String, Option<String>>,
+    /// Every container of the project by name, as it is now (for `service:x` references).
+    names: Mutex<HashMap<String, String>>,
+    /// Pinged on every engine event for the project.
+    events: Arc<Notify>,
+    limit: Semaphore,
+    warnings: Mutex<Vec<String>>,
+    /// Containers created ahead of their turn, by (service, number): only started when due.
+    precreated: Mutex<HashMap<(String, u32), String>>,
+}
+
+/// What `up` did.
+#[derive(Debug, Default)]
+pub struct UpOutcome {
+    pub plan: Plan,
+    /// Containers of the selected services, by service.
+    pub containers: BTreeMap<String, Vec<String>>,
+    pub warnings: Vec<String>,
+}
+
+/// Brings the project up: the whole of `berth up -d` (and `create`, with `no_start`).
+pub async fn up(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    opts: &UpOptions,
+    progress: &Progress,
+) -> Result<UpOutcome, ApplyError> {
+    let project = &loaded.project;
+    let graph = ServiceGraph::from_project(project);
+    for s in &opts.services {
+        if !project.services.contains_key(s) {
+            return Err(ApplyError::Invalid(format!("no such service: {s}")));
+        }
+    }
+    let selected: Vec<String> = if opts.services.is_empty() {
+        graph.start_order()
+    } else if opts.no_deps {
+        graph
+            .start_order()
+            .into_iter()
+            .filter(|s| opts.services.contains(s))
+            .collect()
+    } else {
+        let set = graph.with_dependencies(&opts.services);
+        graph
+            .start_order()
+            .into_iter()
+            .filter(|s| set.contains(s))
+            .collect()
+    };
+
+    // Images must be there (pull and build are their own commands).
+    let mut images = HashMap::new();
+    for name in &selected {
+        let svc = &project.services[name];
+        let image = spec::image_name(&loaded.name, name, svc);
+        let id = engine.image_id(&image).await?;
+        if id.is_none() && replicas(name, svc, &opts.scale) > 0 {
+            let hint = if svc.build.is_some() {
+                format!(
+                    "build it first (`docker build -t {image} {}`)",
+                    svc.build
+                        .as_ref()
+                        .and_then(|b| b.context.clone())
+                        .unwrap_or_else(|| ".".into())
+                )
+            } else {
+                "pull it, or load it from a bundle".to_string()
+            };
+            return Err(ApplyError::Image(format!(
+                "service \"{name}\": image {image} is not on the engine: {hint}"
+            )));
+        }
+        images.insert(name.clone(), id);
+    }
+
+    let observed = observe(engine, &loaded.name).await?;
+    let desired: Vec<Desired> = selected
+        .iter()
+        .map(|n| {
+            let svc = &project.services[n];
+            Desired {
+                service: n.clone(),
+                replicas: replicas(n, svc, &opts.scale),
+                config_hash: hash::service_hash(svc),
+                image_id: images.get(n).cloned().flatten(),
+                one_shot: project.services.values().any(|other| {
+                    other
+                        .depends_on
+                        .get(n)
+                        .map(|d| d.condition.as_deref() == Some("service_completed_successfully"))
+                        .unwrap_or(false)
+                }),
+            }
+        })
+        .collect();
+    let mut known: Vec<String> = project.services.keys().cloned().collect();
+    known.extend(loaded.disabled_services.iter().cloned());
+    let mut plan = plan::plan(&desired, &observed, &known, opts.recreate);
+    if opts.always_recreate_deps {
+        force_recreate_dependents(&mut plan, &graph);
+    }
+    let mut outcome = UpOutcome::default();
+
+    if !plan.orphans.is_empty() {
+        if opts.remove_orphans {
+            for o in &plan.orphans {
+                if opts.dry_run {
+                    progress.update("Container", &o.name, "Remove (orphan)", "");
+                    continue;
+                }
+                progress.update("Container", &o.name, "Stopping", "");
+                engine.stop_container(&o.id, opts.timeout).await?;
+                engine.remove_container(&o.id, false).await?;
+                progress.update("Container", &o.name, "Removed", "");
+            }
+        } else if !opts.ignore_orphans {
+            let names: Vec<&str> = plan.orphans.iter().map(|o| o.name.as_str()).collect();
+            outcome.warnings.push(format!(
+                "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
+                names.join(" ")
+            ));
+        }
+    }
+    if opts.dry_run {
+        for name in &selected {
+            for a in &plan.services[name] {
+                let (cname, what) = describe(loaded, name, a);
+                progress.update("Container", &cname, &what, "");
+            }
+        }
+        outcome.plan = plan;
+        return Ok(outcome);
+    }
+
+    ensure_networks(engine, loaded, &selected, progress).await?;
+    ensure_volumes(engine, loaded, &selected, progress).await?;
+
+    // Follow the project's events from now on: health changes and exits wake the waiters.
+    let notify = Arc::new(Notify::new());
+    let events_task = {
+        let notify = notify.clone();
+        let mut stream = Box::pin(engine.container_events(&[L::project_filter(&loaded.name)]));
+        tokio::spawn(async move {
+            while let Some(ev) = stream.next().await {
+                if ev.is_err() {
+                    break;
+                }
+                notify.notify_waiters();
+            }
+        })
+    };
+
+    let run = Run {
+        engine,
+        loaded,
+        progress,
+        opts,
+        images,
+        names: Mutex::new(
+            observed
+                .iter()
+                .map(|o| (o.name.clone(), o.id.clone()))
+                .collect(),
+        ),
+        events: notify,
+        limit: Semaphore::new(opts.parallel.max(1)),
+        warnings: Mutex::new(Vec::new()),
+        precreated: Mutex::new(HashMap::new()),
+    };
+
+    // Create every new container up front, in parallel: a service waiting for a healthy
+    // dependency then only has to start. Services that reference another service's container
+    // (network_mode/ipc/pid service:, volumes_from, links) are created at their turn.
+    let refers = |svc: &Service| {
+        [&svc.network_mode, &svc.ipc, &svc.pid].iter().any(|v| {
+            v.as_deref()
+                .map(|x| x.starts_with("service:"))
+                .unwrap_or(false)
+        }) || !svc.volumes_from.is_empty()
+            || !svc.links.is_empty()
+    };
+    let creates = selected.iter().flat_map(|name| {
+        let svc = &project.services[name];
+        plan.services
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(move |a| match a {
+                Action::Create { number, .. } if !refers(svc) => Some((name.clone(), svc, *number)),
+                _ => None,
+            })
+    });
+    let run_ref = &run;
+    let jobs = creates.map(|(name, svc, number)| async move {
+        let _permit = run_ref
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| ApplyError::Interrupted)?;
+        let id = create_container(run_ref, &name, svc, number, None, false).await?;
+        if let Ok(mut m) = run_ref.precreated.lock() {
+            m.insert((name, number), id);
+        }
+        Ok::<(), ApplyError>(())
+    });
+    for r in futures_util::future::join_all(jobs).await {
+        if let Err(e) = r {
+            events_task.abort();
+            return Err(e);
+        }
+    }
+
+    // One task per service; each waits on its dependencies' watch channels.
+    let mut senders: HashMap<String, watch::Sender<Done>> = HashMap::new();
+    let mut receivers: HashMap<String, watch::Receiver<Done>> = HashMap::new();
+    for s in &selected {
+        let (tx, rx) = watch::channel(None);
+        senders.insert(s.clone(), tx);
+        receivers.insert(s.clone(), rx);
+    }
+    let tasks = selected.iter().map(|name| {
+        let run = &run;
+        let graph = &graph;
+        let plan = &plan;
+        let receivers = &receivers;
+        let tx = senders.remove(name);
+        async move {
+            let r = service_task(run, graph, plan, receivers, name).await;
+            let msg = match &r {
+                Ok(ids) => Ok(ids.clone()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Some(tx) = tx {
+                let _ = tx.send(Some(msg));
+            }
+            (name.clone(), r)
+        }
+    });
+    let results = futures_util::future::join_all(tasks).await;
+    let mut first_error = None;
+    for (name, r) in results {
+        match r {
+            Ok(ids) => {
+                outcome.containers.insert(name, ids);
+            }
+            Err(e) => {
+                if first_error.is_none() {
+                    first_error = Some(e);
+                }
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        events_task.abort();
+        return Err(e);
+    }
+    if opts.wait && !opts.no_start {
+        let deadline = opts.wait_timeout.map(|d| Instant::now() + d);
+        for name in &selected {
+            for id in outcome.containers.get(name).cloned().unwrap_or_default() {
+                wait_ready(&run, &id, deadline).await?;
+            }
+        }
+    }
+    events_task.abort();
+    outcome
+        .warnings
+        .extend(run.warnings.lock().map(|w| w.clone()).unwrap_or_default());
+    outcome.plan = plan;
+    Ok(outcome)
+}
+
+fn describe(loaded: &LoadedProject, service: &str, a: &Action) -> (String, String) {
+    let svc = &loaded.project.services[service];
+    match a {
+        Action::Create { number, .. } => (
+            spec::container_name(&loaded.name, service, svc, *number),
+            "Create".into(),
+        ),
+        Action::Recreate { old, reason, .. } => (old.name.clone(), format!("Recreate ({reason})")),
+        Action::Start { container, .. } => (container.name.clone(), "Start".into()),
+        Action::Keep { container, .. } => (container.name.clone(), "Running (up to date)".into()),
+        Action::Remove { container, why, .. } => {
+            (container.name.clone(), format!("Remove ({why})"))
+        }
+    }
+}
+
+/// `--always-recreate-deps`: a recreated service's dependents are recreated too.
+fn force_recreate_dependents(plan: &mut Plan, graph: &ServiceGraph) {
+    let recreated: Vec<String> = plan
+        .services
+        .iter()
+        .filter(|(_, acts)| acts.iter().any(|a| matches!(a, Action::Recreate { .. })))
+        .map(|(s, _)| s.clone())
+        .collect();
+    for r in recreated {
+        for dep in graph.dependents(&r) {
+            if let Some(acts) = plan.services.get_mut(dep) {
+                for a in acts.iter_mut() {
+                    if let Action::Keep { service, container }
+                    | Action::Start { service, container } = a
+                    {
+                        *a = Action::Recreate {
+                            service: service.clone(),
+                            number: container.number,
+                            old: container.clone(),
+                            reason: plan::RecreateReason::Forced,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn ensure_networks(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &[String],
+    progress: &Progress,
+) -> Result<(), ApplyError> {
+    let project = &loaded.project;
+    let mut keys: Vec<&String> = Vec::new();
+    for s in selected {
+        let svc = &project.services[s];
+        if svc.network_mode.is_some() {
+            continue;
+        }
+        for k in svc.networks.keys() {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    for key in keys {
+        let Some(cfg) = project.networks.get(key) else {
+            return Err(ApplyError::Invalid(format!(
+                "network {key} is not declared"
+            )));
+        };
+        let name = spec::network_name(project, &loaded.name, key);
+        // Looked up first: Docker 20.10 accepts a duplicate name and then fails on start.
+        let found = engine.find_networks(&name).await?;
+        if cfg.external {
+            if found.is_empty() {
+                return Err(ApplyError::Invalid(format!(
+                    "network {name} declared as external, but could not be found (create it with `docker network create {name}`)"
+                )));
+            }
+            continue;
+        }
+        if let Some(existing) = found.first() {
+            let labels = existing.labels.clone().unwrap_or_default();
+            match labels.get(L::NETWORK) {
+                Some(k) if k != key => {
+                    return Err(ApplyError::Invalid(format!(
+                        "network {name} was found but has incorrect label {}={k} (expected {key})",
+                        L::NETWORK
+                    )))
+                }
+                None => progress.note(&format!(
+                    "WARN a network with name {name} exists but was not created by compose; berth uses it as it is"
+                )),
+                _ => {}
+            }
+            continue;
+        }
+        progress.update("Network", &name, "Creating", "");
+        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
+        labels.insert(L::PROJECT.into(), loaded.name.clone());
+        labels.insert(L::NETWORK.into(), key.clone());
+        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        let ipam = (!cfg.ipam.config.is_empty() || cfg.ipam.driver.is_some()).then(|| Ipam {
+            driver: cfg.ipam.driver.clone(),
+            config: Some(
+                cfg.ipam
+                    .config
+                    .iter()
+                    .map(|p| IpamConfig {
+                        subnet: p.subnet.clone(),
+                        ip_range: p.ip_range.clone(),
+                        gateway: p.gateway.clone(),
+                        auxiliary_addresses: (!p.aux_addresses.is_empty())
+                            .then(|| p.aux_addresses.clone().into_iter().collect()),
+                    })
+                    .collect(),
+            ),
+            options: None,
+        });
+        let req = NetworkCreateRequest {
+            name: name.clone(),
+            driver: cfg.driver.clone(),
+            internal: Some(cfg.internal),
+            attachable: Some(cfg.attachable),
+            ipam,
+            options: (!cfg.driver_opts.is_empty())
+                .then(|| cfg.driver_opts.clone().into_iter().collect()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        match engine.create_network(req).await {
+            Ok(_) => progress.update("Network", &name, "Created", ""),
+            // Another `up` created it in between: use it.
+            Err(EngineError::Conflict(_)) => progress.update("Network", &name, "Created", ""),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn ensure_volumes(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &[String],
+    progress: &Progress,
+) -> Result<(), ApplyError> {
+    let project = &loaded.project;
+    let mut keys: Vec<String> = Vec::new();
+    for s in selected {
+        for v in &project.services[s].volumes {
+            if v.kind == "volume" {
+                if let Some(src) = v.source.as_ref().filter(|x| !x.is_empty()) {
+                    if !keys.contains(src) {
+                        keys.push(src.clone());
+                    }
+                }
+            }
+        }
+    }
+    for key in keys {
+        let Some(cfg) = project.volumes.get(&key) else {
+            continue;
+        };
+        let name = spec::volume_name(project, &loaded.name, &key);
+        let existing = match engine.inspect_volume(&name).await {
+            Ok(v) => Some(v),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if cfg.external {
+            if existing.is_none() {
+                return Err(ApplyError::Invalid(format!(
+                    "external volume \"{name}\" not found (create it with `docker volume create {name}`)"
+                )));
+            }
+            continue;
+        }
+        if let Some(v) = existing {
+            if v.labels
+                .get(L::PROJECT)
+                .map(|p| p != &loaded.name)
+                .unwrap_or(true)
+            {
+                progress.note(&format!(
+                    "WARN volume \"{name}\" already exists but was not created by this project. Use `external: true` to use an existing volume"
+                ));
+            }
+            continue;
+        }
+        progress.update("Volume", &name, "Creating", "");
+        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
+        labels.insert(L::PROJECT.into(), loaded.name.clone());
+        labels.insert(L::VOLUME.into(), key.clone());
+        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        let req = VolumeCreateRequest {
+            name: Some(name.clone()),
+            driver: cfg.driver.clone(),
+            driver_opts: (!cfg.driver_opts.is_empty())
+                .then(|| cfg.driver_opts.clone().into_iter().collect()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        engine.create_volume(req).await?;
+        progress.update("Volume", &name, "Created", "");
+    }
+    Ok(())
+}
+
+/// Waits for one service's dependencies, then applies its actions; returns its containers.
+async fn service_task(
+    run: &Run<'_>,
+    graph: &ServiceGraph,
+    plan: &Plan,
+    receivers: &HashMap<String, watch::Receiver<Done>>,
+    name: &str,
+) -> Result<Vec<String>, ApplyError> {
+    let project: &Project = &run.loaded.project;
+    if !run.opts.no_deps || run.opts.services.is_empty() {
+        for dep in graph.dependencies(name) {
+            let Some(rx) = receivers.get(&dep.service) else {
+                continue;
+            };
+            let mut rx = rx.clone();
+            let ids = loop {
+                if let Some(r) = rx.borrow().clone() {
+                    break r;
+                }
+                if rx.changed().await.is_err() {
+                    break Err("its task ended".into());
+                }
+            };
+            let outcome = match ids {
+                Err(e) => Err(format!("service \"{}\" failed: {e}", dep.service)),
+                Ok(ids) => {
+                    let mut res = Ok(());
+                    if !run.opts.no_start {
+                        for id in &ids {
+                            if let Err(e) =
+                                wait_condition(run, &dep.service, id, dep.condition).await
+                            {
+                                res = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    res
+                }
+            };
+            if let Err(e) = outcome {
+                if dep.required {
+                    return Err(ApplyError::Dependency(e));
+                }
+                run.progress.note(&format!(
+                    "WARN optional dependency \"{}\" of \"{name}\" is not ready: {e}",
+                    dep.service
+                ));
+            }
+        }
+    }
+    let svc = &project.services[name];
+    let actions = plan.services.get(name).cloned().unwrap_or_default();
+    let futs = actions.into_iter().map(|a| async move {
+        let _permit = run
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| ApplyError::Interrupted)?;
+        apply_action(run, name, svc, a).await
+    });
+    let results = futures_util::future::join_all(futs).await;
+    let mut ids = Vec::new();
+    for r in results {
+        if let Some(id) = r? {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn resolve_container(run: &Run<'_>, service: &str) -> Option<String> {
+    let svc = run.loaded.project.services.get(service)?;
+    let name = spec::container_name(&run.loaded.name, service, svc, 1);
+    run.names.lock().ok()?.get(&name).cloned().or(Some(name))
+}
+
+/// Applies one action; returns the ID of the container that now runs (if any).
+async fn apply_action(
+    run: &Run<'_>,
+    name: &str,
+    svc: &Service,
+    action: Action,
+) -> Result<Option<String>, ApplyError> {
+    let engine = run.engine;
+    let p = run.progress;
+    match action {
+        Action::Keep { container, .. } => {
+            let status = if container.state == "exited" {
+                "Exited"
+            } else {
+                "Running"
+            };
+            p.update("Container", &container.name, status, "");
+            Ok(Some(container.id))
+        }
+        Action::Start { container, .. } => {
+            if run.opts.no_start {
+                return Ok(Some(container.id));
+            }
+            p.update("Container", &container.name, "Starting", "");
+            engine.start_container(&container.id).await?;
+            p.update("Container", &container.name, "Started", "");
+            Ok(Some(container.id))
+        }
+        Action::Remove { container, .. } => {
+            p.update("Container", &container.name, "Stopping", "");
+            engine
+                .stop_container(&container.id, run.opts.timeout)
+                .await?;
+            p.update("Container", &container.name, "Removing", "");
+            engine.remove_container(&container.id, true).await?;
+            p.update("Container", &container.name, "Removed", "");
+            Ok(None)
+        }
+        Action::Create { number, .. } => {
+            let pre = run
+                .precreated
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&(name.to_string(), number)).cloned());
+            let id = match pre {
+                Some(id) => {
+                    if !run.opts.no_start {
+                        let cname = spec::container_name(&run.loaded.name, name, svc, number);
+                        p.update("Container", &cname, "Starting", "");
+                        engine.start_container(&id).await?;
+                        p.update("Container", &cname, "Started", "");
+                    }
+                    id
+                }
+                None => create_container(run, name, svc, number, None, true).await?,
+            };
+            Ok(Some(id))
+        }
+        Action::Recreate {
+            number,
+            old,
+            reason,
+            ..
+        } => {
+            p.update("Container", &old.name, "Recreate", &format!("({reason})"));
+            let inherited = if run.opts.renew_anon_volumes {
+                None
+            } else {
+                engine.inspect_container(&old.id).await.ok()
+            };
+            engine.stop_container(&old.id, run.opts.timeout).await?;
+            engine
+                .remove_container(&old.id, run.opts.renew_anon_volumes)
+                .await?;
+            let id = create_container(run, name, svc, number, inherited.as_ref(), true).await?;
+            p.update("Container", &old.name, "Recreated", "");
+            Ok(Some(id))
+        }
+    }
+}
+
+async fn create_container(
+    run: &Run<'_>,
+    name: &str,
+    svc: &Service,
+    number: u32,
+    inherit_from: Option<&ContainerInspectResponse>,
+    start: bool,
+) -> Result<String, ApplyError> {
+    let engine = run.engine;
+    let image_id = run.images.get(name).cloned().flatten();
+    let labels = container_labels(run.loaded, name, svc, number, image_id.as_deref(), false);
+    let resolver = |s: &str| resolve_container(run, s);
+    let ctx = SpecContext {
+        project: &run.loaded.project,
+        project_name: &run.loaded.name,
+        api_version: engine.api_version,
+        resolve_container: &resolver,
+    };
+    let mut spec: ContainerSpec = spec::container_spec(&ctx, name, svc, number, labels)?;
+    if let Some(old) = inherit_from {
+        inherit_anonymous_volumes(&mut spec, old);
+    }
+    for w in &spec.warnings {
+        if let Ok(mut ws) = run.warnings.lock() {
+            if !ws.contains(w) {
+                ws.push(w.clone());
+            }
+        }
+    }
+    for d in &spec.host_dirs {
+        std::fs::create_dir_all(d).map_err(|e| {
+            ApplyError::Invalid(format!("cannot create bind source {}: {e}", d.display()))
+        })?;
+    }
+    let p = run.progress;
+    p.update("Container", &spec.name, "Creating", "");
+    let id = match engine.create_container(&spec.name, spec.body.clone()).await {
+        Ok(id) => id,
+        Err(EngineError::Conflict(m)) => {
+            return Err(ApplyError::Invalid(format!(
+                "container name {} is already in use by a container that is not part of this project ({m}); remove or rename it",
+                spec.name
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Ok(mut names) = run.names.lock() {
+        names.insert(spec.name.clone(), id.clone());
+    }
+    for (net, ep) in &spec.extra_networks {
+        engine.connect_network(net, &id, ep.clone()).await?;
+    }
+    if !spec.injections.is_empty() {
+        inject_files(engine, &id, &spec.injections).await?;
+    }
+    p.update("Container", &spec.name, "Created", "");
+    if start && !run.opts.no_start {
+        p.update("Container", &spec.name, "Starting", "");
+        engine.start_container(&id).await?;
+        p.update("Container", &spec.name, "Started", "");
+    }
+    Ok(id)
+}
+
+/// Anonymous volumes keep their data across a recreate (unless `-V`), as Compose does.
+fn inherit_anonymous_volumes(spec: &mut ContainerSpec, old: &ContainerInspectResponse) {
+    let old_mounts = old.mounts.clone().unwrap_or_default();
+    let Some(mounts) = spec
+        .body
+        .host_config
+        .as_mut()
+        .and_then(|h| h.mounts.as_mut())
+    else {
+        return;
+    };
+    for m in mounts.iter_mut() {
+        if m.typ != Some(bollard::models::MountType::VOLUME) || m.source.is_some() {
+            continue;
+        }
+        if let Some(prev) = old_mounts
+            .iter()
+            .find(|om| om.destination == m.target && om.name.is_some())
+        {
+            m.source = prev.name.clone();
+        }
+    }
+}
+
+/// Writes files into a created container through the archive API.
+async fn inject_files(
+    engine: &Engine,
+    id: &str,
+    files: &[spec::Injection],
+) -> Result<(), ApplyError> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for f in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(f.content.len() as u64);
+        header.set_mode(f.mode);
+        header.set_uid(f.uid);
+        header.set_gid(f.gid);
+        header.set_mtime(0);
+        let path = f.path.trim_start_matches('/');
+        builder
+            .append_data(&mut header, path, f.content.as_slice())
+            .map_err(|e| ApplyError::Invalid(format!("cannot pack {}: {e}", f.path)))?;
+    }
+    let data = builder
+        .into_inner()
+        .map_err(|e| ApplyError::Invalid(format!("cannot pack files: {e}")))?;
+    let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
+        .path("/")
+        .build();
+    engine
+        .docker
+        .upload_to_container(id, Some(opts), bollard::body_full(data.into()))
+        .await
+        .map_err(|e| {
+            ApplyError::Invalid(format!(
+                "cannot write secrets/configs into the container: {e}"
+            ))
+        })
+}
+
+fn short_name(i: &ContainerInspectResponse) -> String {
+    i.name
+        .clone()
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_string()
+}
+
+/// Waits until a dependency's container meets `condition`, woken by engine events.
+async fn wait_condition(
+    run: &Run<'_>,
+    service: &str,
+    id: &str,
+    condition: Condition,
+) -> Result<(), String> {
+    if condition == Condition::Started {
+        return Ok(());
+    }
+    let mut shown = false;
+    loop {
+        // Register interest before inspecting, so an event between the two is not lost.
+        let notified = run.events.notified();
+        let i = run
+            .engine
+            .inspect_container(id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = short_name(&i);
+        let state = i.state.clone().unwrap_or_default();
+        let status = state.status;
+        let exited = matches!(
+            status,
+            Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD)
+        );
+        match condition {
+            Condition::Healthy => {
+                let health = state.health.as_ref().and_then(|h| h.status);
+                let has_check = i
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.healthcheck.as_ref())
+                    .and_then(|h| h.test.as_ref())
+                    .map(|t| !t.is_empty() && t[0] != "NONE")
+                    .unwrap_or(false);
+                if !has_check {
+                    return Err(format!("container {name} has no healthcheck configured"));
+                }
+                match health {
+                    Some(HealthStatusEnum::HEALTHY) => {
+                        run.progress.update("Container", &name, "Healthy", "");
+                        return Ok(());
+                    }
+                    Some(HealthStatusEnum::UNHEALTHY) => {
+                        run.progress
+                            .update("Container", &name, "Error", "unhealthy");
+                        return Err(format!("container {name} is unhealthy"));
+                    }
+                    _ if exited => {
+                        return Err(format!(
+                            "container {name} exited ({})",
+                            state.exit_code.unwrap_or(-1)
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            Condition::CompletedSuccessfully => {
+                if exited {
+                    let code = state.exit_code.unwrap_or(-1);
+                    if code == 0 {
+                        run.progress.update("Container", &name, "Exited", "");
+                        return Ok(());
+                    }
+                    run.progress
+                        .update("Container", &name, "Error", &format!("exit {code}"));
+                    return Err(format!(
+                        "service \"{service}\" didn't complete successfully: exit {code}"
+                    ));
+                }
+            }
+            Condition::Started => return Ok(()),
+        }
+        if !shown {
+            run.progress.update("Container", &name, "Waiting", "");
+            shown = true;
+        }
+        // Events wake us at once; the timeout only guards against a missed event.
+        let _ = tokio::time::timeout(Duration::from_secs(2), notified).await;
+    }
+}
+
+/// `--wait`: a container is ready when it runs (and is healthy if it has a healthcheck), or
+/// when it is a one-shot container that exited 0 (Compose v2 fails there, docker/compose#10596).
+async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Result<(), ApplyError> {
+    let mut settled = false;
+    loop {
+        let notified = run.events.notified();
+        let i = run.engine.inspect_container(id).await?;
+        let name = short_name(&i);
+        let state = i.state.clone().unwrap_or_default();
+        let has_check = i
+            .config
+            .as_ref()
+            .and_then(|c| c.healthcheck.as_ref())
+            .and_then(|h| h.test.as_ref())
+            .map(|t| !t.is_empty() && t[0] != "NONE")
+            .unwrap_or(false);
+        match state.status {
+            Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
+                let code = state.exit_code.unwrap_or(-1);
+                if code == 0 {
+                    run.progress.update("Container", &name, "Exited", "");
+                    return Ok(());
+                }
+                return Err(ApplyError::Dependency(format!(
+                    "container {name} exited ({code})"
+                )));
+            }
+            Some(ContainerStateStatusEnum::RUNNING) => {
+                if !has_check {
+                    // Without a healthcheck, "running" is all there is to wait for; a short
+                    // settle time catches a container that exits right after it starts.
+                    if settled {
+                        run.progress.update("Container", &name, "Running", "");
+                        return Ok(());
+                    }
+                    settled = true;
+                    let _ = tokio::time::timeout(Duration::from_millis(300), notified).await;
+                    continue;
+                }
+                match state.health.as_ref().and_then(|h| h.status) {
+                    Some(HealthStatusEnum::HEALTHY) => {
+                        run.progress.update("Container", &name, "Healthy", "");
+                        return Ok(());
+                    }
+                    Some(HealthStatusEnum::UNHEALTHY) => {
+                        run.progress
+                            .update("Container", &name, "Error", "unhealthy");
+                        return Err(ApplyError::Dependency(format!(
+                            "container {name} is unhealthy"
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        run.progress.update("Container", &name, "Waiting", "");
+        let mut wait = Duration::from_secs(2);
+        if let Some(d) = deadline {
+            let now = Instant::now();
+            if now >= d {
+                return Err(ApplyError::Timeout(format!(
+                    "application not healthy after {:?}",
+                    run.opts.wait_timeout.unwrap_or_default()
+                )));
+            }
+            wait = wait.min(d - now);
+        }
+        let _ = tokio::time::timeout(wait, notified).await;
+    }
+}

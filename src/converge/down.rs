@@ -1,0 +1,251 @@
+//! Taking a project down, and the other lifecycle commands that act on existing containers
+//! (stop, start, restart, rm, kill, pause, unpause). Everything is found by the project's
+//! labels, so they work with or without the compose file, and touch nothing else.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures_util::future::join_all;
+use tokio::sync::Semaphore;
+
+use super::apply::{observe, ApplyError};
+use super::plan::Observed;
+use crate::compose::load::LoadedProject;
+use crate::engine::labels as L;
+use crate::engine::Engine;
+use crate::ui::progress::Progress;
+
+/// `down`'s options.
+#[derive(Clone, Debug, Default)]
+pub struct DownOptions {
+    pub remove_orphans: bool,
+    pub volumes: bool,
+    /// `--rmi local|all`.
+    pub rmi: Option<String>,
+    pub timeout: Option<i32>,
+    pub parallel: usize,
+    pub services: Vec<String>,
+}
+
+/// Who depends on whom, from the project if we have it, else from the containers' labels.
+fn dependencies(
+    loaded: Option<&LoadedProject>,
+    containers: &[(Observed, BTreeMap<String, String>)],
+) -> HashMap<String, BTreeSet<String>> {
+    let mut deps: HashMap<String, BTreeSet<String>> = HashMap::new();
+    if let Some(l) = loaded {
+        for (name, svc) in &l.project.services {
+            deps.entry(name.clone())
+                .or_default()
+                .extend(svc.depends_on.keys().cloned());
+        }
+    }
+    for (o, labels) in containers {
+        let e = deps.entry(o.service.clone()).or_default();
+        if let Some(d) = labels.get(L::DEPENDS_ON) {
+            for entry in d.split(',').filter(|s| !s.is_empty()) {
+                e.insert(entry.split(':').next().unwrap_or_default().to_string());
+            }
+        }
+    }
+    deps
+}
+
+/// Stops containers in reverse dependency order, independent services in parallel: a service
+/// is stopped once every service that depends on it is stopped.
+pub async fn stop_in_order(
+    engine: &Engine,
+    containers: &[(Observed, BTreeMap<String, String>)],
+    deps: &HashMap<String, BTreeSet<String>>,
+    timeout: Option<i32>,
+    parallel: usize,
+    progress: &Progress,
+    remove: Option<bool>,
+) -> Result<(), ApplyError> {
+    let mut by_service: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
+    for (o, _) in containers {
+        by_service.entry(o.service.clone()).or_default().push(o);
+    }
+    let mut remaining: BTreeSet<String> = by_service.keys().cloned().collect();
+    let limit = Semaphore::new(parallel.max(1));
+    while !remaining.is_empty() {
+        // Services nobody remaining depends on.
+        let wave: Vec<String> = remaining
+            .iter()
+            .filter(|s| {
+                !remaining.iter().any(|other| {
+                    other != *s && deps.get(other).map(|d| d.contains(*s)).unwrap_or(false)
+                })
+            })
+            .cloned()
+            .collect();
+        // A cycle in labels (should not happen): take everything left.
+        let wave = if wave.is_empty() {
+            remaining.iter().cloned().collect()
+        } else {
+            wave
+        };
+        let jobs = wave.iter().flat_map(|s| by_service[s].iter()).map(|o| {
+            let limit = &limit;
+            async move {
+                let _p = limit.acquire().await.map_err(|_| ApplyError::Interrupted)?;
+                if o.state == "running" || o.state == "paused" || o.state == "restarting" {
+                    progress.update("Container", &o.name, "Stopping", "");
+                    engine.stop_container(&o.id, timeout).await?;
+                    progress.update("Container", &o.name, "Stopped", "");
+                }
+                if let Some(volumes) = remove {
+                    progress.update("Container", &o.name, "Removing", "");
+                    engine.remove_container(&o.id, volumes).await?;
+                    progress.update("Container", &o.name, "Removed", "");
+                }
+                Ok::<(), ApplyError>(())
+            }
+        });
+        for r in join_all(jobs).await {
+            r?;
+        }
+        for s in wave {
+            remaining.remove(&s);
+        }
+    }
+    Ok(())
+}
+
+/// The project's containers with their labels.
+pub async fn containers_with_labels(
+    engine: &Engine,
+    project: &str,
+) -> Result<Vec<(Observed, BTreeMap<String, String>)>, ApplyError> {
+    let list = engine
+        .list_containers(&[L::project_filter(project)])
+        .await?;
+    let observed = observe(engine, project).await?;
+    Ok(observed
+        .into_iter()
+        .map(|o| {
+            let labels = list
+                .iter()
+                .find(|c| c.id.as_deref() == Some(o.id.as_str()))
+                .and_then(|c| c.labels.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            (o, labels)
+        })
+        .collect())
+}
+
+/// `down`: containers (reverse dependency order), then networks, then volumes and images.
+pub async fn down(
+    engine: &Engine,
+    project: &str,
+    loaded: Option<&LoadedProject>,
+    opts: &DownOptions,
+    progress: &Progress,
+) -> Result<Vec<String>, ApplyError> {
+    let mut warnings = Vec::new();
+    let all = containers_with_labels(engine, project).await?;
+    let known: Option<BTreeSet<String>> = loaded.map(|l| {
+        let mut k: BTreeSet<String> = l.project.services.keys().cloned().collect();
+        k.extend(l.disabled_services.iter().cloned());
+        k
+    });
+    let (selected, orphans): (Vec<_>, Vec<_>) = all.into_iter().partition(|(o, _)| {
+        o.oneoff
+            || known
+                .as_ref()
+                .map(|k| k.contains(&o.service))
+                .unwrap_or(true)
+    });
+    let selected: Vec<_> = selected
+        .into_iter()
+        .filter(|(o, _)| opts.services.is_empty() || opts.services.contains(&o.service))
+        .collect();
+    let mut targets = selected;
+    if opts.remove_orphans {
+        targets.extend(orphans);
+    } else if !orphans.is_empty() && opts.services.is_empty() {
+        let names: Vec<&str> = orphans.iter().map(|(o, _)| o.name.as_str()).collect();
+        warnings.push(format!(
+            "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
+            names.join(" ")
+        ));
+    }
+    let deps = dependencies(loaded, &targets);
+    stop_in_order(
+        engine,
+        &targets,
+        &deps,
+        opts.timeout,
+        opts.parallel,
+        progress,
+        Some(opts.volumes),
+    )
+    .await?;
+    if !opts.services.is_empty() {
+        return Ok(warnings);
+    }
+
+    // Networks, volumes and images carrying the project label, in parallel.
+    let filter = [L::project_filter(project)];
+    let nets = engine.list_networks(&filter).await?;
+    let net_jobs = nets.iter().map(|n| async move {
+        let name = n.name.clone().unwrap_or_default();
+        progress.update("Network", &name, "Removing", "");
+        match engine
+            .remove_network(n.id.as_deref().unwrap_or(&name))
+            .await
+        {
+            Ok(()) => {
+                progress.update("Network", &name, "Removed", "");
+                Ok(())
+            }
+            Err(e) => {
+                progress.update("Network", &name, "Error", "");
+                Err(ApplyError::from(e))
+            }
+        }
+    });
+    let vol_jobs = async {
+        if !opts.volumes {
+            return Ok::<(), ApplyError>(());
+        }
+        for v in engine.list_volumes(&filter).await? {
+            progress.update("Volume", &v.name, "Removing", "");
+            engine.remove_volume(&v.name).await?;
+            progress.update("Volume", &v.name, "Removed", "");
+        }
+        Ok(())
+    };
+    let img_jobs = async {
+        let Some(mode) = opts.rmi.as_deref() else {
+            return Ok::<(), ApplyError>(());
+        };
+        let Some(l) = loaded else { return Ok(()) };
+        let mut images = BTreeSet::new();
+        for (name, svc) in &l.project.services {
+            match (&svc.image, mode) {
+                (None, _) => {
+                    images.insert(format!("{project}-{name}"));
+                }
+                (Some(i), "all") => {
+                    images.insert(i.clone());
+                }
+                _ => {}
+            }
+        }
+        for i in images {
+            progress.update("Image", &i, "Removing", "");
+            engine.remove_image(&i).await?;
+            progress.update("Image", &i, "Removed", "");
+        }
+        Ok(())
+    };
+    let (nets_r, vol_r, img_r) = tokio::join!(join_all(net_jobs), vol_jobs, img_jobs);
+    for r in nets_r {
+        r?;
+    }
+    vol_r?;
+    img_r?;
+    Ok(warnings)
+}

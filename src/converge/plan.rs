@@ -1,0 +1,410 @@
+//! The plan: what `up` must do to bring the engine to the project, decided from the project and
+//! what the engine reports for the project's labels. Pure data, no I/O, so it is tested alone.
+
+use std::collections::BTreeMap;
+
+/// A container of the project as the engine reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub number: u32,
+    pub oneoff: bool,
+    pub config_hash: Option<String>,
+    /// The image ID the container was created from (`com.docker.compose.image`).
+    pub image_id: Option<String>,
+    /// `running`, `exited`, `created`, `paused`, ...
+    pub state: String,
+    /// The exit code of an exited container.
+    pub exit_code: Option<i64>,
+}
+
+/// What the project wants of one service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Desired {
+    pub service: String,
+    pub replicas: u32,
+    pub config_hash: String,
+    /// The ID of the image the service runs now (None when unknown).
+    pub image_id: Option<String>,
+    /// A one-shot service (others wait for it with `service_completed_successfully`): once it
+    /// has exited 0, a later `up` leaves it alone instead of running it again.
+    pub one_shot: bool,
+}
+
+/// How `up` treats containers that exist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecreatePolicy {
+    /// Recreate what changed (the default).
+    #[default]
+    Diverged,
+    /// `--force-recreate`.
+    Force,
+    /// `--no-recreate`.
+    Never,
+}
+
+/// Why a container is recreated (shown by `up` and `up --dry-run`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecreateReason {
+    Forced,
+    ConfigChanged { old: Option<String>, new: String },
+    ImageChanged { old: Option<String>, new: String },
+}
+
+impl std::fmt::Display for RecreateReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = |s: &Option<String>| {
+            s.as_deref()
+                .map(|x| {
+                    x.trim_start_matches("sha256:")
+                        .chars()
+                        .take(12)
+                        .collect::<String>()
+                })
+                .unwrap_or_else(|| "none".into())
+        };
+        match self {
+            RecreateReason::Forced => write!(f, "--force-recreate"),
+            RecreateReason::ConfigChanged { old, new } => {
+                write!(
+                    f,
+                    "configuration changed (hash {} -> {})",
+                    short(old),
+                    short(&Some(new.clone()))
+                )
+            }
+            RecreateReason::ImageChanged { old, new } => {
+                write!(
+                    f,
+                    "image changed ({} -> {})",
+                    short(old),
+                    short(&Some(new.clone()))
+                )
+            }
+        }
+    }
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Create {
+        service: String,
+        number: u32,
+    },
+    Recreate {
+        service: String,
+        number: u32,
+        old: Observed,
+        reason: RecreateReason,
+    },
+    Start {
+        service: String,
+        container: Observed,
+    },
+    Keep {
+        service: String,
+        container: Observed,
+    },
+    Remove {
+        service: String,
+        container: Observed,
+        why: String,
+    },
+}
+
+impl Action {
+    pub fn service(&self) -> &str {
+        match self {
+            Action::Create { service, .. }
+            | Action::Recreate { service, .. }
+            | Action::Start { service, .. }
+            | Action::Keep { service, .. }
+            | Action::Remove { service, .. } => service,
+        }
+    }
+}
+
+/// The whole plan: per service, in the order services were given; orphans apart.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    pub services: BTreeMap<String, Vec<Action>>,
+    /// Containers of services the project no longer declares.
+    pub orphans: Vec<Observed>,
+}
+
+/// Decides, per service, which containers to create, recreate, start, keep or remove.
+pub fn plan(
+    desired: &[Desired],
+    observed: &[Observed],
+    known_services: &[String],
+    policy: RecreatePolicy,
+) -> Plan {
+    let mut out = Plan::default();
+    for d in desired {
+        let mut existing: Vec<&Observed> = observed
+            .iter()
+            .filter(|o| !o.oneoff && o.service == d.service)
+            .collect();
+        existing.sort_by_key(|o| o.number);
+        let mut actions = Vec::new();
+        // Scale down: diverged containers first, then the highest numbers.
+        let diverged = |o: &Observed| o.config_hash.as_deref() != Some(d.config_hash.as_str());
+        let mut keep: Vec<&Observed> = existing.clone();
+        if keep.len() > d.replicas as usize {
+            let mut order: Vec<&Observed> = keep.clone();
+            order.sort_by_key(|o| (!diverged(o), std::cmp::Reverse(o.number)));
+            let excess = keep.len() - d.replicas as usize;
+            let removed: Vec<&Observed> = order.into_iter().take(excess).collect();
+            for r in &removed {
+                actions.push(Action::Remove {
+                    service: d.service.clone(),
+                    container: (*r).clone(),
+                    why: format!("scaled down to {}", d.replicas),
+                });
+            }
+            keep.retain(|o| !removed.iter().any(|r| r.id == o.id));
+        }
+        for o in &keep {
+            let reason = match policy {
+                RecreatePolicy::Never => None,
+                RecreatePolicy::Force => Some(RecreateReason::Forced),
+                RecreatePolicy::Diverged => {
+                    if o.config_hash.as_deref() != Some(d.config_hash.as_str()) {
+                        Some(RecreateReason::ConfigChanged {
+                            old: o.config_hash.clone(),
+                            new: d.config_hash.clone(),
+                        })
+                    } else {
+                        match (&d.image_id, &o.image_id) {
+                            (Some(new), old) if old.as_deref() != Some(new.as_str()) => {
+                                Some(RecreateReason::ImageChanged {
+                                    old: old.clone(),
+                                    new: new.clone(),
+                                })
+                            }
+                            _ => None,
+                        }
+                    }
+                }
+            };
+            actions.push(match reason {
+                Some(reason) => Action::Recreate {
+                    service: d.service.clone(),
+                    number: o.number,
+                    old: (*o).clone(),
+                    reason,
+                },
+                None if d.one_shot && o.state == "exited" && o.exit_code == Some(0) => {
+                    Action::Keep {
+                        service: d.service.clone(),
+                        container: (*o).clone(),
+                    }
+                }
+                None if o.state != "running" => Action::Start {
+                    service: d.service.clone(),
+                    container: (*o).clone(),
+                },
+                None => Action::Keep {
+                    service: d.service.clone(),
+                    container: (*o).clone(),
+                },
+            });
+        }
+        // Scale up: new numbers continue after the highest one in use.
+        let first = existing.iter().map(|o| o.number).max().unwrap_or(0) + 1;
+        let missing = (d.replicas as usize).saturating_sub(keep.len()) as u32;
+        for number in first..first + missing {
+            actions.push(Action::Create {
+                service: d.service.clone(),
+                number,
+            });
+        }
+        out.services.insert(d.service.clone(), actions);
+    }
+    out.orphans = observed
+        .iter()
+        .filter(|o| !o.oneoff && !known_services.contains(&o.service))
+        .cloned()
+        .collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(service: &str, n: u32, hash: &str, state: &str) -> Observed {
+        Observed {
+            id: format!("{service}{n}"),
+            name: format!("p-{service}-{n}"),
+            service: service.into(),
+            number: n,
+            oneoff: false,
+            config_hash: Some(hash.into()),
+            image_id: Some("sha256:img".into()),
+            state: state.into(),
+            exit_code: (state == "exited").then_some(0),
+        }
+    }
+    fn want(service: &str, replicas: u32, hash: &str) -> Desired {
+        Desired {
+            service: service.into(),
+            replicas,
+            config_hash: hash.into(),
+            image_id: Some("sha256:img".into()),
+            one_shot: false,
+        }
+    }
+    fn kinds(p: &Plan, s: &str) -> Vec<String> {
+        p.services[s]
+            .iter()
+            .map(|a| match a {
+                Action::Create { number, .. } => format!("create {number}"),
+                Action::Recreate { number, .. } => format!("recreate {number}"),
+                Action::Start { container, .. } => format!("start {}", container.number),
+                Action::Keep { container, .. } => format!("keep {}", container.number),
+                Action::Remove { container, .. } => format!("remove {}", container.number),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_table() {
+        let known = vec!["web".to_string()];
+        type Case<'a> = (
+            &'a str,
+            Vec<Desired>,
+            Vec<Observed>,
+            RecreatePolicy,
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "nothing there: create",
+                vec![want("web", 2, "h")],
+                vec![],
+                RecreatePolicy::Diverged,
+                vec!["create 1", "create 2"],
+            ),
+            (
+                "up to date: keep",
+                vec![want("web", 1, "h")],
+                vec![obs("web", 1, "h", "running")],
+                RecreatePolicy::Diverged,
+                vec!["keep 1"],
+            ),
+            (
+                "stopped: start",
+                vec![want("web", 1, "h")],
+                vec![obs("web", 1, "h", "exited")],
+                RecreatePolicy::Diverged,
+                vec!["start 1"],
+            ),
+            (
+                "changed: recreate",
+                vec![want("web", 1, "h2")],
+                vec![obs("web", 1, "h", "running")],
+                RecreatePolicy::Diverged,
+                vec!["recreate 1"],
+            ),
+            (
+                "changed, --no-recreate: keep",
+                vec![want("web", 1, "h2")],
+                vec![obs("web", 1, "h", "running")],
+                RecreatePolicy::Never,
+                vec!["keep 1"],
+            ),
+            (
+                "--force-recreate",
+                vec![want("web", 1, "h")],
+                vec![obs("web", 1, "h", "running")],
+                RecreatePolicy::Force,
+                vec!["recreate 1"],
+            ),
+            (
+                "scale up continues numbering",
+                vec![want("web", 3, "h")],
+                vec![obs("web", 2, "h", "running")],
+                RecreatePolicy::Diverged,
+                vec!["keep 2", "create 3", "create 4"],
+            ),
+            (
+                "scale down removes the highest",
+                vec![want("web", 1, "h")],
+                vec![
+                    obs("web", 1, "h", "running"),
+                    obs("web", 2, "h", "running"),
+                    obs("web", 3, "h", "running"),
+                ],
+                RecreatePolicy::Diverged,
+                vec!["remove 3", "remove 2", "keep 1"],
+            ),
+            (
+                "scale down removes diverged first",
+                vec![want("web", 1, "h")],
+                vec![
+                    obs("web", 1, "old", "running"),
+                    obs("web", 2, "h", "running"),
+                ],
+                RecreatePolicy::Diverged,
+                vec!["remove 1", "keep 2"],
+            ),
+        ];
+        for (name, d, o, policy, expect) in cases {
+            let p = plan(&d, &o, &known, policy);
+            assert_eq!(kinds(&p, "web"), expect, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_completed_one_shot_is_left_alone_but_a_failed_one_reruns() {
+        let mut d = want("web", 1, "h");
+        d.one_shot = true;
+        let done = obs("web", 1, "h", "exited");
+        assert_eq!(
+            kinds(
+                &plan(
+                    &[d.clone()],
+                    std::slice::from_ref(&done),
+                    &["web".into()],
+                    RecreatePolicy::Diverged
+                ),
+                "web"
+            ),
+            vec!["keep 1"]
+        );
+        let mut failed = done;
+        failed.exit_code = Some(3);
+        assert_eq!(
+            kinds(
+                &plan(&[d], &[failed], &["web".into()], RecreatePolicy::Diverged),
+                "web"
+            ),
+            vec!["start 1"]
+        );
+    }
+
+    #[test]
+    fn image_change_recreates_and_orphans_are_found() {
+        let mut o = obs("web", 1, "h", "running");
+        o.image_id = Some("sha256:old".into());
+        let orphan = obs("gone", 1, "x", "running");
+        let p = plan(
+            &[want("web", 1, "h")],
+            &[o, orphan.clone()],
+            &["web".into()],
+            RecreatePolicy::Diverged,
+        );
+        assert!(matches!(
+            p.services["web"][0],
+            Action::Recreate {
+                reason: RecreateReason::ImageChanged { .. },
+                ..
+            }
+        ));
+        assert_eq!(p.orphans, vec![orphan]);
+    }
+}

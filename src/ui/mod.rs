@@ -1,0 +1,3 @@
+//! What berth shows a person: progress lines and (later) the log multiplexer.
+
+pub mod progress;

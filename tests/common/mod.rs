@@ -1,0 +1,221 @@
+//! Shared by the engine tests: a busybox image built offline, and a throw-away project whose
+//! containers, networks and volumes are removed by label when the test ends, pass or fail.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The test image: `FROM scratch` + Debian's static busybox (sh, httpd, wget, nslookup, sleep).
+pub const IMAGE: &str = "berth-test/busybox:1";
+
+/// Builds the test image once per machine (kept between runs: it is 2 MB).
+pub fn ensure_image() {
+    let have = Command::new("docker")
+        .args(["image", "inspect", IMAGE])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if matches!(have, Ok(s) if s.success()) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "the engine tests need Debian's busybox-static (/bin/busybox): run scripts/setup.sh"
+    );
+    std::fs::copy(busybox, dir.path().join("busybox")).expect("copy busybox");
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"sh\"]\n",
+    )
+    .expect("write Dockerfile");
+    let out = Command::new("docker")
+        .args(["build", "-q", "-t", IMAGE, "."])
+        .current_dir(dir.path())
+        .output()
+        .expect("docker build runs");
+    assert!(
+        out.status.success(),
+        "docker build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A project in a temp directory, with a unique name; cleaned up by label on drop.
+pub struct TestProject {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Run {
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+fn to_run(o: Output) -> Run {
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&o.stderr).to_string(),
+    }
+}
+
+impl TestProject {
+    /// `compose` may use `$IMAGE` for the test image.
+    pub fn new(prefix: &str, compose: &str) -> TestProject {
+        ensure_image();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("berthtest-{prefix}-{}-{n}", std::process::id());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = TestProject { name, dir };
+        p.write("compose.yaml", compose);
+        p
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn write(&self, file: &str, text: &str) {
+        let path = self.dir.path().join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text.replace("$IMAGE", IMAGE)).expect("write");
+    }
+
+    /// Runs berth with `-p NAME` in the project directory.
+    pub fn berth(&self, args: &[&str]) -> Run {
+        let o = Command::new(env!("CARGO_BIN_EXE_berth"))
+            .arg("-p")
+            .arg(&self.name)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("COMPOSE_FILE")
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_PROFILES")
+            .stdin(Stdio::null())
+            .output()
+            .expect("berth runs");
+        to_run(o)
+    }
+
+    /// Runs the reference Compose v2 the same way.
+    pub fn compose_v2(&self, args: &[&str]) -> Run {
+        let o = Command::new("compose-v2")
+            .arg("-p")
+            .arg(&self.name)
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("compose-v2 runs (scripts/test.sh installs it)");
+        to_run(o)
+    }
+
+    /// `docker inspect` of a container, as JSON.
+    pub fn inspect(&self, container: &str) -> serde_json::Value {
+        let o = Command::new("docker")
+            .args(["inspect", container])
+            .output()
+            .expect("docker inspect");
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        v.get(0).cloned().unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The project's container names (all states), sorted.
+    pub fn containers(&self) -> Vec<String> {
+        let o = Command::new("docker")
+            .args([
+                "ps",
+                "-a",
+                "--format",
+                "{{.Names}}",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.name),
+            ])
+            .output()
+            .expect("docker ps");
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn docker(&self, args: &[&str]) -> Run {
+        to_run(
+            Command::new("docker")
+                .args(args)
+                .output()
+                .expect("docker runs"),
+        )
+    }
+
+    /// Removes everything carrying the project's label (containers, networks, volumes).
+    pub fn cleanup(&self) {
+        let label = format!("label=com.docker.compose.project={}", self.name);
+        let ids = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &label])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let ids: Vec<String> = String::from_utf8_lossy(&ids)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        if !ids.is_empty() {
+            let _ = Command::new("docker")
+                .args(["rm", "-fv"])
+                .args(&ids)
+                .output();
+        }
+        for (kind, list) in [
+            ("network", ["network", "ls", "-q"]),
+            ("volume", ["volume", "ls", "-q"]),
+        ] {
+            let out = Command::new("docker")
+                .args(list)
+                .args(["--filter", &label])
+                .output()
+                .map(|o| o.stdout)
+                .unwrap_or_default();
+            let ids: Vec<String> = String::from_utf8_lossy(&out)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args([kind, "rm"])
+                    .args(&ids)
+                    .output();
+            }
+        }
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}

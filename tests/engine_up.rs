@@ -1,0 +1,453 @@
+//! `up`, `down`, `ps` on the real engine: start order gated on health, failure of an unhealthy
+//! dependency, idempotence, minimal recreation, scaling, orphans, interrupt and resume,
+//! safety, and interchangeability with Compose v2 in both directions.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestProject;
+
+fn started_at(p: &TestProject, c: &str) -> String {
+    p.inspect(c)["State"]["StartedAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// When a container first reported healthy: the end of its first passing health probe.
+fn healthy_at(p: &TestProject, c: &str) -> String {
+    let v = p.inspect(c);
+    let log = v["State"]["Health"]["Log"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    log.iter()
+        .find(|e| e["ExitCode"].as_i64() == Some(0))
+        .and_then(|e| e["End"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Docker's RFC 3339 timestamps compare as strings when they have the same offset (UTC here),
+/// after padding the fraction to nanoseconds.
+fn ts(s: &str) -> String {
+    let (main, rest) = s.split_once('.').unwrap_or((s.trim_end_matches('Z'), "0Z"));
+    let frac = rest.trim_end_matches('Z').split('+').next().unwrap_or("0");
+    format!("{main}.{frac:0<9}")
+}
+
+const THREE_TIER: &str = r#"
+services:
+  db:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 500ms
+      retries: 20
+  migrate:
+    image: $IMAGE
+    command: ["sh", "-c", "sleep 1; echo migrated"]
+    depends_on:
+      db: {condition: service_healthy}
+  api:
+    image: $IMAGE
+    init: true
+    command: ["httpd", "-f", "-p", "8000"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8000/etc/hostname"]
+      interval: 500ms
+      retries: 20
+    depends_on:
+      db: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+    depends_on:
+      api: {condition: service_healthy}
+"#;
+
+#[test]
+fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
+    let p = TestProject::new("tier", THREE_TIER);
+    p.berth(&["up", "-d", "--wait"]).ok();
+    let n = |s: &str| format!("{}-{s}-1", p.name);
+    let db_healthy = ts(&healthy_at(&p, &n("db")));
+    let migrate = p.inspect(&n("migrate"));
+    assert_eq!(migrate["State"]["ExitCode"].as_i64(), Some(0));
+    let migrate_start = ts(migrate["State"]["StartedAt"].as_str().unwrap_or_default());
+    let migrate_end = ts(migrate["State"]["FinishedAt"].as_str().unwrap_or_default());
+    let api_start = ts(&started_at(&p, &n("api")));
+    let api_healthy = ts(&healthy_at(&p, &n("api")));
+    let web_start = ts(&started_at(&p, &n("web")));
+    assert!(
+        db_healthy < migrate_start,
+        "migrate started ({migrate_start}) before db was healthy ({db_healthy})"
+    );
+    assert!(
+        migrate_end < api_start,
+        "api started ({api_start}) before migrate finished ({migrate_end})"
+    );
+    assert!(
+        api_healthy < web_start,
+        "web started ({web_start}) before api was healthy ({api_healthy})"
+    );
+    // Compose v2 labels and names.
+    let labels = p.inspect(&n("api"))["Config"]["Labels"].clone();
+    assert_eq!(labels["com.docker.compose.project"], p.name.as_str());
+    assert_eq!(labels["com.docker.compose.service"], "api");
+    assert_eq!(labels["com.docker.compose.container-number"], "1");
+    assert_eq!(labels["com.docker.compose.oneoff"], "False");
+    assert!(labels["com.docker.compose.depends_on"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("migrate:service_completed_successfully:false"));
+    let nets = p.inspect(&n("api"))["NetworkSettings"]["Networks"].clone();
+    let aliases = nets[format!("{}_default", p.name)]["Aliases"].clone();
+    assert!(
+        aliases
+            .as_array()
+            .map(|a| a.iter().any(|x| x == "api"))
+            .unwrap_or(false),
+        "{aliases}"
+    );
+    // A second up changes nothing: same containers, same start times, the migration not re-run.
+    let before: Vec<(String, String)> = p
+        .containers()
+        .iter()
+        .map(|c| (c.clone(), started_at(&p, c)))
+        .collect();
+    p.berth(&["up", "-d"]).ok();
+    let after: Vec<(String, String)> = p
+        .containers()
+        .iter()
+        .map(|c| (c.clone(), started_at(&p, c)))
+        .collect();
+    assert_eq!(before, after, "a second up -d must change nothing");
+    p.berth(&["down"]).ok();
+    assert!(p.containers().is_empty());
+}
+
+#[test]
+fn an_unhealthy_dependency_fails_fast_and_its_dependents_never_start() {
+    let p = TestProject::new(
+        "unhealthy",
+        r#"
+services:
+  db:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 300ms
+      retries: 2
+  api:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+    depends_on:
+      db: {condition: service_healthy}
+"#,
+    );
+    let t = Instant::now();
+    let r = p.berth(&["up", "-d"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains(&format!("container {}-db-1 is unhealthy", p.name)),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        t.elapsed()
+    );
+    // Containers are created up front (as Compose does); api must never have started.
+    let api = p.inspect(&format!("{}-api-1", p.name));
+    assert!(
+        api.is_null() || api["State"]["Status"] == "created",
+        "api must never start: {}",
+        api["State"]
+    );
+}
+
+#[test]
+fn only_the_changed_service_is_recreated_and_scaling_keeps_numbers() {
+    let p = TestProject::new("recreate", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '1'}\n");
+    p.berth(&["up", "-d"]).ok();
+    let a1 = p.inspect(&format!("{}-a-1", p.name))["Id"].clone();
+    let b1 = p.inspect(&format!("{}-b-1", p.name))["Id"].clone();
+    p.write("compose.yaml", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '2'}\n");
+    let r = p.berth(&["up", "-d", "--progress", "plain"]);
+    r.ok();
+    assert!(
+        r.stderr.contains("configuration changed"),
+        "the reason is shown: {}",
+        r.stderr
+    );
+    assert_eq!(
+        p.inspect(&format!("{}-a-1", p.name))["Id"],
+        a1,
+        "a is unchanged"
+    );
+    assert_ne!(
+        p.inspect(&format!("{}-b-1", p.name))["Id"],
+        b1,
+        "b is recreated"
+    );
+    let env = p.inspect(&format!("{}-b-1", p.name))["Config"]["Env"].clone();
+    assert!(env
+        .as_array()
+        .map(|e| e.iter().any(|x| x == "V=2"))
+        .unwrap_or(false));
+    // Scale to 3 and back.
+    p.berth(&["up", "-d", "--scale", "a=3"]).ok();
+    let want3: Vec<String> = ["a-1", "a-2", "a-3", "b-1"]
+        .iter()
+        .map(|s| format!("{}-{s}", p.name))
+        .collect();
+    assert_eq!(p.containers(), want3);
+    p.berth(&["up", "-d"]).ok();
+    let want1: Vec<String> = ["a-1", "b-1"]
+        .iter()
+        .map(|s| format!("{}-{s}", p.name))
+        .collect();
+    assert_eq!(p.containers(), want1);
+    assert_eq!(
+        p.inspect(&format!("{}-a-1", p.name))["Id"],
+        a1,
+        "scaling down keeps the first container"
+    );
+    // --force-recreate recreates, --no-recreate leaves a changed service alone.
+    p.berth(&["up", "-d", "--force-recreate", "a"]).ok();
+    assert_ne!(p.inspect(&format!("{}-a-1", p.name))["Id"], a1);
+    let b2 = p.inspect(&format!("{}-b-1", p.name))["Id"].clone();
+    p.write("compose.yaml", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '3'}\n");
+    p.berth(&["up", "-d", "--no-recreate"]).ok();
+    assert_eq!(p.inspect(&format!("{}-b-1", p.name))["Id"], b2);
+}
+
+#[test]
+fn orphans_are_named_and_removed_on_request() {
+    let p = TestProject::new("orphans", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  old:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n");
+    p.berth(&["up", "-d"]).ok();
+    p.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let r = p.berth(&["up", "-d"]);
+    r.ok();
+    assert!(
+        r.stderr
+            .contains(&format!("Found orphan containers ([{}-old-1])", p.name)),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(p.containers().len(), 2);
+    p.berth(&["up", "-d", "--remove-orphans"]).ok();
+    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
+}
+
+#[test]
+fn interchangeable_with_compose_v2_both_ways() {
+    let p = TestProject::new("compat", "services:\n  web:\n    image: $IMAGE\n    init: true\n    command: [httpd, -f, -p, '80']\n    ports: ['127.0.0.1::80']\n  worker:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [web]\nvolumes:\n  data: {}\n");
+    // berth up, Compose v2 sees and removes it.
+    p.berth(&["up", "-d"]).ok();
+    let ps = p.compose_v2(&["ps", "--format", "{{.Name}}"]);
+    ps.ok();
+    let mut names: Vec<&str> = ps.stdout.lines().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![format!("{}-web-1", p.name), format!("{}-worker-1", p.name)]
+    );
+    p.compose_v2(&["down"]).ok();
+    assert!(p.containers().is_empty());
+    // Compose v2 up, berth sees and removes it, from the project name alone.
+    p.compose_v2(&["up", "-d"]).ok();
+    let ps = p.berth(&["ps", "--services"]);
+    assert_eq!(ps.stdout.trim(), "web\nworker");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-p", &p.name, "down"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(p.containers().is_empty());
+    let nets = p.docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", p.name),
+    ]);
+    assert_eq!(nets.stdout.trim(), "", "the project network is removed");
+}
+
+#[test]
+fn an_invalid_file_changes_nothing_and_down_touches_only_this_project() {
+    let p = TestProject::new(
+        "safety",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let other = TestProject::new(
+        "bystander",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    p.berth(&["up", "-d"]).ok();
+    other.berth(&["up", "-d"]).ok();
+    let id = p.inspect(&format!("{}-a-1", p.name))["Id"].clone();
+    p.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: $IMAGE\n    ports: ['80:80:80:80']\n",
+    );
+    let r = p.berth(&["up", "-d"]);
+    assert_eq!(r.code, 15, "{}", r.stderr);
+    let r = p.berth(&["down"]);
+    assert_eq!(
+        r.code, 15,
+        "an invalid file stops down too, before it touches anything: {}",
+        r.stderr
+    );
+    assert_eq!(p.inspect(&format!("{}-a-1", p.name))["Id"], id);
+    assert_eq!(
+        p.inspect(&format!("{}-a-1", p.name))["State"]["Running"],
+        true
+    );
+    p.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    p.berth(&["down", "-v"]).ok();
+    assert!(p.containers().is_empty());
+    assert_eq!(
+        other.containers().len(),
+        1,
+        "the other project is untouched"
+    );
+}
+
+#[test]
+fn down_v_removes_project_volumes_but_never_external_ones() {
+    let p = TestProject::new("volumes", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: [data:/data, ext:/ext, /anon]\nvolumes:\n  data: {}\n  ext:\n    external: true\n    name: EXTNAME\n");
+    let ext = format!("{}-ext", p.name);
+    p.write(
+        "compose.yaml",
+        &std::fs::read_to_string(p.path().join("compose.yaml"))
+            .unwrap()
+            .replace("EXTNAME", &ext),
+    );
+    let r = p.berth(&["up", "-d"]);
+    assert_ne!(r.code, 0, "a missing external volume is an error");
+    assert!(
+        r.stderr
+            .contains(&format!("external volume \"{ext}\" not found")),
+        "{}",
+        r.stderr
+    );
+    p.docker(&["volume", "create", &ext]).ok();
+    p.berth(&["up", "-d"]).ok();
+    let vol = p.docker(&["volume", "inspect", &format!("{}_data", p.name)]);
+    vol.ok();
+    assert!(
+        vol.stdout
+            .contains("\"com.docker.compose.volume\": \"data\""),
+        "{}",
+        vol.stdout
+    );
+    p.berth(&["down", "-v"]).ok();
+    assert_ne!(
+        p.docker(&["volume", "inspect", &format!("{}_data", p.name)])
+            .code,
+        0,
+        "named volume removed"
+    );
+    p.docker(&["volume", "inspect", &ext]).ok();
+    p.docker(&["volume", "rm", &ext]).ok();
+}
+
+#[test]
+fn interrupted_up_is_resumed_by_the_next_up() {
+    let mut chain = String::from("services:\n");
+    for i in 0..4 {
+        chain.push_str(&format!(
+            "  s{i}:\n    image: $IMAGE\n    init: true\n    command: [sh, -c, 'sleep 1; touch /ok; exec sleep 3600']\n    healthcheck: {{test: [CMD, test, -f, /ok], interval: 500ms, retries: 20}}\n"
+        ));
+        if i > 0 {
+            chain.push_str(&format!(
+                "    depends_on: {{s{}: {{condition: service_healthy}}}}\n",
+                i - 1
+            ));
+        }
+    }
+    let p = TestProject::new("interrupt", &chain);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-p", &p.name, "up", "-d"])
+        .current_dir(p.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the interrupted up reports failure");
+    let running = p
+        .containers()
+        .iter()
+        .filter(|c| p.inspect(c)["State"]["Running"] == true)
+        .count();
+    assert!(
+        running < 4,
+        "interrupted before the end ({running} running)"
+    );
+    p.berth(&["up", "-d", "--wait"]).ok();
+    assert_eq!(p.containers().len(), 4);
+    for i in 0..4 {
+        let h = p.inspect(&format!("{}-s{i}-1", p.name))["State"]["Health"]["Status"].clone();
+        assert_eq!(h, "healthy");
+    }
+}
+
+#[test]
+fn no_engine_is_one_clear_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-p", "x", "ps"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/docker.sock"), "{err}");
+    assert!(err.contains("hint"), "{err}");
+}
+
+#[test]
+fn wait_counts_a_one_shot_that_exited_zero_as_done() {
+    let p = TestProject::new("oneshot", "services:\n  once:\n    image: $IMAGE\n    command: [sh, -c, 'echo done']\n  svc:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n");
+    let r = p.berth(&["up", "-d", "--wait"]);
+    assert_eq!(
+        r.code, 0,
+        "Compose v2 fails here (docker/compose#10596); berth does not: {}",
+        r.stderr
+    );
+    let p2 = TestProject::new(
+        "oneshotfail",
+        "services:\n  once:\n    image: $IMAGE\n    command: [sh, -c, 'exit 3']\n",
+    );
+    let r = p2.berth(&["up", "-d", "--wait"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("exited (3)"), "{}", r.stderr);
+}
