@@ -59,7 +59,10 @@ fn cases() -> Vec<Case> {
             });
         }
     }
-    assert!(out.len() >= 56, "expected the 44 verified and 12 inputs-only cases");
+    assert!(
+        out.len() >= 56,
+        "expected the 44 verified and 12 inputs-only cases"
+    );
     out
 }
 
@@ -85,7 +88,10 @@ fn run(c: &Case, extra: &[&str]) -> std::process::Output {
 /// Cases berth refuses without --allow-lossy, and why.
 const REFUSED: &[(&str, &str)] = &[
     ("volume-mounts-windows", "bind mount of a Windows host path"),
-    ("configmap-file-configs-3", "bind mount of /tmp, outside the project"),
+    (
+        "configmap-file-configs-3",
+        "bind mount of /tmp, outside the project",
+    ),
     ("network-mode-service", "network_mode: service:client"),
 ];
 
@@ -96,7 +102,13 @@ fn every_kompose_case_converts_to_valid_deterministic_output() {
     for c in cases() {
         let strict = run(&c, &[]);
         if !strict.status.success() {
-            assert_eq!(strict.status.code(), Some(1), "{}: {}", c.id, stderr(&strict));
+            assert_eq!(
+                strict.status.code(),
+                Some(1),
+                "{}: {}",
+                c.id,
+                stderr(&strict)
+            );
             assert!(
                 stderr(&strict).contains("--allow-lossy"),
                 "{}: a refusal must say how to go on: {}",
@@ -108,7 +120,11 @@ fn every_kompose_case_converts_to_valid_deterministic_output() {
         let a = ok(run(&c, &["--allow-lossy"]), &c.id);
         let b = ok(run(&c, &["--allow-lossy"]), &c.id);
         assert_eq!(a, b, "{}: output differs between two runs", c.id);
-        assert!(!a.contains(&kompose().display().to_string()), "{}: host path in output", c.id);
+        assert!(
+            !a.contains(&kompose().display().to_string()),
+            "{}: host path in output",
+            c.id
+        );
         std::fs::write(tmp.path().join(format!("{}.yaml", c.id)), &a).expect("write");
         let mut extra = vec!["--allow-lossy", "--format", "json"];
         if !c.flags.iter().any(|f| f == "--network-policies") {
@@ -127,7 +143,16 @@ fn every_kompose_case_converts_to_valid_deterministic_output() {
 fn kompose_cases_render_as_charts() {
     let tmp = tempfile::tempdir().expect("tempdir");
     // One chart per kind of content: ports and Ingress, volumes, secrets, configs, jobs.
-    for id in ["expose", "statefulset", "secrets-long", "configs-long", "cronjob", "configmap-volume-flag", "healthcheck", "hpa"] {
+    for id in [
+        "expose",
+        "statefulset",
+        "secrets-long",
+        "configs-long",
+        "cronjob",
+        "configmap-volume-flag",
+        "healthcheck",
+        "hpa",
+    ] {
         let c = cases().into_iter().find(|c| c.id == id).expect("case");
         let chart_dir = tmp.path().join(id);
         let cd = chart_dir.display().to_string();
@@ -152,16 +177,27 @@ fn service_names_are_normalised_everywhere() {
     find(&o, "Service", "front-end");
     find(&o, "Deployment", "front-end");
     let ing = find(&o, "Ingress", "front-end");
-    assert_eq!(ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"], "front-end");
-    assert!(!serde_json::to_string(&o).unwrap_or_default().contains("front_end\""));
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+        "front-end"
+    );
+    assert!(!serde_json::to_string(&o)
+        .unwrap_or_default()
+        .contains("front_end\""));
 }
 
 #[test]
 fn cmd_shell_healthchecks_run_in_a_shell() {
     let o = objs("healthcheck", &[]);
     let redis = &pod_spec(find(&o, "Deployment", "redis"))["containers"][0];
-    assert_eq!(redis["livenessProbe"]["exec"]["command"], serde_json::json!(["/bin/sh", "-c", "echo \"liveness\""]));
-    assert_eq!(redis["readinessProbe"]["exec"]["command"], serde_json::json!(["/bin/sh", "-c", "echo \"liveness\""]));
+    assert_eq!(
+        redis["livenessProbe"]["exec"]["command"],
+        serde_json::json!(["/bin/sh", "-c", "echo \"liveness\""])
+    );
+    assert_eq!(
+        redis["readinessProbe"]["exec"]["command"],
+        serde_json::json!(["/bin/sh", "-c", "echo \"liveness\""])
+    );
     assert_eq!(redis["readinessProbe"]["periodSeconds"], 10);
     assert_eq!(redis["readinessProbe"]["timeoutSeconds"], 1);
     assert_eq!(redis["readinessProbe"]["failureThreshold"], 5);
@@ -199,7 +235,12 @@ fn memory_is_a_readable_quantity() {
     // A LoadBalancer with TCP and UDP is one Service (mixed protocols are GA since 1.26).
     let svc = find(&o, "Service", "redis");
     assert_eq!(svc["spec"]["type"], "LoadBalancer");
-    let protos: BTreeSet<String> = svc["spec"]["ports"].as_array().expect("ports").iter().map(|p| p["protocol"].as_str().unwrap_or_default().to_string()).collect();
+    let protos: BTreeSet<String> = svc["spec"]["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .map(|p| p["protocol"].as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(protos.len(), 2);
 }
 
@@ -209,16 +250,25 @@ fn stateful_services_get_a_governing_and_a_normal_service() {
     let o = objs("statefulset", &[]);
     let db = find(&o, "StatefulSet", "db");
     assert_eq!(db["spec"]["serviceName"], "db-headless");
-    assert_eq!(db["spec"]["volumeClaimTemplates"][0]["metadata"]["name"], "db-data");
+    assert_eq!(
+        db["spec"]["volumeClaimTemplates"][0]["metadata"]["name"],
+        "db-data"
+    );
     assert!(find(&o, "Service", "db")["spec"].get("clusterIP").is_none());
-    assert_eq!(find(&o, "Service", "db-headless")["spec"]["clusterIP"], "None");
+    assert_eq!(
+        find(&o, "Service", "db-headless")["spec"]["clusterIP"],
+        "None"
+    );
     // No standalone PVC next to the claim template (kompose #2090).
     assert!(!o.iter().any(|x| x["kind"] == "PersistentVolumeClaim"));
     // depends_on: wordpress waits for db's port.
     let wp = pod_spec(find(&o, "StatefulSet", "wordpress"));
     let init = &wp["initContainers"][0];
     assert_eq!(init["name"], "wait-for-db");
-    assert!(init["command"][2].as_str().unwrap_or_default().contains("nc -z -w 2 \"$h\" 3306"));
+    assert!(init["command"][2]
+        .as_str()
+        .unwrap_or_default()
+        .contains("nc -z -w 2 \"$h\" 3306"));
 }
 
 #[test]
@@ -233,10 +283,16 @@ fn namespace_comes_first() {
 fn placement_never_asks_for_an_impossible_os() {
     let o = objs("deploy-placement", &[]);
     let ps = pod_spec(find(&o, "Deployment", "redis"));
-    let exprs = ps["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"].as_array().expect("expressions").clone();
+    let exprs = ps["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        ["nodeSelectorTerms"][0]["matchExpressions"]
+        .as_array()
+        .expect("expressions")
+        .clone();
     let keys: Vec<&str> = exprs.iter().filter_map(|e| e["key"].as_str()).collect();
     assert_eq!(keys, ["foo", "kubernetes.io/hostname"]);
-    assert!(!serde_json::to_string(ps).unwrap_or_default().contains("ubuntu"));
+    assert!(!serde_json::to_string(ps)
+        .unwrap_or_default()
+        .contains("ubuntu"));
     let spread = ps["topologySpreadConstraints"].as_array().expect("spread");
     assert_eq!(spread.len(), 3);
 }
@@ -256,17 +312,26 @@ fn network_policies_isolate_like_compose_networks() {
 #[test]
 fn kinds_follow_what_the_service_is() {
     assert!(objs("cronjob", &[]).iter().any(|o| o["kind"] == "CronJob"));
-    assert!(objs("controller-global", &[]).iter().any(|o| o["kind"] == "DaemonSet"));
+    assert!(objs("controller-global", &[])
+        .iter()
+        .any(|o| o["kind"] == "DaemonSet"));
     let hpa = objs("hpa", &[]);
-    let h = hpa.iter().find(|o| o["kind"] == "HorizontalPodAutoscaler").expect("hpa");
+    let h = hpa
+        .iter()
+        .find(|o| o["kind"] == "HorizontalPodAutoscaler")
+        .expect("hpa");
     assert_eq!(h["spec"]["scaleTargetRef"]["kind"], "Deployment");
     // No kind ever gets a restart policy it does not allow.
     for id in ["v2", "configmap-pod", "envfile-interpolation", "cronjob"] {
         for o in objs(id, &[]) {
             let rp = pod_spec(&o)["restartPolicy"].as_str().map(str::to_string);
             match o["kind"].as_str() {
-                Some("Deployment" | "StatefulSet" | "DaemonSet") => assert_eq!(rp.as_deref(), Some("Always"), "{id}"),
-                Some("Job" | "CronJob") => assert!(matches!(rp.as_deref(), Some("Never" | "OnFailure")), "{id}"),
+                Some("Deployment" | "StatefulSet" | "DaemonSet") => {
+                    assert_eq!(rp.as_deref(), Some("Always"), "{id}")
+                }
+                Some("Job" | "CronJob") => {
+                    assert!(matches!(rp.as_deref(), Some("Never" | "OnFailure")), "{id}")
+                }
                 _ => {}
             }
         }
@@ -279,14 +344,32 @@ fn secrets_and_configs_are_mounted_where_compose_puts_them() {
     let s = find(&o, "Secret", "my-secret");
     assert!(s["data"]["my_secret"].is_string());
     let ps = pod_spec(find(&o, "Deployment", "redis"));
-    let mount = ps["containers"][0]["volumeMounts"].as_array().expect("mounts").iter().find(|m| m["mountPath"] == "/run/secrets").expect("/run/secrets").clone();
-    let vol = ps["volumes"].as_array().expect("volumes").iter().find(|v| v["name"] == mount["name"]).expect("volume").clone();
+    let mount = ps["containers"][0]["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| m["mountPath"] == "/run/secrets")
+        .expect("/run/secrets")
+        .clone();
+    let vol = ps["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .find(|v| v["name"] == mount["name"])
+        .expect("volume")
+        .clone();
     let item = &vol["projected"]["sources"][0]["secret"]["items"][0];
     assert_eq!(item["path"], "redis_secret");
     assert_eq!(item["mode"], 288);
     let c = objs("configs-long", &[]);
     let ps = pod_spec(find(&c, "Deployment", "redis"));
-    let m = ps["containers"][0]["volumeMounts"].as_array().expect("mounts").iter().find(|m| m["mountPath"] == "/redis_config").expect("config mount").clone();
+    let m = ps["containers"][0]["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| m["mountPath"] == "/redis_config")
+        .expect("config mount")
+        .clone();
     assert_eq!(m["subPath"], "redis_config");
 }
 
@@ -301,7 +384,16 @@ fn project_files_become_configmaps_and_data_dirs_claims() {
     let web = pod_spec(find(&o, "Deployment", "web"));
     let nginx = pod_spec(find(&o, "Deployment", "nginx"));
     let claim = |ps: &Value| -> Vec<String> {
-        ps["volumes"].as_array().into_iter().flatten().filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str().map(str::to_string)).collect()
+        ps["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| {
+                v["persistentVolumeClaim"]["claimName"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
     };
     assert_eq!(claim(web), claim(nginx), "volumes_from shares the claim");
 }
@@ -310,12 +402,22 @@ fn project_files_become_configmaps_and_data_dirs_claims() {
 fn unset_variables_are_blank_as_in_compose_and_reported() {
     // `TZ=${TZ}` with TZ unset is "" in Compose (kompose's output has a bare `TZ`); berth
     // keeps Compose's value and says so on stderr.
-    let c = cases().into_iter().find(|c| c.id == "service-group-volume").expect("case");
+    let c = cases()
+        .into_iter()
+        .find(|c| c.id == "service-group-volume")
+        .expect("case");
     let out = run(&c, &["--allow-lossy", "--format", "json"]);
-    assert!(stderr(&out).contains("\"TZ\" variable is not set"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"TZ\" variable is not set"),
+        "{}",
+        stderr(&out)
+    );
     let o = objects(&stdout(&out));
     assert_eq!(find(&o, "ConfigMap", "librenms-env")["data"]["TZ"], "");
     // Both services bind-mount ./librenms: one shared claim, ReadWriteMany.
     let pvc = find(&o, "PersistentVolumeClaim", "librenms");
-    assert_eq!(pvc["spec"]["accessModes"], serde_json::json!(["ReadWriteMany"]));
+    assert_eq!(
+        pvc["spec"]["accessModes"],
+        serde_json::json!(["ReadWriteMany"])
+    );
 }

@@ -30,7 +30,7 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: FormatArg,
     /// Write a Helm chart into DIR instead of plain manifests
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "single_file"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "single_file", "format"])]
     pub chart: Option<PathBuf>,
     /// Put every object in this namespace (and emit the Namespace)
     #[arg(short = 'n', long)]
@@ -111,7 +111,11 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     }
     let opts = ConvertOptions {
         // A chart leaves the namespace to `helm install -n`.
-        namespace: if args.chart.is_some() { None } else { args.namespace.clone() },
+        namespace: if args.chart.is_some() {
+            None
+        } else {
+            args.namespace.clone()
+        },
         registry: args.registry.clone(),
         image_pull_policy: args.image_pull_policy.clone(),
         kube_version,
@@ -199,7 +203,11 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         let files = helm::write_chart(dir, &conv).map_err(|e| Failure::new(1, e))?;
         if !args.quiet {
             eprintln!("{summary}");
-            eprintln!("berth convert: wrote the chart {} ({} files)", dir.display(), files.len());
+            eprintln!(
+                "berth convert: wrote the chart {} ({} files)",
+                dir.display(),
+                files.len()
+            );
             if args.namespace.is_some() {
                 eprintln!("berth convert: the chart leaves namespaces to Helm: install with `helm install -n NAMESPACE --create-namespace`");
             }
@@ -209,11 +217,15 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     match &args.output {
         Some(dir) => {
             let single = args.single_file.then_some(loaded.name.as_str());
-            let (written, stale) =
-                output::write_dir(dir, &conv.objects, format, single).map_err(|e| Failure::new(1, e))?;
+            let (written, stale) = output::write_dir(dir, &conv.objects, format, single)
+                .map_err(|e| Failure::new(1, e))?;
             if !args.quiet {
                 eprintln!("{summary}");
-                eprintln!("berth convert: wrote {} file(s) into {}", written.len(), dir.display());
+                eprintln!(
+                    "berth convert: wrote {} file(s) into {}",
+                    written.len(),
+                    dir.display()
+                );
                 for s in stale {
                     eprintln!(
                         "warning: {} was not written by this run (left over from an earlier one?): `kubectl apply -f {}` would apply it too",

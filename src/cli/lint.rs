@@ -55,8 +55,11 @@ pub fn run(global: &GlobalOptions, args: LintArgs) -> Result<i32, Failure> {
                 text.push_str(&f.render());
                 text.push('\n');
             }
-            let services: std::collections::BTreeSet<_> =
-                report.findings.iter().filter_map(|f| f.service.clone()).collect();
+            let services: std::collections::BTreeSet<_> = report
+                .findings
+                .iter()
+                .filter_map(|f| f.service.clone())
+                .collect();
             if n == 0 {
                 text.push_str(&format!(
                     "berth lint: no findings in {} service(s)\n",

@@ -28,7 +28,10 @@ struct Checker<'a> {
 pub fn check(objects: &[Object], externals: &Externals) -> Vec<String> {
     let mut by_kind: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
     for o in objects {
-        by_kind.entry(o.kind()).or_default().insert(o.name().to_string());
+        by_kind
+            .entry(o.kind())
+            .or_default()
+            .insert(o.name().to_string());
     }
     let pod_labels = objects
         .iter()
@@ -61,7 +64,11 @@ impl Checker<'_> {
     fn run(&mut self) {
         let mut seen = BTreeSet::new();
         for o in self.objects {
-            if !seen.insert((o.kind(), o.name().to_string(), o.metadata().namespace.clone())) {
+            if !seen.insert((
+                o.kind(),
+                o.name().to_string(),
+                o.metadata().namespace.clone(),
+            )) {
                 self.bad(o, "two objects of this kind have this name");
             }
             self.metadata(o);
@@ -72,7 +79,10 @@ impl Checker<'_> {
                     if let Some(spec) = &h.spec {
                         let r = &spec.scale_target_ref;
                         if !self.exists(&r.kind, &r.name) {
-                            self.bad(o, format!("scaleTargetRef {}/{} does not exist", r.kind, r.name));
+                            self.bad(
+                                o,
+                                format!("scaleTargetRef {}/{} does not exist", r.kind, r.name),
+                            );
                         }
                     }
                 }
@@ -82,12 +92,20 @@ impl Checker<'_> {
                     }
                     for s in rb.subjects.iter().flatten() {
                         if s.kind == "ServiceAccount" && !self.exists("ServiceAccount", &s.name) {
-                            self.bad(o, format!("subject ServiceAccount {} does not exist", s.name));
+                            self.bad(
+                                o,
+                                format!("subject ServiceAccount {} does not exist", s.name),
+                            );
                         }
                     }
                 }
                 Object::ConfigMap(cm) => {
-                    for k in cm.data.iter().flat_map(|d| d.keys()).chain(cm.binary_data.iter().flat_map(|d| d.keys())) {
+                    for k in cm
+                        .data
+                        .iter()
+                        .flat_map(|d| d.keys())
+                        .chain(cm.binary_data.iter().flat_map(|d| d.keys()))
+                    {
                         if !names::is_config_key(k) {
                             self.bad(o, format!("data key {k:?} is not valid"));
                         }
@@ -101,7 +119,13 @@ impl Checker<'_> {
                     }
                 }
                 Object::PersistentVolumeClaim(p) => {
-                    if let Some(q) = p.spec.as_ref().and_then(|s| s.resources.as_ref()).and_then(|r| r.requests.as_ref()).and_then(|r| r.get("storage")) {
+                    if let Some(q) = p
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.resources.as_ref())
+                        .and_then(|r| r.requests.as_ref())
+                        .and_then(|r| r.get("storage"))
+                    {
                         if !units::is_quantity(&q.0) {
                             self.bad(o, format!("storage {:?} is not a quantity", q.0));
                         }
@@ -118,13 +142,17 @@ impl Checker<'_> {
     fn metadata(&mut self, o: &Object) {
         let name = o.name().to_string();
         let ok = match o {
-            Object::Service(_) | Object::Namespace(_) => names::is_dns1035_label(&name) || (matches!(o, Object::Namespace(_)) && names::is_dns1123_label(&name)),
+            Object::Service(_) | Object::Namespace(_) => {
+                names::is_dns1035_label(&name)
+                    || (matches!(o, Object::Namespace(_)) && names::is_dns1123_label(&name))
+            }
             _ => names::is_dns1123_subdomain(&name),
         };
         if !ok {
             self.bad(o, "invalid name");
         }
-        if matches!(o, Object::StatefulSet(_) | Object::CronJob(_)) && name.len() > names::BASE_MAX {
+        if matches!(o, Object::StatefulSet(_) | Object::CronJob(_)) && name.len() > names::BASE_MAX
+        {
             self.bad(o, "name too long for the suffixes Kubernetes adds");
         }
         let labels = o.metadata().labels.clone().unwrap_or_default();
@@ -172,14 +200,24 @@ impl Checker<'_> {
                         self.bad(o, format!("port name {n:?} is used twice"));
                     }
                 }
-                None if ports.len() > 1 => self.bad(o, "every port needs a name when there are several"),
+                None if ports.len() > 1 => {
+                    self.bad(o, "every port needs a name when there are several")
+                }
                 None => {}
             }
             if !pp.insert((p.port, p.protocol.clone().unwrap_or_else(|| "TCP".into()))) {
                 self.bad(o, format!("port {} twice with one protocol", p.port));
             }
-            if p.node_port.is_some() && !matches!(spec.type_.as_deref(), Some("NodePort") | Some("LoadBalancer")) {
-                self.bad(o, "nodePort on a Service that is not NodePort or LoadBalancer");
+            if p.node_port.is_some()
+                && !matches!(
+                    spec.type_.as_deref(),
+                    Some("NodePort") | Some("LoadBalancer")
+                )
+            {
+                self.bad(
+                    o,
+                    "nodePort on a Service that is not NodePort or LoadBalancer",
+                );
             }
             if let Some(IntOrString::Int(t)) = &p.target_port {
                 if !(1..=65535).contains(t) {
@@ -187,7 +225,12 @@ impl Checker<'_> {
                 }
             }
         }
-        if headless && matches!(spec.type_.as_deref(), Some("NodePort") | Some("LoadBalancer")) {
+        if headless
+            && matches!(
+                spec.type_.as_deref(),
+                Some("NodePort") | Some("LoadBalancer")
+            )
+        {
             self.bad(o, "a headless Service must be ClusterIP");
         }
         // The selector must match the pods of some workload.
@@ -208,9 +251,13 @@ impl Checker<'_> {
     fn ingress(&mut self, o: &Object, i: &k8s_openapi::api::networking::v1::Ingress) {
         for r in i.spec.iter().flat_map(|s| s.rules.iter().flatten()) {
             for p in r.http.iter().flat_map(|h| h.paths.iter()) {
-                let Some(b) = &p.backend.service else { continue };
+                let Some(b) = &p.backend.service else {
+                    continue;
+                };
                 let svc = self.objects.iter().find_map(|x| match x {
-                    Object::Service(s) if s.metadata.name.as_deref() == Some(b.name.as_str()) => Some(s),
+                    Object::Service(s) if s.metadata.name.as_deref() == Some(b.name.as_str()) => {
+                        Some(s)
+                    }
                     _ => None,
                 });
                 let Some(svc) = svc else {
@@ -218,9 +265,16 @@ impl Checker<'_> {
                     continue;
                 };
                 let port = b.port.as_ref().and_then(|p| p.number);
-                let has = svc.spec.iter().flat_map(|s| s.ports.iter().flatten()).any(|sp| Some(sp.port) == port);
+                let has = svc
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.ports.iter().flatten())
+                    .any(|sp| Some(sp.port) == port);
                 if !has {
-                    self.bad(o, format!("backend port {port:?} is not a port of Service {}", b.name));
+                    self.bad(
+                        o,
+                        format!("backend port {port:?} is not a port of Service {}", b.name),
+                    );
                 }
             }
         }
@@ -228,17 +282,38 @@ impl Checker<'_> {
 
     fn workload(&mut self, o: &Object) {
         let (selector, restart_ok): (Option<BTreeMap<String, String>>, &[&str]) = match o {
-            Object::Deployment(d) => (d.spec.as_ref().and_then(|s| s.selector.match_labels.clone()), &["Always"]),
+            Object::Deployment(d) => (
+                d.spec
+                    .as_ref()
+                    .and_then(|s| s.selector.match_labels.clone()),
+                &["Always"],
+            ),
             Object::StatefulSet(d) => {
                 if let Some(spec) = &d.spec {
                     let governing = self.objects.iter().any(|x| matches!(x, Object::Service(s) if s.metadata.name.as_deref() == Some(spec.service_name.as_str()) && s.spec.as_ref().and_then(|sp| sp.cluster_ip.as_deref()) == Some("None")));
                     if !governing {
-                        self.bad(o, format!("serviceName {} is not a headless Service of the output", spec.service_name));
+                        self.bad(
+                            o,
+                            format!(
+                                "serviceName {} is not a headless Service of the output",
+                                spec.service_name
+                            ),
+                        );
                     }
                 }
-                (d.spec.as_ref().and_then(|s| s.selector.match_labels.clone()), &["Always"])
+                (
+                    d.spec
+                        .as_ref()
+                        .and_then(|s| s.selector.match_labels.clone()),
+                    &["Always"],
+                )
             }
-            Object::DaemonSet(d) => (d.spec.as_ref().and_then(|s| s.selector.match_labels.clone()), &["Always"]),
+            Object::DaemonSet(d) => (
+                d.spec
+                    .as_ref()
+                    .and_then(|s| s.selector.match_labels.clone()),
+                &["Always"],
+            ),
             Object::Job(_) | Object::CronJob(_) => (None, &["OnFailure", "Never"]),
             _ => return,
         };
@@ -246,11 +321,18 @@ impl Checker<'_> {
             self.bad(o, "no pod template");
             return;
         };
-        let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+        let labels = t
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
         self.labels(o, &labels, "template.metadata.labels");
         if let Some(sel) = &selector {
             if sel.is_empty() || !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-                self.bad(o, "selector.matchLabels is not a subset of the pod template's labels");
+                self.bad(
+                    o,
+                    "selector.matchLabels is not a subset of the pod template's labels",
+                );
             }
         } else if !matches!(o, Object::Job(_) | Object::CronJob(_)) {
             self.bad(o, "no selector");
@@ -265,7 +347,10 @@ impl Checker<'_> {
         };
         let rp = spec.restart_policy.as_deref().unwrap_or("Always");
         if !restart_ok.contains(&rp) {
-            self.bad(o, format!("restartPolicy {rp} is not allowed for a {}", o.kind()));
+            self.bad(
+                o,
+                format!("restartPolicy {rp} is not allowed for a {}", o.kind()),
+            );
         }
         let mut vol_names = BTreeSet::new();
         for v in spec.volumes.iter().flatten() {
@@ -278,15 +363,26 @@ impl Checker<'_> {
             self.volume_refs(o, v);
         }
         if let Object::StatefulSet(s) = o {
-            for t in s.spec.iter().flat_map(|sp| sp.volume_claim_templates.iter().flatten()) {
+            for t in s
+                .spec
+                .iter()
+                .flat_map(|sp| sp.volume_claim_templates.iter().flatten())
+            {
                 let n = t.metadata.name.clone().unwrap_or_default();
                 if !vol_names.insert(n.clone()) {
-                    self.bad(o, format!("claim template {n:?} has the name of a pod volume"));
+                    self.bad(
+                        o,
+                        format!("claim template {n:?} has the name of a pod volume"),
+                    );
                 }
             }
         }
         let mut cnames = BTreeSet::new();
-        let all: Vec<&Container> = spec.containers.iter().chain(spec.init_containers.iter().flatten()).collect();
+        let all: Vec<&Container> = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+            .collect();
         for c in &all {
             if !names::is_dns1123_label(&c.name) {
                 self.bad(o, format!("container name {:?} is not a DNS label", c.name));
@@ -300,7 +396,11 @@ impl Checker<'_> {
             self.bad(o, "no containers");
         }
         if let Some(sa) = &spec.service_account_name {
-            if !self.exists("ServiceAccount", sa) && !self.externals.contains(&("ServiceAccount".into(), sa.clone())) {
+            if !self.exists("ServiceAccount", sa)
+                && !self
+                    .externals
+                    .contains(&("ServiceAccount".into(), sa.clone()))
+            {
                 self.bad(o, format!("serviceAccountName {sa} does not exist"));
             }
         }
@@ -308,10 +408,20 @@ impl Checker<'_> {
     }
 
     fn pod_security(&mut self, o: &Object, spec: &PodSpec) {
-        for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+        for c in spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+        {
             if let Some(sc) = &c.security_context {
                 if sc.privileged == Some(true) && sc.allow_privilege_escalation == Some(false) {
-                    self.bad(o, format!("container {}: privileged with allowPrivilegeEscalation false", c.name));
+                    self.bad(
+                        o,
+                        format!(
+                            "container {}: privileged with allowPrivilegeEscalation false",
+                            c.name
+                        ),
+                    );
                 }
             }
         }
@@ -349,7 +459,14 @@ impl Checker<'_> {
                 }
             }
         }
-        if v.empty_dir.is_some() as u8 + v.persistent_volume_claim.is_some() as u8 + v.secret.is_some() as u8 + v.config_map.is_some() as u8 + v.projected.is_some() as u8 + v.host_path.is_some() as u8 != 1 {
+        if v.empty_dir.is_some() as u8
+            + v.persistent_volume_claim.is_some() as u8
+            + v.secret.is_some() as u8
+            + v.config_map.is_some() as u8
+            + v.projected.is_some() as u8
+            + v.host_path.is_some() as u8
+            != 1
+        {
             self.bad(o, format!("volume {} needs exactly one source", v.name));
         }
     }
@@ -359,50 +476,93 @@ impl Checker<'_> {
         let mut pp = BTreeSet::new();
         for p in c.ports.iter().flatten() {
             if !(1..=65535).contains(&p.container_port) {
-                self.bad(o, format!("container {}: port {} out of range", c.name, p.container_port));
+                self.bad(
+                    o,
+                    format!(
+                        "container {}: port {} out of range",
+                        c.name, p.container_port
+                    ),
+                );
             }
             if let Some(n) = &p.name {
                 if !names::is_iana_svc_name(n) {
                     self.bad(o, format!("container {}: port name {n:?} is not an IANA service name (at most 15 characters)", c.name));
                 }
                 if !pnames.insert(n.clone()) {
-                    self.bad(o, format!("container {}: port name {n:?} used twice", c.name));
+                    self.bad(
+                        o,
+                        format!("container {}: port name {n:?} used twice", c.name),
+                    );
                 }
             }
             if !pp.insert((p.container_port, p.protocol.clone())) {
-                self.bad(o, format!("container {}: port {} twice", c.name, p.container_port));
+                self.bad(
+                    o,
+                    format!("container {}: port {} twice", c.name, p.container_port),
+                );
             }
         }
         let mut paths = BTreeSet::new();
         for m in c.volume_mounts.iter().flatten() {
             if !vols.contains(&m.name) {
-                self.bad(o, format!("container {}: mount {:?} names no volume", c.name, m.name));
+                self.bad(
+                    o,
+                    format!("container {}: mount {:?} names no volume", c.name, m.name),
+                );
             }
             if !paths.insert(m.mount_path.clone()) {
-                self.bad(o, format!("container {}: two mounts at {}", c.name, m.mount_path));
+                self.bad(
+                    o,
+                    format!("container {}: two mounts at {}", c.name, m.mount_path),
+                );
             }
             if !m.mount_path.starts_with('/') {
-                self.bad(o, format!("container {}: mount path {} is not absolute", c.name, m.mount_path));
+                self.bad(
+                    o,
+                    format!(
+                        "container {}: mount path {} is not absolute",
+                        c.name, m.mount_path
+                    ),
+                );
             }
         }
         for e in c.env.iter().flatten() {
             if !names::is_env_var_name(&e.name) {
-                self.bad(o, format!("container {}: env name {:?} is not valid", c.name, e.name));
+                self.bad(
+                    o,
+                    format!("container {}: env name {:?} is not valid", c.name, e.name),
+                );
             }
         }
         for ef in c.env_from.iter().flatten() {
             if let Some(r) = &ef.config_map_ref {
                 if !self.exists("ConfigMap", &r.name) {
-                    self.bad(o, format!("container {}: envFrom ConfigMap {} does not exist", c.name, r.name));
+                    self.bad(
+                        o,
+                        format!(
+                            "container {}: envFrom ConfigMap {} does not exist",
+                            c.name, r.name
+                        ),
+                    );
                 }
             }
             if let Some(r) = &ef.secret_ref {
                 if !self.exists("Secret", &r.name) {
-                    self.bad(o, format!("container {}: envFrom Secret {} does not exist", c.name, r.name));
+                    self.bad(
+                        o,
+                        format!(
+                            "container {}: envFrom Secret {} does not exist",
+                            c.name, r.name
+                        ),
+                    );
                 }
             }
         }
-        for (what, p) in [("readinessProbe", &c.readiness_probe), ("livenessProbe", &c.liveness_probe), ("startupProbe", &c.startup_probe)] {
+        for (what, p) in [
+            ("readinessProbe", &c.readiness_probe),
+            ("livenessProbe", &c.liveness_probe),
+            ("startupProbe", &c.startup_probe),
+        ] {
             if let Some(p) = p {
                 self.probe(o, c, what, p);
             }
@@ -410,7 +570,10 @@ impl Checker<'_> {
         if let Some(r) = &c.resources {
             for (k, q) in r.limits.iter().flatten().chain(r.requests.iter().flatten()) {
                 if !units::is_quantity(&q.0) {
-                    self.bad(o, format!("container {}: {k} {:?} is not a quantity", c.name, q.0));
+                    self.bad(
+                        o,
+                        format!("container {}: {k} {:?} is not a quantity", c.name, q.0),
+                    );
                 }
             }
         }
@@ -420,16 +583,31 @@ impl Checker<'_> {
     }
 
     fn probe(&mut self, o: &Object, c: &Container, what: &str, p: &Probe) {
-        let handlers = p.exec.is_some() as u8 + p.http_get.is_some() as u8 + p.tcp_socket.is_some() as u8 + p.grpc.is_some() as u8;
+        let handlers = p.exec.is_some() as u8
+            + p.http_get.is_some() as u8
+            + p.tcp_socket.is_some() as u8
+            + p.grpc.is_some() as u8;
         if handlers != 1 {
-            self.bad(o, format!("container {}: {what} needs exactly one handler", c.name));
+            self.bad(
+                o,
+                format!("container {}: {what} needs exactly one handler", c.name),
+            );
         }
         if what != "readinessProbe" && p.success_threshold.is_some_and(|n| n != 1) {
-            self.bad(o, format!("container {}: {what} successThreshold must be 1", c.name));
+            self.bad(
+                o,
+                format!("container {}: {what} successThreshold must be 1", c.name),
+            );
         }
-        for n in [p.period_seconds, p.timeout_seconds, p.failure_threshold].into_iter().flatten() {
+        for n in [p.period_seconds, p.timeout_seconds, p.failure_threshold]
+            .into_iter()
+            .flatten()
+        {
             if n < 1 {
-                self.bad(o, format!("container {}: {what} has a value below 1", c.name));
+                self.bad(
+                    o,
+                    format!("container {}: {what} has a value below 1", c.name),
+                );
             }
         }
     }

@@ -121,7 +121,9 @@ fn go_str(s: &str) -> String {
 fn pod_spec_mut<'v>(kind: &str, v: &'v mut Value) -> Option<&'v mut Map<String, Value>> {
     let spec = v.get_mut("spec")?;
     let t = if kind == "CronJob" {
-        spec.get_mut("jobTemplate")?.get_mut("spec")?.get_mut("template")?
+        spec.get_mut("jobTemplate")?
+            .get_mut("spec")?
+            .get_mut("template")?
     } else {
         spec.get_mut("template")?
     };
@@ -138,14 +140,14 @@ fn template_pvc_spec(t: &mut Templater, spec: &mut Map<String, Value>, pv: &str)
         .and_then(|r| r.get_mut("requests"))
         .and_then(|r| r.as_object_mut())
     {
-        r.insert(
-            "storage".into(),
-            t.scalar(format!("{pv}.size | quote")),
-        );
+        r.insert("storage".into(), t.scalar(format!("{pv}.size | quote")));
     }
     let pv1 = pv.to_string();
     let k = t.block(move |i| {
-        format!("{i}accessModes:{{{{- toYaml {pv1}.accessModes | nindent {} }}}}", i.len() + 2)
+        format!(
+            "{i}accessModes:{{{{- toYaml {pv1}.accessModes | nindent {} }}}}",
+            i.len() + 2
+        )
     });
     spec.insert(k, Value::Null);
     let pv2 = pv.to_string();
@@ -187,9 +189,14 @@ impl ChartWriter<'_> {
         let mut header = String::new();
         match o {
             Object::Ingress(_) => return None,
-            Object::ConfigMap(_) if svc.is_some_and(|s| s.env_configmap == o.name()) => return None,
+            Object::ConfigMap(_) if svc.is_some_and(|s| s.env_configmap == o.name()) => {
+                return None
+            }
             Object::Secret(_) if svc.is_some_and(|s| s.env_secret == o.name()) => {
-                header = format!("{}{{{{- if not $svc.existingSecret }}}}\n", self.svc_var(owner.as_deref().unwrap_or_default()));
+                header = format!(
+                    "{}{{{{- if not $svc.existingSecret }}}}\n",
+                    self.svc_var(owner.as_deref().unwrap_or_default())
+                );
                 let mut body = t.print(&v);
                 body.push_str("{{- end }}\n");
                 files.extend(t.files);
@@ -205,12 +212,10 @@ impl ChartWriter<'_> {
                     }
                 }
             }
-            Object::PersistentVolumeClaim(_) => {
-                if cm.volumes.contains_key(o.name()) {
-                    let pv = format!("(index .Values.volumes {})", go_str(o.name()));
-                    if let Some(spec) = v.get_mut("spec").and_then(|s| s.as_object_mut()) {
-                        template_pvc_spec(&mut t, spec, &pv);
-                    }
+            Object::PersistentVolumeClaim(_) if cm.volumes.contains_key(o.name()) => {
+                let pv = format!("(index .Values.volumes {})", go_str(o.name()));
+                if let Some(spec) = v.get_mut("spec").and_then(|s| s.as_object_mut()) {
+                    template_pvc_spec(&mut t, spec, &pv);
                 }
             }
             Object::Deployment(_)
@@ -257,7 +262,9 @@ impl ChartWriter<'_> {
                 }
             }
         }
-        let Some(pod) = pod_spec_mut(kind, v) else { return };
+        let Some(pod) = pod_spec_mut(kind, v) else {
+            return;
+        };
         pod.shift_remove("imagePullSecrets");
         let k = t.block(|i| {
             format!(
@@ -277,7 +284,11 @@ impl ChartWriter<'_> {
             .into_iter()
             .flatten()
         {
-            let img = ic.get("image").and_then(|i| i.as_str()).unwrap_or_default().to_string();
+            let img = ic
+                .get("image")
+                .and_then(|i| i.as_str())
+                .unwrap_or_default()
+                .to_string();
             let which = if img == cm.wait_image {
                 Some(".Values.waitImage")
             } else if img == cm.job_wait_image {
@@ -286,7 +297,10 @@ impl ChartWriter<'_> {
                 None
             };
             if let (Some(w), Some(m)) = (which, ic.as_object_mut()) {
-                m.insert("image".into(), t.scalar(image_expr(&chart, &format!("${w}"))));
+                m.insert(
+                    "image".into(),
+                    t.scalar(image_expr(&chart, &format!("${w}"))),
+                );
             }
         }
         let Some(c) = pod
@@ -363,7 +377,11 @@ impl ChartWriter<'_> {
             "app.kubernetes.io/name": s.base,
         }));
         let labels: String = labels.lines().map(|l| format!("    {l}\n")).collect();
-        let backend = s.service.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+        let backend = s
+            .service
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
         format!(
             "{}{{{{- if $svc.ingress.enabled }}}}\n\
              {{{{- $rules := list }}}}\n\
@@ -600,8 +618,11 @@ fn service_schema(s: &ChartService) -> Value {
 pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     let cm = &conv.chart;
     let chart = names::label(&cm.project, names::LABEL_MAX);
-    let by_base: BTreeMap<&str, &String> =
-        cm.services.iter().map(|(k, s)| (s.base.as_str(), k)).collect();
+    let by_base: BTreeMap<&str, &String> = cm
+        .services
+        .iter()
+        .map(|(k, s)| (s.base.as_str(), k))
+        .collect();
     let mut owner = BTreeMap::new();
     for o in &conv.objects {
         let base = o
@@ -748,7 +769,9 @@ fn notes(conv: &Conversion) -> String {
     );
     let mut any = false;
     for (name, svc) in &cm.services {
-        let Some(port) = svc.ports.first() else { continue };
+        let Some(port) = svc.ports.first() else {
+            continue;
+        };
         if svc.service.is_none() {
             continue;
         }
@@ -770,7 +793,30 @@ fn notes(conv: &Conversion) -> String {
 }
 
 /// Writes the chart into `dir`; returns the files written.
+///
+/// A directory that already holds a chart berth wrote gets its `templates/` and `files/` replaced
+/// (templates of services that are gone would otherwise still render); any other non-empty
+/// directory is refused.
 pub fn write_chart(dir: &Path, conv: &Conversion) -> Result<Vec<PathBuf>, String> {
+    if let Ok(mut rd) = std::fs::read_dir(dir) {
+        if rd.next().is_some() {
+            let ours = std::fs::read_to_string(dir.join("Chart.yaml"))
+                .is_ok_and(|t| t.contains("written by berth"));
+            if !ours {
+                return Err(format!(
+                    "{} is not empty and holds no chart berth wrote: choose a new or empty directory",
+                    dir.display()
+                ));
+            }
+            for sub in ["templates", "files"] {
+                let p = dir.join(sub);
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                        .map_err(|e| format!("cannot clear {}: {e}", p.display()))?;
+                }
+            }
+        }
+    }
     let files = chart_files(conv);
     let mut written = Vec::new();
     for (rel, text) in files {

@@ -145,7 +145,9 @@ pub fn check_registry(r: &str) -> Result<(), String> {
     }
     if let Some(p) = port {
         if p.parse::<u16>().map_or(true, |n| n == 0) {
-            return Err(format!("invalid registry {r:?}: port {p:?} is not a port number"));
+            return Err(format!(
+                "invalid registry {r:?}: port {p:?} is not a port number"
+            ));
         }
     }
     if let Some(p) = prefix {

@@ -12,27 +12,80 @@ use crate::compose::yaml::Node;
 
 /// The rules, with a one-line description (for `--help` and the docs).
 pub const RULES: &[(&str, &str)] = &[
-    ("unpinned-image", "an image without a tag, or with the moving tag `latest`"),
-    ("root-user", "a service that runs as root, or as the image's default user"),
-    ("secret-in-environment", "a password, token or key in `environment` or an `env_file`"),
+    (
+        "unpinned-image",
+        "an image without a tag, or with the moving tag `latest`",
+    ),
+    (
+        "root-user",
+        "a service that runs as root, or as the image's default user",
+    ),
+    (
+        "secret-in-environment",
+        "a password, token or key in `environment` or an `env_file`",
+    ),
     ("no-resource-limits", "no memory or CPU limit"),
-    ("no-healthcheck", "others wait for the service to be healthy, but it has no healthcheck"),
+    (
+        "no-healthcheck",
+        "others wait for the service to be healthy, but it has no healthcheck",
+    ),
     ("privileged", "a privileged container"),
-    ("host-network", "the host's network stack (`network_mode: host`)"),
-    ("docker-socket", "the container engine's socket mounted into a container"),
+    (
+        "host-network",
+        "the host's network stack (`network_mode: host`)",
+    ),
+    (
+        "docker-socket",
+        "the container engine's socket mounted into a container",
+    ),
 ];
 
 /// Words that make a variable name look like a secret.
 const SECRET_WORDS: &[&str] = &[
-    "PASSWORD", "PASSWD", "PASS", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
-    "CREDENTIAL", "CREDENTIALS", "PRIVATE",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "PASSPHRASE",
+    "SECRET",
+    "SECRETS",
+    "TOKEN",
+    "APIKEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "PRIVATE",
 ];
 
 /// Last words that make a name describe a secret rather than hold one (`DB_PASSWORD_FILE`).
 const NOT_SECRET_LAST: &[&str] = &[
-    "FILE", "FILES", "PATH", "DIR", "LENGTH", "LEN", "EXPIRY", "EXPIRES", "EXPIRATION", "TTL",
-    "TIMEOUT", "HOST", "PORT", "ENABLED", "ENABLE", "DISABLED", "NAME", "USER", "USERNAME",
-    "TYPE", "MODE", "ID", "URL", "URI", "ENDPOINT", "POLICY", "HEADER", "LIFETIME", "AGE",
+    "FILE",
+    "FILES",
+    "PATH",
+    "DIR",
+    "LENGTH",
+    "LEN",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "TTL",
+    "TIMEOUT",
+    "HOST",
+    "PORT",
+    "ENABLED",
+    "ENABLE",
+    "DISABLED",
+    "NAME",
+    "USER",
+    "USERNAME",
+    "TYPE",
+    "MODE",
+    "ID",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "POLICY",
+    "HEADER",
+    "LIFETIME",
+    "AGE",
 ];
 
 /// Whether an environment variable name looks like it holds a secret (`DB_PASSWORD`,
@@ -57,9 +110,16 @@ pub fn is_secret_key(k: &str) -> bool {
         return words.len() >= 2 && words[words.len() - 2] != "PUBLIC";
     }
     // Glued forms: `DBPASSWORD`, `AUTHTOKEN`, `ACCESSKEY`.
-    ["PASSWORD", "SECRET", "TOKEN", "APIKEY", "ACCESSKEY", "PRIVATEKEY"]
-        .iter()
-        .any(|w| last.ends_with(w))
+    [
+        "PASSWORD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "ACCESSKEY",
+        "PRIVATEKEY",
+    ]
+    .iter()
+    .any(|w| last.ends_with(w))
 }
 
 /// Whether a variable holds a secret: a secret-looking name with a value that is not empty and
@@ -192,7 +252,11 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
                 format!("make it a secret: `secrets: [{}]` with a file outside version control, read from /run/secrets/{} (many images accept {k}_FILE)", k.to_ascii_lowercase(), k.to_ascii_lowercase()),
             );
             if !in_compose {
-                if let Some((file, line)) = env_origin.iter().find(|(key, _, _)| key == k).map(|(_, f, l)| (f.clone(), *l)) {
+                if let Some((file, line)) = env_origin
+                    .iter()
+                    .find(|(key, _, _)| key == k)
+                    .map(|(_, f, l)| (f.clone(), *l))
+                {
                     f.key = sp("env_file");
                     f.message = f.message.replacen(
                         "set as a plain environment variable",
@@ -206,9 +270,14 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
             out.push(f);
         }
         // no-resource-limits
-        let limits = svc.deploy.as_ref().and_then(|d| d.resources.limits.as_ref());
-        let mem = limits.and_then(|l| l.memory).is_some_and(|m| m.0 > 0) || svc.mem_limit.is_some_and(|m| m.0 > 0);
-        let cpu = limits.and_then(|l| l.cpus).is_some_and(|c| c > 0.0) || svc.cpus.is_some_and(|c| c > 0.0);
+        let limits = svc
+            .deploy
+            .as_ref()
+            .and_then(|d| d.resources.limits.as_ref());
+        let mem = limits.and_then(|l| l.memory).is_some_and(|m| m.0 > 0)
+            || svc.mem_limit.is_some_and(|m| m.0 > 0);
+        let cpu = limits.and_then(|l| l.cpus).is_some_and(|c| c > 0.0)
+            || svc.cpus.is_some_and(|c| c > 0.0);
         if !mem || !cpu {
             let missing = match (mem, cpu) {
                 (false, false) => "no memory or CPU limit",
@@ -263,10 +332,13 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
             if d.condition.as_deref() != Some("service_healthy") {
                 continue;
             }
-            let Some(ds) = p.services.get(dep) else { continue };
-            let has = ds.healthcheck.as_ref().is_some_and(|h| {
-                !h.disable && h.test.first().map(String::as_str) != Some("NONE")
-            });
+            let Some(ds) = p.services.get(dep) else {
+                continue;
+            };
+            let has = ds
+                .healthcheck
+                .as_ref()
+                .is_some_and(|h| !h.disable && h.test.first().map(String::as_str) != Some("NONE"));
             if !has && seen.insert((dep.clone(), name.clone())) {
                 out.push(finding(
                     "no-healthcheck",
@@ -286,7 +358,11 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
 
 /// Variables of a service's env files, with the file and line that sets them (the last file
 /// that sets a variable wins, as in Compose).
-fn env_file_origins(lp: &LoadedProject, locator: &Locator, service: &str) -> Vec<(String, String, u32)> {
+fn env_file_origins(
+    lp: &LoadedProject,
+    locator: &Locator,
+    service: &str,
+) -> Vec<(String, String, u32)> {
     let Some((_, node)) = locator.node(&format!("services.{service}.env_file")) else {
         return Vec::new();
     };
@@ -294,7 +370,11 @@ fn env_file_origins(lp: &LoadedProject, locator: &Locator, service: &str) -> Vec
     let push = |n: &Node, paths: &mut Vec<String>| {
         if let Some(s) = n.as_str() {
             paths.push(s.to_string());
-        } else if let Some(p) = n.as_map().and_then(|m| m.get("path")).and_then(|p| p.as_str()) {
+        } else if let Some(p) = n
+            .as_map()
+            .and_then(|m| m.get("path"))
+            .and_then(|p| p.as_str())
+        {
             paths.push(p.to_string());
         }
     };
@@ -304,10 +384,18 @@ fn env_file_origins(lp: &LoadedProject, locator: &Locator, service: &str) -> Vec
     }
     let mut out: Vec<(String, String, u32)> = Vec::new();
     for p in paths {
-        let full = if Path::new(&p).is_absolute() { Path::new(&p).to_path_buf() } else { lp.working_dir.join(&p) };
-        let Ok(text) = std::fs::read_to_string(&full) else { continue };
+        let full = if Path::new(&p).is_absolute() {
+            Path::new(&p).to_path_buf()
+        } else {
+            lp.working_dir.join(&p)
+        };
+        let Ok(text) = std::fs::read_to_string(&full) else {
+            continue;
+        };
         let lookup = |_: &str| None;
-        let Ok(entries) = crate::compose::dotenv::parse(&text, &lookup) else { continue };
+        let Ok(entries) = crate::compose::dotenv::parse(&text, &lookup) else {
+            continue;
+        };
         let shown = super::report::display_path(&full);
         for (k, e) in entries {
             out.retain(|(key, _, _)| *key != k);
@@ -322,7 +410,11 @@ pub fn as_convert_findings(r: &Report, strict: bool) -> Vec<Finding> {
     r.findings
         .iter()
         .map(|f| Finding {
-            severity: if strict { Severity::Error } else { Severity::Warning },
+            severity: if strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
             ..f.clone()
         })
         .collect()
@@ -334,17 +426,40 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for k in ["DB_PASSWORD", "POSTGRES_PASSWORD", "GITHUB_TOKEN", "API_KEY", "APP_KEY", "aws_secret_access_key", "DB_PASS", "SECRET", "MYSQL_ROOT_PASSWORD", "AUTHTOKEN"] {
+        for k in [
+            "DB_PASSWORD",
+            "POSTGRES_PASSWORD",
+            "GITHUB_TOKEN",
+            "API_KEY",
+            "APP_KEY",
+            "aws_secret_access_key",
+            "DB_PASS",
+            "SECRET",
+            "MYSQL_ROOT_PASSWORD",
+            "AUTHTOKEN",
+        ] {
             assert!(is_secret_key(k), "{k}");
         }
-        for k in ["POSTGRES_PASSWORD_FILE", "PUBLIC_KEY", "POSTGRES_USER", "PORT", "PWD", "PATH", "TOKEN_TTL", "AWS_ACCESS_KEY_ID", "KEYCLOAK_URL"] {
+        for k in [
+            "POSTGRES_PASSWORD_FILE",
+            "PUBLIC_KEY",
+            "POSTGRES_USER",
+            "PORT",
+            "PWD",
+            "PATH",
+            "TOKEN_TTL",
+            "AWS_ACCESS_KEY_ID",
+            "KEYCLOAK_URL",
+        ] {
             assert!(!is_secret_key(k), "{k}");
         }
     }
 
     #[test]
     fn urls() {
-        assert!(has_embedded_credentials("postgres://app:hunter2@db:5432/app"));
+        assert!(has_embedded_credentials(
+            "postgres://app:hunter2@db:5432/app"
+        ));
         assert!(!has_embedded_credentials("postgres://app@db:5432/app"));
         assert!(!has_embedded_credentials("http://example.com/a:b@c"));
         assert!(!has_embedded_credentials("redis://redis:6379"));

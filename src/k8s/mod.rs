@@ -40,7 +40,9 @@ pub const DEFAULT_WAIT_IMAGE: &str = "busybox:1.36.1";
 /// Default image of the init containers that wait for a Job to complete (`curl` to the API).
 pub const DEFAULT_JOB_WAIT_IMAGE: &str = "curlimages/curl:8.11.1";
 
-/// One Kubernetes object of the output.
+/// One Kubernetes object of the output. (Variants differ in size; a conversion holds a few
+/// thousand objects at most, so they are not boxed.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Object {
     Namespace(Namespace),
@@ -207,7 +209,12 @@ pub fn sort_keys(v: serde_json::Value) -> serde_json::Value {
         J::Object(m) => {
             let mut entries: Vec<(String, J)> = m.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            J::Object(entries.into_iter().map(|(k, v)| (k, sort_keys(v))).collect())
+            J::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
         }
         J::Array(a) => J::Array(a.into_iter().map(sort_keys).collect()),
         other => other,
@@ -216,9 +223,5 @@ pub fn sort_keys(v: serde_json::Value) -> serde_json::Value {
 
 /// Sorts objects by kind (apply order) then name.
 pub fn sort_objects(objects: &mut [Object]) {
-    objects.sort_by(|a, b| {
-        a.rank()
-            .cmp(&b.rank())
-            .then_with(|| a.name().cmp(b.name()))
-    });
+    objects.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name().cmp(b.name())));
 }

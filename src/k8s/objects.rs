@@ -13,23 +13,22 @@ use k8s_openapi::api::apps::v1::{
     RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
 };
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec,
-    MetricSpec, MetricTarget, ResourceMetricSource,
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMap, ConfigMapProjection, ConfigMapVolumeSource, Container,
-    ContainerPort, DownwardAPIProjection, DownwardAPIVolumeFile, EmptyDirVolumeSource,
-    EnvFromSource, ConfigMapEnvSource, SecretEnvSource, ExecAction, HTTPGetAction, HostAlias,
-    HostPathVolumeSource, KeyToPath, Lifecycle, LifecycleHandler, LocalObjectReference,
-    Namespace, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
-    ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodDNSConfig, PodDNSConfigOption, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements,
-    SeccompProfile, Secret, SecretProjection, SecretVolumeSource, SecurityContext, Service,
-    ServiceAccount, ServiceAccountTokenProjection, ServicePort, ServiceSpec, Sysctl,
-    TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount, VolumeProjection,
-    VolumeResourceRequirements,
+    Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapProjection,
+    ConfigMapVolumeSource, Container, ContainerPort, DownwardAPIProjection, DownwardAPIVolumeFile,
+    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, HostAlias,
+    HostPathVolumeSource, KeyToPath, Lifecycle, LifecycleHandler, LocalObjectReference, Namespace,
+    NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ProjectedVolumeSource, ResourceRequirements, SeccompProfile, Secret, SecretEnvSource,
+    SecretProjection, SecretVolumeSource, SecurityContext, Service, ServiceAccount,
+    ServiceAccountTokenProjection, ServicePort, ServiceSpec, Sysctl, TCPSocketAction,
+    TopologySpreadConstraint, Volume, VolumeMount, VolumeProjection, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -53,8 +52,7 @@ use super::units;
 use super::{Object, DEFAULT_JOB_WAIT_IMAGE, DEFAULT_WAIT_IMAGE};
 use crate::compose::load::LoadedProject;
 use crate::compose::model::{
-    FileObjectConfig, HealthCheckConfig, Project, Service as ComposeService,
-    ServiceVolumeConfig,
+    FileObjectConfig, HealthCheckConfig, Project, Service as ComposeService, ServiceVolumeConfig,
 };
 
 /// What the user asked for on the command line.
@@ -390,6 +388,9 @@ impl PodVolumes {
     }
 }
 
+/// A bind-mount ConfigMap: its name, `(key, file name)` items, and whether the source is a file.
+type BindMap = (String, Vec<(String, String)>, bool);
+
 struct Ctx<'a> {
     lp: &'a LoadedProject,
     p: &'a Project,
@@ -418,7 +419,7 @@ struct Ctx<'a> {
     secret_objects: BTreeMap<String, (String, String)>,
     config_objects: BTreeMap<String, (String, String)>,
     /// Bind-mount ConfigMaps by source path → (name, keys to file names, is file).
-    bind_maps: BTreeMap<PathBuf, (String, Vec<(String, String)>, bool)>,
+    bind_maps: BTreeMap<PathBuf, BindMap>,
     wait_image: String,
     job_wait_image: String,
     externals: super::check::Externals,
@@ -546,7 +547,10 @@ impl<'a> Ctx<'a> {
 
     fn selector(&self, base: &str) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("app.kubernetes.io/instance".to_string(), self.instance.clone()),
+            (
+                "app.kubernetes.io/instance".to_string(),
+                self.instance.clone(),
+            ),
             ("app.kubernetes.io/name".to_string(), base.to_string()),
         ])
     }
@@ -564,7 +568,10 @@ impl<'a> Ctx<'a> {
         // Names and settings.
         let mut by_base: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for name in p.services.keys() {
-            by_base.entry(names::base(name)).or_default().push(name.clone());
+            by_base
+                .entry(names::base(name))
+                .or_default()
+                .push(name.clone());
         }
         for (b, svcs) in &by_base {
             // A service whose compose name already is the Kubernetes name keeps it.
@@ -735,9 +742,9 @@ impl<'a> Ctx<'a> {
                 WorkloadKind::CronJob
             } else if matches!(mode.as_deref(), Some("global")) {
                 WorkloadKind::DaemonSet
-            } else if matches!(mode.as_deref(), Some("replicated-job") | Some("global-job")) {
-                WorkloadKind::Job
-            } else if completed.contains_key(name) {
+            } else if matches!(mode.as_deref(), Some("replicated-job") | Some("global-job"))
+                || completed.contains_key(name)
+            {
                 WorkloadKind::Job
             } else if self.has_own_volume(name) {
                 WorkloadKind::StatefulSet
@@ -854,7 +861,8 @@ impl<'a> Ctx<'a> {
                             None,
                         );
                     }
-                    self.externals.insert(("PersistentVolumeClaim".into(), claim.clone()));
+                    self.externals
+                        .insert(("PersistentVolumeClaim".into(), claim.clone()));
                     VolumePlan::External(claim)
                 } else if kind == WorkloadKind::StatefulSet && own.contains(&src) {
                     VolumePlan::Template
@@ -920,17 +928,27 @@ impl<'a> Ctx<'a> {
             let target = match i32::try_from(pc.target) {
                 Ok(t) if (1..=65535).contains(&t) => t,
                 _ => {
-                    self.report
-                        .error(&path, format!("container port {} is out of range", pc.target), None);
+                    self.report.error(
+                        &path,
+                        format!("container port {} is out of range", pc.target),
+                        None,
+                    );
                     continue;
                 }
             };
-            let protocol = match pc.protocol.as_deref().unwrap_or("tcp").to_ascii_lowercase().as_str() {
+            let protocol = match pc
+                .protocol
+                .as_deref()
+                .unwrap_or("tcp")
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "tcp" => "TCP",
                 "udp" => "UDP",
                 "sctp" => "SCTP",
                 other => {
-                    self.report.error(&path, format!("unknown protocol {other:?}"), None);
+                    self.report
+                        .error(&path, format!("unknown protocol {other:?}"), None);
                     continue;
                 }
             }
@@ -951,14 +969,21 @@ impl<'a> Ctx<'a> {
                     );
                 }
             }
-            if let Some(h) = pc.host_ip.as_deref().filter(|h| !h.is_empty() && *h != "0.0.0.0" && *h != "::") {
-                host_ips.entry(h.to_string()).or_insert_with(Vec::new).push(target);
+            if let Some(h) = pc
+                .host_ip
+                .as_deref()
+                .filter(|h| !h.is_empty() && *h != "0.0.0.0" && *h != "::")
+            {
+                host_ips.entry(h.to_string()).or_default().push(target);
             }
             if pc.mode.as_deref() == Some("host") {
                 self.report.warn(
                     &format!("{path}.mode"),
                     "mode: host is published through the Service (hostPort is not used)",
-                    Some("set x-berth.service.type: NodePort to reach it from outside the cluster".into()),
+                    Some(
+                        "set x-berth.service.type: NodePort to reach it from outside the cluster"
+                            .into(),
+                    ),
                 );
             }
             let app_protocol = pc.app_protocol.clone().filter(|a| !a.is_empty());
@@ -985,13 +1010,7 @@ impl<'a> Ctx<'a> {
                         if pp != target {
                             // Compose services reach each other on the container port; keep
                             // that address working too.
-                            push(
-                                &mut svc_ports,
-                                PortSpec {
-                                    name: None,
-                                    ..ctr
-                                },
-                            );
+                            push(&mut svc_ports, PortSpec { name: None, ..ctr });
                         }
                     }
                     _ => {
@@ -1020,7 +1039,8 @@ impl<'a> Ctx<'a> {
                 None => (e.as_str(), "TCP".to_string()),
             };
             if !matches!(proto.as_str(), "TCP" | "UDP" | "SCTP") {
-                self.report.error(&path, format!("unknown protocol in {e:?}"), None);
+                self.report
+                    .error(&path, format!("unknown protocol in {e:?}"), None);
                 continue;
             }
             let (lo, hi) = match range.split_once('-') {
@@ -1028,17 +1048,22 @@ impl<'a> Ctx<'a> {
                 None => (range.parse::<i32>(), range.parse::<i32>()),
             };
             let (Ok(lo), Ok(hi)) = (lo, hi) else {
-                self.report.error(&path, format!("{e:?} is not a port or port range"), None);
+                self.report
+                    .error(&path, format!("{e:?} is not a port or port range"), None);
                 continue;
             };
             if !(1..=65535).contains(&lo) || !(lo..=65535).contains(&hi) {
-                self.report.error(&path, format!("{e:?} is out of range"), None);
+                self.report
+                    .error(&path, format!("{e:?} is out of range"), None);
                 continue;
             }
             if hi - lo >= 100 {
                 self.report.error(
                     &path,
-                    format!("{e:?} is {} ports; berth lists ports one by one and stops at 100", hi - lo + 1),
+                    format!(
+                        "{e:?} is {} ports; berth lists ports one by one and stops at 100",
+                        hi - lo + 1
+                    ),
                     Some("expose the ports the service really uses".into()),
                 );
                 continue;
@@ -1063,7 +1088,11 @@ impl<'a> Ctx<'a> {
                 let n = if by_port { p.port } else { p.target };
                 let generated = format!("{proto}-{n}");
                 let want = p.name.clone().unwrap_or(generated.clone());
-                let got = if used.contains(&want) { generated } else { want };
+                let got = if used.contains(&want) {
+                    generated
+                } else {
+                    want
+                };
                 used.insert(got.clone());
                 p.name = Some(got);
             }
@@ -1077,12 +1106,7 @@ impl<'a> Ctx<'a> {
     // Project-level objects: Secrets, ConfigMaps from configs, shared PVCs
     // -----------------------------------------------------------------------------------------
 
-    fn read_source(
-        &mut self,
-        what: &str,
-        key: &str,
-        cfg: &FileObjectConfig,
-    ) -> Option<Vec<u8>> {
+    fn read_source(&mut self, what: &str, key: &str, cfg: &FileObjectConfig) -> Option<Vec<u8>> {
         let path = format!("{what}.{key}");
         if let Some(f) = cfg.file.as_deref().filter(|f| !f.is_empty()) {
             match std::fs::read(f) {
@@ -1148,7 +1172,9 @@ impl<'a> Ctx<'a> {
             }
         }
         for key in &used_secrets {
-            let Some(cfg) = p.secrets.get(key) else { continue };
+            let Some(cfg) = p.secrets.get(key) else {
+                continue;
+            };
             let data_key = names::config_key(key);
             if cfg.external {
                 let name = cfg.name.clone().unwrap_or_else(|| key.clone());
@@ -1189,7 +1215,9 @@ impl<'a> Ctx<'a> {
             self.secret_objects.insert(key.clone(), (name, data_key));
         }
         for key in &used_configs {
-            let Some(cfg) = p.configs.get(key) else { continue };
+            let Some(cfg) = p.configs.get(key) else {
+                continue;
+            };
             let data_key = names::config_key(key);
             if cfg.external {
                 let name = cfg.name.clone().unwrap_or_else(|| key.clone());
@@ -1210,7 +1238,10 @@ impl<'a> Ctx<'a> {
             if bytes.len() > CONFIGMAP_MAX {
                 self.report.error(
                     &format!("configs.{key}"),
-                    format!("{} bytes is more than a ConfigMap holds (1 MiB)", bytes.len()),
+                    format!(
+                        "{} bytes is more than a ConfigMap holds (1 MiB)",
+                        bytes.len()
+                    ),
                     Some("bake large files into the image".into()),
                 );
                 continue;
@@ -1227,8 +1258,10 @@ impl<'a> Ctx<'a> {
             match String::from_utf8(bytes) {
                 Ok(s) => cm.data = Some(BTreeMap::from([(data_key.clone(), s)])),
                 Err(e) => {
-                    cm.binary_data =
-                        Some(BTreeMap::from([(data_key.clone(), ByteString(e.into_bytes()))]))
+                    cm.binary_data = Some(BTreeMap::from([(
+                        data_key.clone(),
+                        ByteString(e.into_bytes()),
+                    )]))
                 }
             }
             self.objects.push(Object::ConfigMap(cm));
@@ -1256,7 +1289,11 @@ impl<'a> Ctx<'a> {
                 None,
             );
         }
-        if cfg.template_driver.as_deref().is_some_and(|d| !d.is_empty()) {
+        if cfg
+            .template_driver
+            .as_deref()
+            .is_some_and(|d| !d.is_empty())
+        {
             self.report.warn(
                 &format!("{what}.{key}.template_driver"),
                 "template drivers do not exist in Kubernetes: the content is used as is",
@@ -1280,7 +1317,9 @@ impl<'a> Ctx<'a> {
         shared: bool,
         service: Option<&str>,
     ) -> (PersistentVolumeClaimSpec, ChartPvc) {
-        let st = service.map(|s| self.settings[s].clone()).unwrap_or_default();
+        let st = service
+            .map(|s| self.settings[s].clone())
+            .unwrap_or_default();
         let size = vs
             .size
             .clone()
@@ -1305,7 +1344,11 @@ impl<'a> Ctx<'a> {
             vec!["ReadWriteOnce".to_string()]
         };
         if let Some(cfg) = self.p.volumes.get(vol) {
-            if cfg.driver.as_deref().is_some_and(|d| !d.is_empty() && d != "local") {
+            if cfg
+                .driver
+                .as_deref()
+                .is_some_and(|d| !d.is_empty() && d != "local")
+            {
                 self.report.warn(
                     &format!("volumes.{vol}.driver"),
                     "volume drivers do not exist in Kubernetes: the claim uses the storage class instead",
@@ -1369,8 +1412,12 @@ impl<'a> Ctx<'a> {
         let env_name = format!("{env_name}-env");
         let env_name = names::label(&env_name, names::LABEL_MAX);
         let mut env_from = Vec::new();
-        let cm_name = self.book.claim("ConfigMap", &env_name, &svc_path(name, "environment"));
-        let s_name = self.book.claim("Secret", &env_name, &svc_path(name, "environment"));
+        let cm_name = self
+            .book
+            .claim("ConfigMap", &env_name, &svc_path(name, "environment"));
+        let s_name = self
+            .book
+            .claim("Secret", &env_name, &svc_path(name, "environment"));
         if !env.is_empty() {
             let cm_name = cm_name.clone();
             self.objects.push(Object::ConfigMap(ConfigMap {
@@ -1482,10 +1529,14 @@ impl<'a> Ctx<'a> {
             self.externals.insert(("ServiceAccount".into(), s.clone()));
         }
         if !waits_for_jobs.is_empty() {
-            let sa_name = sa
-                .clone()
-                .unwrap_or_else(|| names::derived(&base, "wait"));
-            self.job_rbac(name, &base, &sa_name, &waits_for_jobs, st.service_account.is_none());
+            let sa_name = sa.clone().unwrap_or_else(|| names::derived(&base, "wait"));
+            self.job_rbac(
+                name,
+                &base,
+                &sa_name,
+                &waits_for_jobs,
+                st.service_account.is_none(),
+            );
             sa = Some(sa_name);
         }
         pod.service_account_name = sa;
@@ -1716,11 +1767,8 @@ impl<'a> Ctx<'a> {
         }
         for k in svc.extensions.keys() {
             if k != "x-berth" {
-                self.report.info(
-                    &svc_path(name, k),
-                    "extension key: not used by berth",
-                    None,
-                );
+                self.report
+                    .info(&svc_path(name, k), "extension key: not used by berth", None);
             }
         }
     }
@@ -1733,45 +1781,230 @@ impl<'a> Ctx<'a> {
             }
         };
         use Severity::{Error, Info, Warning};
-        w("attach", svc.attach.is_some(), "only affects `up` logs: ignored", Info);
-        w("blkio_config", svc.blkio_config.is_some(), "block IO limits do not exist in Kubernetes: ignored", Warning);
-        w("cgroup", svc.cgroup.as_deref().is_some_and(|s| !s.is_empty()), "cgroup namespace mode is not settable in Kubernetes: ignored", Warning);
-        w("cgroup_parent", svc.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()), "the kubelet chooses cgroups: ignored", Warning);
-        w("container_name", svc.container_name.as_deref().is_some_and(|s| !s.is_empty()), "Kubernetes names pods itself; the container is named after the service", Info);
-        w("cpu_count", svc.cpu_count.is_some_and(|n| n != 0), "Windows CPU count: ignored", Warning);
-        w("cpu_percent", svc.cpu_percent.is_some_and(|n| n != 0.0), "Windows CPU percent: ignored", Warning);
-        w("cpu_period", svc.cpu_period.is_some_and(|n| n != 0), "CFS period is not settable in Kubernetes (use deploy.resources.limits.cpus): ignored", Warning);
-        w("cpu_quota", svc.cpu_quota.is_some_and(|n| n != 0), "CFS quota is not settable in Kubernetes (use deploy.resources.limits.cpus): ignored", Warning);
-        w("cpu_rt_period", svc.cpu_rt_period.is_some_and(|n| n != 0), "realtime scheduling is not available in Kubernetes: ignored", Warning);
-        w("cpu_rt_runtime", svc.cpu_rt_runtime.is_some_and(|n| n != 0), "realtime scheduling is not available in Kubernetes: ignored", Warning);
-        w("cpu_shares", svc.cpu_shares.is_some_and(|n| n != 0), "relative CPU shares: use deploy.resources.reservations.cpus (CPU requests): ignored", Warning);
-        w("cpuset", svc.cpuset.as_deref().is_some_and(|s| !s.is_empty()), "CPU pinning needs the kubelet's static CPU manager: ignored", Warning);
-        w("credential_spec", svc.credential_spec.is_some(), "Windows credential specs: ignored", Warning);
-        w("develop", svc.develop.is_some(), "development (watch) settings: ignored", Info);
-        w("device_cgroup_rules", !svc.device_cgroup_rules.is_empty(), "device cgroup rules cannot be set in Kubernetes", Error);
-        w("devices", !svc.devices.is_empty(), "host devices need a device plugin (or a privileged pod) in Kubernetes", Error);
-        w("dockerfile", svc.dockerfile.as_deref().is_some_and(|s| !s.is_empty()), "build setting: not part of the manifests", Info);
-        w("external_links", !svc.external_links.is_empty(), "links to containers outside the project: reach them through a Service of their own", Warning);
+        w(
+            "attach",
+            svc.attach.is_some(),
+            "only affects `up` logs: ignored",
+            Info,
+        );
+        w(
+            "blkio_config",
+            svc.blkio_config.is_some(),
+            "block IO limits do not exist in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "cgroup",
+            svc.cgroup.as_deref().is_some_and(|s| !s.is_empty()),
+            "cgroup namespace mode is not settable in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "cgroup_parent",
+            svc.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()),
+            "the kubelet chooses cgroups: ignored",
+            Warning,
+        );
+        w(
+            "container_name",
+            svc.container_name.as_deref().is_some_and(|s| !s.is_empty()),
+            "Kubernetes names pods itself; the container is named after the service",
+            Info,
+        );
+        w(
+            "cpu_count",
+            svc.cpu_count.is_some_and(|n| n != 0),
+            "Windows CPU count: ignored",
+            Warning,
+        );
+        w(
+            "cpu_percent",
+            svc.cpu_percent.is_some_and(|n| n != 0.0),
+            "Windows CPU percent: ignored",
+            Warning,
+        );
+        w(
+            "cpu_period",
+            svc.cpu_period.is_some_and(|n| n != 0),
+            "CFS period is not settable in Kubernetes (use deploy.resources.limits.cpus): ignored",
+            Warning,
+        );
+        w(
+            "cpu_quota",
+            svc.cpu_quota.is_some_and(|n| n != 0),
+            "CFS quota is not settable in Kubernetes (use deploy.resources.limits.cpus): ignored",
+            Warning,
+        );
+        w(
+            "cpu_rt_period",
+            svc.cpu_rt_period.is_some_and(|n| n != 0),
+            "realtime scheduling is not available in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "cpu_rt_runtime",
+            svc.cpu_rt_runtime.is_some_and(|n| n != 0),
+            "realtime scheduling is not available in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "cpu_shares",
+            svc.cpu_shares.is_some_and(|n| n != 0),
+            "relative CPU shares: use deploy.resources.reservations.cpus (CPU requests): ignored",
+            Warning,
+        );
+        w(
+            "cpuset",
+            svc.cpuset.as_deref().is_some_and(|s| !s.is_empty()),
+            "CPU pinning needs the kubelet's static CPU manager: ignored",
+            Warning,
+        );
+        w(
+            "credential_spec",
+            svc.credential_spec.is_some(),
+            "Windows credential specs: ignored",
+            Warning,
+        );
+        w(
+            "develop",
+            svc.develop.is_some(),
+            "development (watch) settings: ignored",
+            Info,
+        );
+        w(
+            "device_cgroup_rules",
+            !svc.device_cgroup_rules.is_empty(),
+            "device cgroup rules cannot be set in Kubernetes",
+            Error,
+        );
+        w(
+            "devices",
+            !svc.devices.is_empty(),
+            "host devices need a device plugin (or a privileged pod) in Kubernetes",
+            Error,
+        );
+        w(
+            "dockerfile",
+            svc.dockerfile.as_deref().is_some_and(|s| !s.is_empty()),
+            "build setting: not part of the manifests",
+            Info,
+        );
+        w(
+            "external_links",
+            !svc.external_links.is_empty(),
+            "links to containers outside the project: reach them through a Service of their own",
+            Warning,
+        );
         w("init", svc.init == Some(true), "Kubernetes has no init process option; use an image with tini, or shareProcessNamespace", Warning);
-        w("isolation", svc.isolation.as_deref().is_some_and(|s| !s.is_empty()), "isolation technology: ignored", Warning);
-        w("label_file", !svc.label_file.is_empty(), "labels are read by the loader; the file itself is not used", Info);
-        w("logging", svc.logging.is_some(), "logging drivers do not exist in Kubernetes; the cluster collects stdout/stderr", Warning);
-        w("log_driver", svc.log_driver.as_deref().is_some_and(|s| !s.is_empty()), "logging drivers do not exist in Kubernetes", Warning);
-        w("log_opt", !svc.log_opt.is_empty(), "logging options do not exist in Kubernetes", Warning);
-        w("mac_address", svc.mac_address.as_deref().is_some_and(|s| !s.is_empty()), "MAC addresses are chosen by the network plugin: ignored", Warning);
-        w("mem_swappiness", svc.mem_swappiness.is_some_and(|n| n.0 != 0), "swap settings are per node in Kubernetes: ignored", Warning);
-        w("memswap_limit", svc.memswap_limit.is_some_and(|n| n.0 != 0), "swap settings are per node in Kubernetes: ignored", Warning);
-        w("oom_kill_disable", svc.oom_kill_disable, "the OOM killer cannot be disabled per pod: ignored", Warning);
-        w("oom_score_adj", svc.oom_score_adj.is_some_and(|n| n != 0), "the kubelet sets OOM scores from the QoS class: ignored", Warning);
-        w("pids_limit", svc.pids_limit.is_some_and(|n| n != 0), "PID limits are per node in Kubernetes (kubelet podPidsLimit): ignored", Warning);
-        w("storage_opt", !svc.storage_opt.is_empty(), "storage driver options: ignored", Warning);
+        w(
+            "isolation",
+            svc.isolation.as_deref().is_some_and(|s| !s.is_empty()),
+            "isolation technology: ignored",
+            Warning,
+        );
+        w(
+            "label_file",
+            !svc.label_file.is_empty(),
+            "labels are read by the loader; the file itself is not used",
+            Info,
+        );
+        w(
+            "logging",
+            svc.logging.is_some(),
+            "logging drivers do not exist in Kubernetes; the cluster collects stdout/stderr",
+            Warning,
+        );
+        w(
+            "log_driver",
+            svc.log_driver.as_deref().is_some_and(|s| !s.is_empty()),
+            "logging drivers do not exist in Kubernetes",
+            Warning,
+        );
+        w(
+            "log_opt",
+            !svc.log_opt.is_empty(),
+            "logging options do not exist in Kubernetes",
+            Warning,
+        );
+        w(
+            "mac_address",
+            svc.mac_address.as_deref().is_some_and(|s| !s.is_empty()),
+            "MAC addresses are chosen by the network plugin: ignored",
+            Warning,
+        );
+        w(
+            "mem_swappiness",
+            svc.mem_swappiness.is_some_and(|n| n.0 != 0),
+            "swap settings are per node in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "memswap_limit",
+            svc.memswap_limit.is_some_and(|n| n.0 != 0),
+            "swap settings are per node in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "oom_kill_disable",
+            svc.oom_kill_disable,
+            "the OOM killer cannot be disabled per pod: ignored",
+            Warning,
+        );
+        w(
+            "oom_score_adj",
+            svc.oom_score_adj.is_some_and(|n| n != 0),
+            "the kubelet sets OOM scores from the QoS class: ignored",
+            Warning,
+        );
+        w(
+            "pids_limit",
+            svc.pids_limit.is_some_and(|n| n != 0),
+            "PID limits are per node in Kubernetes (kubelet podPidsLimit): ignored",
+            Warning,
+        );
+        w(
+            "storage_opt",
+            !svc.storage_opt.is_empty(),
+            "storage driver options: ignored",
+            Warning,
+        );
         w("stop_signal", svc.stop_signal.as_deref().is_some_and(|s| !s.is_empty() && s != "SIGTERM"), "Kubernetes always stops containers with SIGTERM (before 1.33): make the process handle SIGTERM, or add a preStop hook", Warning);
-        w("ulimits", !svc.ulimits.is_empty(), "ulimits are set by the container runtime's defaults in Kubernetes: ignored", Warning);
-        w("userns_mode", svc.userns_mode.as_deref().is_some_and(|s| !s.is_empty()), "user namespace mode: ignored", Warning);
-        w("uts", svc.uts.as_deref().is_some_and(|s| !s.is_empty()), "UTS namespace mode: ignored", Warning);
-        w("volume_driver", svc.volume_driver.as_deref().is_some_and(|s| !s.is_empty()), "volume drivers do not exist in Kubernetes: the storage class decides", Warning);
-        w("net", svc.net.as_deref().is_some_and(|s| !s.is_empty()), "legacy `net`: use network_mode", Warning);
-        w("runtime", svc.runtime.as_deref().is_some_and(|s| !s.is_empty()), "the OCI runtime is chosen by a RuntimeClass in Kubernetes: ignored", Warning);
+        w(
+            "ulimits",
+            !svc.ulimits.is_empty(),
+            "ulimits are set by the container runtime's defaults in Kubernetes: ignored",
+            Warning,
+        );
+        w(
+            "userns_mode",
+            svc.userns_mode.as_deref().is_some_and(|s| !s.is_empty()),
+            "user namespace mode: ignored",
+            Warning,
+        );
+        w(
+            "uts",
+            svc.uts.as_deref().is_some_and(|s| !s.is_empty()),
+            "UTS namespace mode: ignored",
+            Warning,
+        );
+        w(
+            "volume_driver",
+            svc.volume_driver.as_deref().is_some_and(|s| !s.is_empty()),
+            "volume drivers do not exist in Kubernetes: the storage class decides",
+            Warning,
+        );
+        w(
+            "net",
+            svc.net.as_deref().is_some_and(|s| !s.is_empty()),
+            "legacy `net`: use network_mode",
+            Warning,
+        );
+        w(
+            "runtime",
+            svc.runtime.as_deref().is_some_and(|s| !s.is_empty()),
+            "the OCI runtime is chosen by a RuntimeClass in Kubernetes: ignored",
+            Warning,
+        );
         if let Some(b) = &svc.build {
             let _ = b;
             self.report.info(
@@ -1793,7 +2026,14 @@ impl<'a> Ctx<'a> {
                 "hostPath" if self.opts.host_path => {}
                 other => self.report.error(
                     &svc_path(name, "labels.kompose.volume.type"),
-                    format!("kompose.volume.type {other:?} is not supported{}", if other == "hostPath" { " without --host-path" } else { "" }),
+                    format!(
+                        "kompose.volume.type {other:?} is not supported{}",
+                        if other == "hostPath" {
+                            " without --host-path"
+                        } else {
+                            ""
+                        }
+                    ),
                     None,
                 ),
             }
@@ -1839,7 +2079,10 @@ impl<'a> Ctx<'a> {
             Some(other) => {
                 self.report.warn(
                     &svc_path(name, "pull_policy"),
-                    format!("pull_policy {other:?} has no Kubernetes equivalent: {}", self.opts.image_pull_policy),
+                    format!(
+                        "pull_policy {other:?} has no Kubernetes equivalent: {}",
+                        self.opts.image_pull_policy
+                    ),
                     None,
                 );
                 self.opts.image_pull_policy.clone()
@@ -1916,7 +2159,10 @@ impl<'a> Ctx<'a> {
             } else if super::lint::has_embedded_credentials(v) {
                 self.report.info(
                     &path,
-                    format!("{k} holds a URL with a password: it goes into the Secret {}-env", self.base[name]),
+                    format!(
+                        "{k} holds a URL with a password: it goes into the Secret {}-env",
+                        self.base[name]
+                    ),
                     None,
                 );
                 secret.insert(k.clone(), v.clone());
@@ -1927,11 +2173,7 @@ impl<'a> Ctx<'a> {
         (plain, secret)
     }
 
-    fn probe_from_test(
-        &mut self,
-        path: &str,
-        test: &[String],
-    ) -> Option<ExecAction> {
+    fn probe_from_test(&mut self, path: &str, test: &[String]) -> Option<ExecAction> {
         let (first, rest) = test.split_first()?;
         match first.as_str() {
             "CMD" if !rest.is_empty() => Some(ExecAction {
@@ -1942,7 +2184,11 @@ impl<'a> Ctx<'a> {
             }),
             "NONE" => None,
             _ => {
-                self.report.error(path, format!("healthcheck test {test:?} is not CMD, CMD-SHELL or NONE"), None);
+                self.report.error(
+                    path,
+                    format!("healthcheck test {test:?} is not CMD, CMD-SHELL or NONE"),
+                    None,
+                );
                 None
             }
         }
@@ -1955,18 +2201,31 @@ impl<'a> Ctx<'a> {
         match units::duration_secs(s) {
             Some((n, rounded)) => {
                 if rounded {
-                    self.report.info(path, format!("{s} is rounded up to {n}s (Kubernetes probes count whole seconds)"), None);
+                    self.report.info(
+                        path,
+                        format!(
+                            "{s} is rounded up to {n}s (Kubernetes probes count whole seconds)"
+                        ),
+                        None,
+                    );
                 }
                 n.clamp(0, i64::from(i32::MAX)) as i32
             }
             None => {
-                self.report.error(path, format!("{s:?} is not a duration"), None);
+                self.report
+                    .error(path, format!("{s:?} is not a duration"), None);
                 default as i32
             }
         }
     }
 
-    fn probes(&mut self, name: &str, svc: &ComposeService, st: &ServiceSettings, c: &mut Container) {
+    fn probes(
+        &mut self,
+        name: &str,
+        svc: &ComposeService,
+        st: &ServiceSettings,
+        c: &mut Container,
+    ) {
         let hp = svc_path(name, "healthcheck");
         let hc: HealthCheckConfig = svc.healthcheck.clone().unwrap_or_default();
         let disabled = hc.disable || hc.test.first().map(String::as_str) == Some("NONE");
@@ -1987,12 +2246,20 @@ impl<'a> Ctx<'a> {
         if disabled && svc.healthcheck.is_some() {
             self.report.info(&hp, "disabled: no probes", None);
         }
-        let period = self.secs(&format!("{hp}.interval"), hc.interval.as_deref(), 30).max(1);
-        let timeout = self.secs(&format!("{hp}.timeout"), hc.timeout.as_deref(), 30).max(1);
+        let period = self
+            .secs(&format!("{hp}.interval"), hc.interval.as_deref(), 30)
+            .max(1);
+        let timeout = self
+            .secs(&format!("{hp}.timeout"), hc.timeout.as_deref(), 30)
+            .max(1);
         let retries = hc.retries.map_or(3, |r| r.clamp(1, 1000) as i32);
         let start = self.secs(&format!("{hp}.start_period"), hc.start_period.as_deref(), 0);
         let start_interval = self
-            .secs(&format!("{hp}.start_interval"), hc.start_interval.as_deref(), 5)
+            .secs(
+                &format!("{hp}.start_interval"),
+                hc.start_interval.as_deref(),
+                5,
+            )
             .max(1);
         let base = |exec: Option<ExecAction>| Probe {
             exec,
@@ -2009,7 +2276,9 @@ impl<'a> Ctx<'a> {
                     exec: Some(h),
                     period_seconds: Some(start_interval),
                     timeout_seconds: Some(timeout),
-                    failure_threshold: Some((start + start_interval - 1) / start_interval + retries),
+                    failure_threshold: Some(
+                        (start + start_interval - 1) / start_interval + retries,
+                    ),
                     ..Default::default()
                 });
             }
@@ -2017,10 +2286,24 @@ impl<'a> Ctx<'a> {
         // kompose's labels.
         let lp = svc_path(name, "labels");
         if st.liveness.is_set() {
-            liveness = self.label_probe(&format!("{lp}.kompose.service.healthcheck.liveness"), &st.liveness, liveness, period, timeout, retries);
+            liveness = self.label_probe(
+                &format!("{lp}.kompose.service.healthcheck.liveness"),
+                &st.liveness,
+                liveness,
+                period,
+                timeout,
+                retries,
+            );
         }
         if st.readiness.is_set() {
-            readiness = self.label_probe(&format!("{lp}.kompose.service.healthcheck.readiness"), &st.readiness, readiness, period, timeout, retries);
+            readiness = self.label_probe(
+                &format!("{lp}.kompose.service.healthcheck.readiness"),
+                &st.readiness,
+                readiness,
+                period,
+                timeout,
+                retries,
+            );
         }
         c.readiness_probe = readiness;
         c.liveness_probe = liveness;
@@ -2082,7 +2365,11 @@ impl<'a> Ctx<'a> {
             p.initial_delay_seconds = (n > 0).then_some(n);
         }
         if p.exec.is_none() && p.http_get.is_none() && p.tcp_socket.is_none() {
-            self.report.warn(path, "probe labels without a test, an HTTP path and port, or a TCP port: no probe", None);
+            self.report.warn(
+                path,
+                "probe labels without a test, an HTTP path and port, or a TCP port: no probe",
+                None,
+            );
             return None;
         }
         Some(p)
@@ -2091,7 +2378,11 @@ impl<'a> Ctx<'a> {
     fn resources(&mut self, name: &str, svc: &ComposeService) -> Option<ResourceRequirements> {
         let mut limits: BTreeMap<String, Quantity> = BTreeMap::new();
         let mut requests: BTreeMap<String, Quantity> = BTreeMap::new();
-        let res = svc.deploy.as_ref().map(|d| d.resources.clone()).unwrap_or_default();
+        let res = svc
+            .deploy
+            .as_ref()
+            .map(|d| d.resources.clone())
+            .unwrap_or_default();
         if let Some(l) = &res.limits {
             if let Some(c) = l.cpus.filter(|c| *c > 0.0) {
                 limits.insert("cpu".into(), q(units::cpu_quantity(f64::from(c))));
@@ -2100,11 +2391,19 @@ impl<'a> Ctx<'a> {
                 limits.insert("memory".into(), q(units::bytes_quantity(m.0)));
             }
             if l.pids.is_some_and(|n| n != 0) {
-                self.report.warn(&svc_path(name, "deploy.resources.limits.pids"), "PID limits are per node in Kubernetes: ignored", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.resources.limits.pids"),
+                    "PID limits are per node in Kubernetes: ignored",
+                    None,
+                );
             }
             self.devices(name, "deploy.resources.limits", &l.devices, &mut limits);
             if !l.generic_resources.is_empty() {
-                self.report.warn(&svc_path(name, "deploy.resources.limits.generic_resources"), "generic (swarm) resources: ignored", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.resources.limits.generic_resources"),
+                    "generic (swarm) resources: ignored",
+                    None,
+                );
             }
         }
         if let Some(r) = &res.reservations {
@@ -2115,22 +2414,41 @@ impl<'a> Ctx<'a> {
                 requests.insert("memory".into(), q(units::bytes_quantity(m.0)));
             }
             if r.pids.is_some_and(|n| n != 0) {
-                self.report.warn(&svc_path(name, "deploy.resources.reservations.pids"), "PID reservations do not exist in Kubernetes: ignored", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.resources.reservations.pids"),
+                    "PID reservations do not exist in Kubernetes: ignored",
+                    None,
+                );
             }
-            self.devices(name, "deploy.resources.reservations", &r.devices, &mut limits);
+            self.devices(
+                name,
+                "deploy.resources.reservations",
+                &r.devices,
+                &mut limits,
+            );
             if !r.generic_resources.is_empty() {
-                self.report.warn(&svc_path(name, "deploy.resources.reservations.generic_resources"), "generic (swarm) resources: ignored", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.resources.reservations.generic_resources"),
+                    "generic (swarm) resources: ignored",
+                    None,
+                );
             }
         }
         // Service-level shorthands (used when deploy.resources does not say).
         if let Some(c) = svc.cpus.filter(|c| *c > 0.0) {
-            limits.entry("cpu".into()).or_insert_with(|| q(units::cpu_quantity(f64::from(c))));
+            limits
+                .entry("cpu".into())
+                .or_insert_with(|| q(units::cpu_quantity(f64::from(c))));
         }
         if let Some(m) = svc.mem_limit.filter(|m| m.0 > 0) {
-            limits.entry("memory".into()).or_insert_with(|| q(units::bytes_quantity(m.0)));
+            limits
+                .entry("memory".into())
+                .or_insert_with(|| q(units::bytes_quantity(m.0)));
         }
         if let Some(m) = svc.mem_reservation.filter(|m| m.0 > 0) {
-            requests.entry("memory".into()).or_insert_with(|| q(units::bytes_quantity(m.0)));
+            requests
+                .entry("memory".into())
+                .or_insert_with(|| q(units::bytes_quantity(m.0)));
         }
         if !svc.gpus.is_empty() {
             self.devices(name, "gpus", &svc.gpus, &mut limits);
@@ -2165,25 +2483,38 @@ impl<'a> Ctx<'a> {
             } else {
                 svc_path(name, &format!("{key}.devices[{i}]"))
             };
-            let gpu = d.capabilities.iter().any(|c| c == "gpu")
-                || d.driver.as_deref() == Some("nvidia");
+            let gpu =
+                d.capabilities.iter().any(|c| c == "gpu") || d.driver.as_deref() == Some("nvidia");
             if !gpu {
-                self.report.error(&path, "device reservations other than GPUs need a device plugin resource name", None);
+                self.report.error(
+                    &path,
+                    "device reservations other than GPUs need a device plugin resource name",
+                    None,
+                );
                 continue;
             }
             let count = match d.count {
                 Some(n) if n > 0 => n,
                 Some(-1) => {
-                    self.report.warn(&path, "count: all is not expressible: one GPU is requested", None);
+                    self.report.warn(
+                        &path,
+                        "count: all is not expressible: one GPU is requested",
+                        None,
+                    );
                     1
                 }
                 _ if !d.device_ids.is_empty() => d.device_ids.len() as i64,
                 _ => 1,
             };
             if !d.device_ids.is_empty() {
-                self.report.warn(&path, "device_ids: Kubernetes assigns GPUs itself", None);
+                self.report
+                    .warn(&path, "device_ids: Kubernetes assigns GPUs itself", None);
             }
-            self.report.warn(&path, format!("GPU request → nvidia.com/gpu: {count} (needs the NVIDIA device plugin)"), None);
+            self.report.warn(
+                &path,
+                format!("GPU request → nvidia.com/gpu: {count} (needs the NVIDIA device plugin)"),
+                None,
+            );
             limits.insert("nvidia.com/gpu".into(), q(count.to_string()));
         }
     }
@@ -2245,15 +2576,18 @@ impl<'a> Ctx<'a> {
         if add.iter().any(|a| a == "ALL" || a == "SYS_ADMIN") {
             self.report.warn(
                 &svc_path(name, "cap_add"),
-                format!("cap_add {}: nearly as powerful as privileged", add.join(", ")),
+                format!(
+                    "cap_add {}: nearly as powerful as privileged",
+                    add.join(", ")
+                ),
                 None,
             );
         }
         if svc.read_only {
             c.read_only_root_filesystem = Some(true);
         }
-        match svc.user.as_deref().filter(|u| !u.is_empty()) {
-            Some(u) => match parse_user(u) {
+        if let Some(u) = svc.user.as_deref().filter(|u| !u.is_empty()) {
+            match parse_user(u) {
                 Some((uid, gid)) => {
                     c.run_as_user = Some(uid);
                     c.run_as_group = gid;
@@ -2273,8 +2607,7 @@ impl<'a> Ctx<'a> {
                         );
                     }
                 }
-            },
-            None => {}
+            }
         }
         for (i, g) in svc.group_add.iter().enumerate() {
             match g.parse::<i64>() {
@@ -2372,18 +2705,35 @@ impl<'a> Ctx<'a> {
                 read_only: v.read_only.then_some(true),
                 ..Default::default()
             };
-            if let Some(sp) = v.volume.as_ref().and_then(|x| x.subpath.clone()).filter(|s| !s.is_empty()) {
+            if let Some(sp) = v
+                .volume
+                .as_ref()
+                .and_then(|x| x.subpath.clone())
+                .filter(|s| !s.is_empty())
+            {
                 vm.sub_path = Some(sp);
             }
             if v.volume.as_ref().is_some_and(|x| x.nocopy) {
-                self.report.info(&format!("{path}.volume.nocopy"), "Kubernetes never copies image content into a volume", None);
+                self.report.info(
+                    &format!("{path}.volume.nocopy"),
+                    "Kubernetes never copies image content into a volume",
+                    None,
+                );
             }
             if let Some(b) = &v.bind {
                 if b.propagation.as_deref().is_some_and(|s| !s.is_empty()) {
-                    self.report.warn(&format!("{path}.bind.propagation"), "mount propagation: ignored", None);
+                    self.report.warn(
+                        &format!("{path}.bind.propagation"),
+                        "mount propagation: ignored",
+                        None,
+                    );
                 }
                 if b.selinux.as_deref().is_some_and(|s| !s.is_empty()) {
-                    self.report.warn(&format!("{path}.bind.selinux"), "SELinux relabelling is done by the kubelet: ignored", None);
+                    self.report.warn(
+                        &format!("{path}.bind.selinux"),
+                        "SELinux relabelling is done by the kubelet: ignored",
+                        None,
+                    );
                 }
             }
             match v.kind.as_str() {
@@ -2413,7 +2763,10 @@ impl<'a> Ctx<'a> {
                     match plan {
                         VolumePlan::Template => {
                             let tname = names::label(&src, names::LABEL_MAX);
-                            if !templates.iter().any(|t| t.metadata.name.as_deref() == Some(&tname)) {
+                            if !templates
+                                .iter()
+                                .any(|t| t.metadata.name.as_deref() == Some(&tname))
+                            {
                                 let vs = self.volume_settings(&src);
                                 let (spec, _) = self.pvc_spec(&src, &vs, false, Some(name));
                                 templates.push(PersistentVolumeClaim {
@@ -2460,7 +2813,11 @@ impl<'a> Ctx<'a> {
                 "tmpfs" => {
                     let size = v.tmpfs.as_ref().and_then(|t| t.size).filter(|s| s.0 > 0);
                     if v.tmpfs.as_ref().is_some_and(|t| t.mode != 0) {
-                        self.report.warn(&format!("{path}.tmpfs.mode"), "tmpfs mode: the emptyDir is world-writable", None);
+                        self.report.warn(
+                            &format!("{path}.tmpfs.mode"),
+                            "tmpfs mode: the emptyDir is world-writable",
+                            None,
+                        );
                     }
                     vm.name = pv.add(Volume {
                         name: format!("tmpfs-{}", names::label(&target, 40)),
@@ -2473,7 +2830,11 @@ impl<'a> Ctx<'a> {
                     out.push(vm);
                 }
                 other => {
-                    self.report.error(path, format!("{other} mounts do not exist in Kubernetes"), None);
+                    self.report.error(
+                        path,
+                        format!("{other} mounts do not exist in Kubernetes"),
+                        None,
+                    );
                 }
             }
         }
@@ -2484,7 +2845,11 @@ impl<'a> Ctx<'a> {
                 if let Some(s) = o.strip_prefix("size=") {
                     size = units::size_quantity(s);
                     if size.is_none() {
-                        self.report.warn(&svc_path(name, &format!("tmpfs[{i}]")), format!("size {s:?} is not understood: no limit"), None);
+                        self.report.warn(
+                            &svc_path(name, &format!("tmpfs[{i}]")),
+                            format!("size {s:?} is not understood: no limit"),
+                            None,
+                        );
                     }
                 }
             }
@@ -2537,7 +2902,14 @@ impl<'a> Ctx<'a> {
             if self.opts.host_path {
                 self.report.warn(
                     path,
-                    format!("hostPath {src}: the pod sees that path of whatever node it runs on{}", if sock { " (a container engine socket gives root on the node)" } else { "" }),
+                    format!(
+                        "hostPath {src}: the pod sees that path of whatever node it runs on{}",
+                        if sock {
+                            " (a container engine socket gives root on the node)"
+                        } else {
+                            ""
+                        }
+                    ),
                     None,
                 );
                 vm.name = pv.add(Volume {
@@ -2568,7 +2940,11 @@ impl<'a> Ctx<'a> {
                     None,
                 );
             } else {
-                self.report.info(path, format!("{shown} becomes the ConfigMap {cm_name:?}"), None);
+                self.report.info(
+                    path,
+                    format!("{shown} becomes the ConfigMap {cm_name:?}"),
+                    None,
+                );
             }
             vm.read_only = Some(true);
             let key_items: Vec<KeyToPath> = items
@@ -2619,7 +2995,10 @@ impl<'a> Ctx<'a> {
         let users: BTreeSet<&String> = self
             .mounts
             .iter()
-            .filter(|(_, ms)| ms.iter().any(|m| m.vol.kind == "bind" && m.vol.source.as_deref() == Some(src)))
+            .filter(|(_, ms)| {
+                ms.iter()
+                    .any(|m| m.vol.kind == "bind" && m.vol.source.as_deref() == Some(src))
+            })
             .map(|(s, _)| s)
             .collect();
         let shared = users.len() > 1;
@@ -2648,7 +3027,10 @@ impl<'a> Ctx<'a> {
             } else {
                 vec!["ReadWriteOnce".to_string()]
             };
-            self.claims.insert(claim.clone(), (rel.clone(), VolumeSettings::default(), shared));
+            self.claims.insert(
+                claim.clone(),
+                (rel.clone(), VolumeSettings::default(), shared),
+            );
             self.chart.volumes.insert(
                 claim.clone(),
                 ChartPvc {
@@ -2657,20 +3039,25 @@ impl<'a> Ctx<'a> {
                     access_modes: modes.clone(),
                 },
             );
-            let labels = if shared { self.project_labels() } else { self.selector(&self.base[name]) };
-            self.objects.push(Object::PersistentVolumeClaim(PersistentVolumeClaim {
-                metadata: meta(&claim, labels),
-                spec: Some(PersistentVolumeClaimSpec {
-                    access_modes: Some(modes),
-                    resources: Some(VolumeResourceRequirements {
-                        requests: Some(BTreeMap::from([("storage".to_string(), q(size))])),
+            let labels = if shared {
+                self.project_labels()
+            } else {
+                self.selector(&self.base[name])
+            };
+            self.objects
+                .push(Object::PersistentVolumeClaim(PersistentVolumeClaim {
+                    metadata: meta(&claim, labels),
+                    spec: Some(PersistentVolumeClaimSpec {
+                        access_modes: Some(modes),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some(BTreeMap::from([("storage".to_string(), q(size))])),
+                            ..Default::default()
+                        }),
+                        storage_class_name: class,
                         ..Default::default()
                     }),
-                    storage_class_name: class,
                     ..Default::default()
-                }),
-                ..Default::default()
-            }));
+                }));
         }
         vm.name = pv.add(Volume {
             name: names::label(&rel, 50),
@@ -2685,12 +3072,7 @@ impl<'a> Ctx<'a> {
 
     /// The ConfigMap for a bind-mounted file or flat directory, made once per source path:
     /// `(name, [(key, file name)], is a file)`.
-    fn bind_configmap(
-        &mut self,
-        path: &str,
-        src: &Path,
-        shown: &str,
-    ) -> Option<(String, Vec<(String, String)>, bool)> {
+    fn bind_configmap(&mut self, path: &str, src: &Path, shown: &str) -> Option<BindMap> {
         if let Some(have) = self.bind_maps.get(src) {
             return Some(have.clone());
         }
@@ -2701,7 +3083,10 @@ impl<'a> Ctx<'a> {
             let fname = src.file_name()?.to_string_lossy().to_string();
             files.push((fname, std::fs::read(src).ok()?));
         } else if md.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(src).ok()?.filter_map(|e| e.ok()).collect();
+            let mut entries: Vec<_> = std::fs::read_dir(src)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .collect();
             entries.sort_by_key(|e| e.file_name());
             if entries.is_empty() {
                 return None;
@@ -2711,7 +3096,10 @@ impl<'a> Ctx<'a> {
                 if !ft.is_file() {
                     return None;
                 }
-                files.push((e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).ok()?));
+                files.push((
+                    e.file_name().to_string_lossy().to_string(),
+                    std::fs::read(e.path()).ok()?,
+                ));
             }
         } else {
             return None;
@@ -2725,7 +3113,9 @@ impl<'a> Ctx<'a> {
             .map(|r| r.display().to_string())
             .unwrap_or_default();
         let want = names::label(&rel, names::LABEL_MAX);
-        let cm_name = self.book.claim("ConfigMap", &want, &src.display().to_string());
+        let cm_name = self
+            .book
+            .claim("ConfigMap", &want, &src.display().to_string());
         let mut data = BTreeMap::new();
         let mut binary = BTreeMap::new();
         let mut items = Vec::new();
@@ -2768,15 +3158,25 @@ impl<'a> Ctx<'a> {
         let mut run_secrets: Vec<VolumeProjection> = Vec::new();
         for (i, s) in svc.secrets.iter().enumerate() {
             let path = svc_path(name, &format!("secrets[{i}]"));
-            let Some(src) = s.source.clone() else { continue };
+            let Some(src) = s.source.clone() else {
+                continue;
+            };
             let Some((obj, key)) = self.secret_objects.get(&src).cloned() else {
                 if !self.p.secrets.contains_key(&src) {
-                    self.report.error(&path, format!("secret {src} is not defined"), None);
+                    self.report
+                        .error(&path, format!("secret {src} is not defined"), None);
                 }
                 continue;
             };
-            let target = s.target.clone().unwrap_or_else(|| format!("/run/secrets/{src}"));
-            let target = if target.starts_with('/') { target } else { format!("/run/secrets/{target}") };
+            let target = s
+                .target
+                .clone()
+                .unwrap_or_else(|| format!("/run/secrets/{src}"));
+            let target = if target.starts_with('/') {
+                target
+            } else {
+                format!("/run/secrets/{target}")
+            };
             if s.uid.is_some() || s.gid.is_some() {
                 self.report.warn(
                     &path,
@@ -2785,7 +3185,10 @@ impl<'a> Ctx<'a> {
                 );
             }
             let mode = s.mode.map(|m| m as i32);
-            match target.strip_prefix("/run/secrets/").filter(|r| !r.is_empty()) {
+            match target
+                .strip_prefix("/run/secrets/")
+                .filter(|r| !r.is_empty())
+            {
                 Some(rel) => run_secrets.push(VolumeProjection {
                     secret: Some(SecretProjection {
                         name: obj,
@@ -2845,17 +3248,28 @@ impl<'a> Ctx<'a> {
         }
         for (i, cfg) in svc.configs.iter().enumerate() {
             let path = svc_path(name, &format!("configs[{i}]"));
-            let Some(src) = cfg.source.clone() else { continue };
+            let Some(src) = cfg.source.clone() else {
+                continue;
+            };
             let Some((obj, key)) = self.config_objects.get(&src).cloned() else {
                 if !self.p.configs.contains_key(&src) {
-                    self.report.error(&path, format!("config {src} is not defined"), None);
+                    self.report
+                        .error(&path, format!("config {src} is not defined"), None);
                 }
                 continue;
             };
             let target = cfg.target.clone().unwrap_or_else(|| format!("/{src}"));
-            let target = if target.starts_with('/') { target } else { format!("/{target}") };
+            let target = if target.starts_with('/') {
+                target
+            } else {
+                format!("/{target}")
+            };
             if cfg.uid.is_some() || cfg.gid.is_some() {
-                self.report.warn(&path, "uid/gid of a config file: Kubernetes mounts it owned by root", None);
+                self.report.warn(
+                    &path,
+                    "uid/gid of a config file: Kubernetes mounts it owned by root",
+                    None,
+                );
             }
             let fname = Path::new(&target)
                 .file_name()
@@ -2918,7 +3332,11 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if d.restart {
-                self.report.warn(&format!("{path}.restart"), "Kubernetes does not restart a pod when its dependency is updated", None);
+                self.report.warn(
+                    &format!("{path}.restart"),
+                    "Kubernetes does not restart a pod when its dependency is updated",
+                    None,
+                );
             }
             let dep_base = self.base[dep].clone();
             let dep_kind = self.kinds[dep];
@@ -2933,7 +3351,11 @@ impl<'a> Ctx<'a> {
             }
             if cond == "service_completed_successfully" && dep_kind.is_batch() {
                 if dep_kind == WorkloadKind::CronJob {
-                    self.report.error(&path, format!("{dep} is a CronJob: there is no single run to wait for"), None);
+                    self.report.error(
+                        &path,
+                        format!("{dep} is a CronJob: there is no single run to wait for"),
+                        None,
+                    );
                     continue;
                 }
                 jobs.push(dep_base.clone());
@@ -3044,7 +3466,11 @@ impl<'a> Ctx<'a> {
             let path = svc_path(name, key);
             let mut cmds = Vec::new();
             for (i, h) in hooks.iter().enumerate() {
-                if h.user.as_deref().is_some_and(|u| !u.is_empty()) || h.privileged || !h.environment.is_empty() || h.working_dir.as_deref().is_some_and(|w| !w.is_empty()) {
+                if h.user.as_deref().is_some_and(|u| !u.is_empty())
+                    || h.privileged
+                    || !h.environment.is_empty()
+                    || h.working_dir.as_deref().is_some_and(|w| !w.is_empty())
+                {
                     self.report.warn(&format!("{path}[{i}]"), "hook user, privileged, environment and working_dir: the hook runs like the container", None);
                 }
                 if let Some(c) = &h.command {
@@ -3055,12 +3481,25 @@ impl<'a> Ctx<'a> {
                 0 => continue,
                 1 => cmds.remove(0),
                 _ => {
-                    self.report.info(&path, "several hooks run one after the other in one shell", None);
-                    vec!["/bin/sh".into(), "-c".into(), cmds.iter().map(|c| shell_words::join(c)).collect::<Vec<_>>().join(" && ")]
+                    self.report.info(
+                        &path,
+                        "several hooks run one after the other in one shell",
+                        None,
+                    );
+                    vec![
+                        "/bin/sh".into(),
+                        "-c".into(),
+                        cmds.iter()
+                            .map(shell_words::join)
+                            .collect::<Vec<_>>()
+                            .join(" && "),
+                    ]
                 }
             };
             let handler = Some(LifecycleHandler {
-                exec: Some(ExecAction { command: Some(command) }),
+                exec: Some(ExecAction {
+                    command: Some(command),
+                }),
                 ..Default::default()
             });
             if key == "post_start" {
@@ -3082,7 +3521,11 @@ impl<'a> Ctx<'a> {
             let first = h.split('.').next().unwrap_or(h);
             let label = names::label(first, names::LABEL_MAX);
             if label != h {
-                self.report.warn(&svc_path(name, "hostname"), format!("hostname {h:?} becomes {label:?} (a DNS label)"), None);
+                self.report.warn(
+                    &svc_path(name, "hostname"),
+                    format!("hostname {h:?} becomes {label:?} (a DNS label)"),
+                    None,
+                );
             }
             pod.hostname = Some(label);
         }
@@ -3100,22 +3543,36 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             if ip == "host-gateway" {
-                self.report.error(&svc_path(name, &format!("extra_hosts[{i}]")), "host-gateway (the node's address) has no fixed value in Kubernetes", None);
+                self.report.error(
+                    &svc_path(name, &format!("extra_hosts[{i}]")),
+                    "host-gateway (the node's address) has no fixed value in Kubernetes",
+                    None,
+                );
                 continue;
             }
-            by_ip.entry(ip.to_string()).or_default().push(host.to_string());
+            by_ip
+                .entry(ip.to_string())
+                .or_default()
+                .push(host.to_string());
         }
         if !by_ip.is_empty() {
             pod.host_aliases = Some(
                 by_ip
                     .into_iter()
-                    .map(|(ip, hostnames)| HostAlias { ip, hostnames: Some(hostnames) })
+                    .map(|(ip, hostnames)| HostAlias {
+                        ip,
+                        hostnames: Some(hostnames),
+                    })
                     .collect(),
             );
         }
         if !svc.dns.is_empty() || !svc.dns_search.is_empty() || !svc.dns_opt.is_empty() {
             if !svc.dns.is_empty() {
-                self.report.warn(&svc_path(name, "dns"), "extra name servers are added after the cluster DNS (at most 3 in all)", None);
+                self.report.warn(
+                    &svc_path(name, "dns"),
+                    "extra name servers are added after the cluster DNS (at most 3 in all)",
+                    None,
+                );
             }
             pod.dns_config = Some(PodDNSConfig {
                 nameservers: (!svc.dns.is_empty()).then(|| svc.dns.clone()),
@@ -3124,16 +3581,25 @@ impl<'a> Ctx<'a> {
                     svc.dns_opt
                         .iter()
                         .map(|o| match o.split_once(':') {
-                            Some((n, v)) => PodDNSConfigOption { name: Some(n.into()), value: Some(v.into()) },
-                            None => PodDNSConfigOption { name: Some(o.clone()), value: None },
+                            Some((n, v)) => PodDNSConfigOption {
+                                name: Some(n.into()),
+                                value: Some(v.into()),
+                            },
+                            None => PodDNSConfigOption {
+                                name: Some(o.clone()),
+                                value: None,
+                            },
                         })
                         .collect()
                 }),
             });
         }
         if let Some(g) = svc.stop_grace_period.as_deref() {
-            pod.termination_grace_period_seconds =
-                Some(i64::from(self.secs(&svc_path(name, "stop_grace_period"), Some(g), 30)));
+            pod.termination_grace_period_seconds = Some(i64::from(self.secs(
+                &svc_path(name, "stop_grace_period"),
+                Some(g),
+                30,
+            )));
         }
         // Host namespaces.
         match svc.network_mode.as_deref().filter(|m| !m.is_empty()) {
@@ -3153,18 +3619,31 @@ impl<'a> Ctx<'a> {
         match svc.pid.as_deref().filter(|m| !m.is_empty()) {
             None => {}
             Some("host") => {
-                self.report.warn(&svc_path(name, "pid"), "host PID namespace: the pod sees every process of the node", None);
+                self.report.warn(
+                    &svc_path(name, "pid"),
+                    "host PID namespace: the pod sees every process of the node",
+                    None,
+                );
                 pod.host_pid = Some(true);
             }
-            Some(m) => self.report.error(&svc_path(name, "pid"), format!("pid {m:?}: not possible across pods"), None),
+            Some(m) => self.report.error(
+                &svc_path(name, "pid"),
+                format!("pid {m:?}: not possible across pods"),
+                None,
+            ),
         }
         match svc.ipc.as_deref().filter(|m| !m.is_empty()) {
             None | Some("private") | Some("shareable") => {}
             Some("host") => {
-                self.report.warn(&svc_path(name, "ipc"), "host IPC namespace", None);
+                self.report
+                    .warn(&svc_path(name, "ipc"), "host IPC namespace", None);
                 pod.host_ipc = Some(true);
             }
-            Some(m) => self.report.error(&svc_path(name, "ipc"), format!("ipc {m:?}: not possible across pods"), None),
+            Some(m) => self.report.error(
+                &svc_path(name, "ipc"),
+                format!("ipc {m:?}: not possible across pods"),
+                None,
+            ),
         }
         // Placement.
         let mut node_selector = BTreeMap::new();
@@ -3179,7 +3658,11 @@ impl<'a> Ctx<'a> {
                 node_selector.insert("kubernetes.io/arch".to_string(), a.to_string());
             }
             if parts.next().is_some() {
-                self.report.info(&svc_path(name, "platform"), "the platform variant is not a node label: ignored", None);
+                self.report.info(
+                    &svc_path(name, "platform"),
+                    "the platform variant is not a node label: ignored",
+                    None,
+                );
             }
         }
         let mut exprs: Vec<NodeSelectorRequirement> = Vec::new();
@@ -3192,7 +3675,11 @@ impl<'a> Ctx<'a> {
                 } else if let Some((k, v)) = c.split_once("!=") {
                     (k.trim(), "NotIn", v.trim())
                 } else {
-                    self.report.error(&path, format!("constraint {c:?} is not KEY==VALUE or KEY!=VALUE"), None);
+                    self.report.error(
+                        &path,
+                        format!("constraint {c:?} is not KEY==VALUE or KEY!=VALUE"),
+                        None,
+                    );
                     continue;
                 };
                 let key = match k {
@@ -3203,33 +3690,64 @@ impl<'a> Ctx<'a> {
                         self.report.warn(&path, format!("engine OS {v:?} has no node label; kubernetes.io/os only knows linux and windows: ignored"), None);
                         continue;
                     }
-                    k if k.starts_with("node.labels.") => k.trim_start_matches("node.labels.").to_string(),
-                    k if k.starts_with("engine.labels.") => k.trim_start_matches("engine.labels.").to_string(),
+                    k if k.starts_with("node.labels.") => {
+                        k.trim_start_matches("node.labels.").to_string()
+                    }
+                    k if k.starts_with("engine.labels.") => {
+                        k.trim_start_matches("engine.labels.").to_string()
+                    }
                     other => {
-                        self.report.warn(&path, format!("constraint on {other:?} has no Kubernetes node label: ignored"), None);
+                        self.report.warn(
+                            &path,
+                            format!(
+                                "constraint on {other:?} has no Kubernetes node label: ignored"
+                            ),
+                            None,
+                        );
                         continue;
                     }
                 };
                 if !names::is_qualified_key(&key) || !names::is_label_value(v) {
-                    self.report.warn(&path, format!("{key}={v} is not a valid node label: ignored"), None);
+                    self.report.warn(
+                        &path,
+                        format!("{key}={v} is not a valid node label: ignored"),
+                        None,
+                    );
                     continue;
                 }
-                exprs.push(NodeSelectorRequirement { key, operator: op.into(), values: Some(vec![v.to_string()]) });
+                exprs.push(NodeSelectorRequirement {
+                    key,
+                    operator: op.into(),
+                    values: Some(vec![v.to_string()]),
+                });
             }
             for (i, pref) in d.placement.preferences.iter().enumerate() {
                 let path = svc_path(name, &format!("deploy.placement.preferences[{i}]"));
-                let Some(s) = pref.spread.as_deref() else { continue };
+                let Some(s) = pref.spread.as_deref() else {
+                    continue;
+                };
                 let key = s.strip_prefix("node.labels.").unwrap_or(s);
                 if !names::is_qualified_key(key) {
-                    self.report.warn(&path, format!("spread over {s:?}: not a node label: ignored"), None);
+                    self.report.warn(
+                        &path,
+                        format!("spread over {s:?}: not a node label: ignored"),
+                        None,
+                    );
                     continue;
                 }
-                self.report.info(&path, format!("spread over {key} → a topologySpreadConstraint (ScheduleAnyway)"), None);
+                self.report.info(
+                    &path,
+                    format!("spread over {key} → a topologySpreadConstraint (ScheduleAnyway)"),
+                    None,
+                );
                 spread.push(TopologySpreadConstraint {
                     max_skew: 1,
                     topology_key: key.to_string(),
                     when_unsatisfiable: "ScheduleAnyway".into(),
-                    label_selector: Some(LabelSelector { match_labels: Some(self.selector(&self.base[name])), ..Default::default() }),
+                    label_selector: Some(LabelSelector {
+                        match_labels: Some(self.selector(&self.base[name])),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 });
             }
@@ -3239,17 +3757,25 @@ impl<'a> Ctx<'a> {
                     max_skew: i32::try_from(n).unwrap_or(i32::MAX),
                     topology_key: "kubernetes.io/hostname".into(),
                     when_unsatisfiable: "DoNotSchedule".into(),
-                    label_selector: Some(LabelSelector { match_labels: Some(self.selector(&self.base[name])), ..Default::default() }),
+                    label_selector: Some(LabelSelector {
+                        match_labels: Some(self.selector(&self.base[name])),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 });
             }
         }
-        exprs.sort_by(|a, b| (&a.key, &a.operator, &a.values).cmp(&(&b.key, &b.operator, &b.values)));
+        exprs.sort_by(|a, b| {
+            (&a.key, &a.operator, &a.values).cmp(&(&b.key, &b.operator, &b.values))
+        });
         if !exprs.is_empty() {
             pod.affinity = Some(Affinity {
                 node_affinity: Some(NodeAffinity {
                     required_during_scheduling_ignored_during_execution: Some(NodeSelector {
-                        node_selector_terms: vec![NodeSelectorTerm { match_expressions: Some(exprs), match_fields: None }],
+                        node_selector_terms: vec![NodeSelectorTerm {
+                            match_expressions: Some(exprs),
+                            match_fields: None,
+                        }],
                     }),
                     ..Default::default()
                 }),
@@ -3266,14 +3792,26 @@ impl<'a> Ctx<'a> {
         for (net, cfg) in &svc.networks {
             if let Some(c) = cfg {
                 let path = svc_path(name, &format!("networks.{net}"));
-                if c.ipv4_address.as_deref().is_some_and(|s| !s.is_empty()) || c.ipv6_address.as_deref().is_some_and(|s| !s.is_empty()) {
-                    self.report.warn(&path, "static IP addresses: pods get addresses from the network plugin", None);
+                if c.ipv4_address.as_deref().is_some_and(|s| !s.is_empty())
+                    || c.ipv6_address.as_deref().is_some_and(|s| !s.is_empty())
+                {
+                    self.report.warn(
+                        &path,
+                        "static IP addresses: pods get addresses from the network plugin",
+                        None,
+                    );
                 }
                 if !c.aliases.is_empty() {
                     // Aliases become Services in k8s_services.
                 }
-                if c.mac_address.as_deref().is_some_and(|s| !s.is_empty()) || !c.driver_opts.is_empty() || !c.link_local_ips.is_empty() || c.priority.is_some_and(|n| n != 0) || c.gw_priority.is_some_and(|n| n != 0) {
-                    self.report.warn(&path, "per-network endpoint settings: ignored", None);
+                if c.mac_address.as_deref().is_some_and(|s| !s.is_empty())
+                    || !c.driver_opts.is_empty()
+                    || !c.link_local_ips.is_empty()
+                    || c.priority.is_some_and(|n| n != 0)
+                    || c.gw_priority.is_some_and(|n| n != 0)
+                {
+                    self.report
+                        .warn(&path, "per-network endpoint settings: ignored", None);
                 }
             }
         }
@@ -3288,30 +3826,65 @@ impl<'a> Ctx<'a> {
             .and_then(|r| r.condition.clone());
         if let Some(rp) = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
             if rp.delay.is_some() || rp.window.is_some() {
-                self.report.warn(&svc_path(name, "deploy.restart_policy"), "restart delay and window: Kubernetes backs off by itself", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.restart_policy"),
+                    "restart delay and window: Kubernetes backs off by itself",
+                    None,
+                );
             }
             if rp.max_attempts.is_some() && !kind.is_batch() {
-                self.report.warn(&svc_path(name, "deploy.restart_policy.max_attempts"), "long-running pods are restarted without limit", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.restart_policy.max_attempts"),
+                    "long-running pods are restarted without limit",
+                    None,
+                );
             }
         }
         if kind.is_batch() {
             let on_failure = restart.is_some_and(|r| r.starts_with("on-failure"))
                 || matches!(cond.as_deref(), Some("on-failure"));
-            if matches!(restart, Some("always") | Some("unless-stopped")) || matches!(cond.as_deref(), Some("any")) {
-                self.report.warn(&svc_path(name, "restart"), format!("restart {} on a {}: it is retried on failure only", restart.or(cond.as_deref()).unwrap_or_default(), kind.as_str()), None);
+            if matches!(restart, Some("always") | Some("unless-stopped"))
+                || matches!(cond.as_deref(), Some("any"))
+            {
+                self.report.warn(
+                    &svc_path(name, "restart"),
+                    format!(
+                        "restart {} on a {}: it is retried on failure only",
+                        restart.or(cond.as_deref()).unwrap_or_default(),
+                        kind.as_str()
+                    ),
+                    None,
+                );
                 return "OnFailure".into();
             }
-            return if on_failure { "OnFailure".into() } else { "Never".into() };
+            return if on_failure {
+                "OnFailure".into()
+            } else {
+                "Never".into()
+            };
         }
         match (restart, cond.as_deref()) {
             (Some("no"), _) | (Some(_), Some("none")) | (None, Some("none")) => self.report.warn(
-                &svc_path(name, if restart.is_some() { "restart" } else { "deploy.restart_policy.condition" }),
-                format!("a {} always restarts its pods (Kubernetes allows no other policy)", kind.as_str()),
+                &svc_path(
+                    name,
+                    if restart.is_some() {
+                        "restart"
+                    } else {
+                        "deploy.restart_policy.condition"
+                    },
+                ),
+                format!(
+                    "a {} always restarts its pods (Kubernetes allows no other policy)",
+                    kind.as_str()
+                ),
                 Some("for a one-shot task, set x-berth.kind: job".into()),
             ),
             (Some(r), _) if r.starts_with("on-failure") => self.report.warn(
                 &svc_path(name, "restart"),
-                format!("a {} always restarts its pods, also after a clean exit", kind.as_str()),
+                format!(
+                    "a {} always restarts its pods, also after a clean exit",
+                    kind.as_str()
+                ),
                 Some("for a one-shot task, set x-berth.kind: job".into()),
             ),
             _ => {}
@@ -3325,7 +3898,11 @@ impl<'a> Ctx<'a> {
         match i32::try_from(n) {
             Ok(n) if n >= 0 => n,
             _ => {
-                self.report.error(&svc_path(name, "deploy.replicas"), format!("{n} replicas is out of range"), None);
+                self.report.error(
+                    &svc_path(name, "deploy.replicas"),
+                    format!("{n} replicas is out of range"),
+                    None,
+                );
                 1
             }
         }
@@ -3339,8 +3916,16 @@ impl<'a> Ctx<'a> {
         replicas: i32,
     ) -> Option<DeploymentStrategy> {
         let uc = svc.deploy.as_ref().and_then(|d| d.update_config.clone());
-        if svc.deploy.as_ref().is_some_and(|d| d.rollback_config.is_some()) {
-            self.report.warn(&svc_path(name, "deploy.rollback_config"), "rollbacks are done with `kubectl rollout undo`: ignored", None);
+        if svc
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.rollback_config.is_some())
+        {
+            self.report.warn(
+                &svc_path(name, "deploy.rollback_config"),
+                "rollbacks are done with `kubectl rollout undo`: ignored",
+                None,
+            );
         }
         if rwo_claim {
             if replicas > 1 {
@@ -3351,7 +3936,11 @@ impl<'a> Ctx<'a> {
                 );
             }
             if uc.is_some() {
-                self.report.warn(&svc_path(name, "deploy.update_config"), "the service mounts a ReadWriteOnce claim, so it is updated with Recreate", None);
+                self.report.warn(
+                    &svc_path(name, "deploy.update_config"),
+                    "the service mounts a ReadWriteOnce claim, so it is updated with Recreate",
+                    None,
+                );
             }
             return Some(DeploymentStrategy {
                 type_: Some("Recreate".into()),
@@ -3360,10 +3949,17 @@ impl<'a> Ctx<'a> {
         }
         let uc = uc?;
         let path = svc_path(name, "deploy.update_config");
-        if uc.delay.is_some() || uc.failure_action.is_some() || uc.monitor.is_some() || uc.max_failure_ratio.is_some() {
+        if uc.delay.is_some()
+            || uc.failure_action.is_some()
+            || uc.monitor.is_some()
+            || uc.max_failure_ratio.is_some()
+        {
             self.report.warn(&path, "delay, failure_action, monitor and max_failure_ratio: ignored (use minReadySeconds and progressDeadlineSeconds)", None);
         }
-        let par = uc.parallelism.filter(|p| *p > 0).map_or(1, |p| p.min(i32::MAX as u64) as i32);
+        let par = uc
+            .parallelism
+            .filter(|p| *p > 0)
+            .map_or(1, |p| p.min(i32::MAX as u64) as i32);
         let (surge, unavail) = match uc.order.as_deref() {
             Some("start-first") => (par, 0),
             _ => (0, par),
@@ -3393,7 +3989,12 @@ impl<'a> Ctx<'a> {
             } else if restart == "no" {
                 backoff = Some(0);
             }
-            if let Some(n) = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()).and_then(|r| r.max_attempts) {
+            if let Some(n) = svc
+                .deploy
+                .as_ref()
+                .and_then(|d| d.restart_policy.as_ref())
+                .and_then(|r| r.max_attempts)
+            {
                 backoff = Some(n.min(1000) as i32);
             }
         }
@@ -3409,7 +4010,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn annotations(&mut self, name: &str, svc: &ComposeService, st: &ServiceSettings) -> BTreeMap<String, String> {
+    fn annotations(
+        &mut self,
+        name: &str,
+        svc: &ComposeService,
+        st: &ServiceSettings,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (k, v) in svc.labels.iter().chain(svc.annotations.iter()) {
             if st.consumed_labels.contains(k) || k.starts_with("com.docker.compose.") {
@@ -3418,20 +4024,32 @@ impl<'a> Ctx<'a> {
             if names::is_qualified_key(k) {
                 out.insert(k.clone(), v.clone());
             } else {
-                self.report.warn(&svc_path(name, &format!("labels.{k}")), format!("{k:?} is not a valid annotation key: not copied"), None);
+                self.report.warn(
+                    &svc_path(name, &format!("labels.{k}")),
+                    format!("{k:?} is not a valid annotation key: not copied"),
+                    None,
+                );
             }
         }
         out
     }
 
-    fn workload_annotations(&mut self, name: &str, svc: &ComposeService) -> BTreeMap<String, String> {
+    fn workload_annotations(
+        &mut self,
+        name: &str,
+        svc: &ComposeService,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if let Some(d) = &svc.deploy {
             for (k, v) in &d.labels {
                 if names::is_qualified_key(k) {
                     out.insert(k.clone(), v.clone());
                 } else {
-                    self.report.warn(&svc_path(name, &format!("deploy.labels.{k}")), format!("{k:?} is not a valid annotation key: not copied"), None);
+                    self.report.warn(
+                        &svc_path(name, &format!("deploy.labels.{k}")),
+                        format!("{k:?} is not a valid annotation key: not copied"),
+                        None,
+                    );
                 }
             }
             if d.endpoint_mode.as_deref() == Some("dnsrr") {
@@ -3462,7 +4080,11 @@ impl<'a> Ctx<'a> {
             stype = Some(ServiceType::Headless);
         }
         let reached_by = self.reached.get(name).cloned();
-        if ports.is_empty() && stype.is_none() && reached_by.is_none() && kind != WorkloadKind::StatefulSet {
+        if ports.is_empty()
+            && stype.is_none()
+            && reached_by.is_none()
+            && kind != WorkloadKind::StatefulSet
+        {
             return (None, None);
         }
         if kind == WorkloadKind::CronJob && ports.is_empty() {
@@ -3479,10 +4101,19 @@ impl<'a> Ctx<'a> {
                     );
                 }
             }
-            if matches!(stype, Some(ServiceType::NodePort | ServiceType::LoadBalancer)) {
+            if matches!(
+                stype,
+                Some(ServiceType::NodePort | ServiceType::LoadBalancer)
+            ) {
                 self.report.error(
-                    &st.service_type.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
-                    format!("a {} Service needs ports", stype.map(|t| t.k8s_type()).unwrap_or_default()),
+                    &st.service_type
+                        .as_ref()
+                        .map(|(_, p)| p.clone())
+                        .unwrap_or_default(),
+                    format!(
+                        "a {} Service needs ports",
+                        stype.map(|t| t.k8s_type()).unwrap_or_default()
+                    ),
                     Some("add ports: or expose:".into()),
                 );
             }
@@ -3498,20 +4129,34 @@ impl<'a> Ctx<'a> {
                 target_port: Some(IntOrString::Int(p.target)),
                 protocol: Some(p.protocol.clone()),
                 app_protocol: p.app_protocol.clone(),
-                node_port: (i == 0 && matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer))
-                    .then_some(st.node_port)
-                    .flatten(),
+                node_port: (i == 0
+                    && matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer))
+                .then_some(st.node_port)
+                .flatten(),
             })
             .collect();
-        if st.node_port.is_some() && !matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer) {
-            self.report.warn(&svc_path(name, "labels"), "a node port needs a NodePort or LoadBalancer Service: ignored", None);
+        if st.node_port.is_some() && !matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer)
+        {
+            self.report.warn(
+                &svc_path(name, "labels"),
+                "a node port needs a NodePort or LoadBalancer Service: ignored",
+                None,
+            );
         }
         if st.node_port.is_some() && ports.len() > 1 {
-            self.report.info(&svc_path(name, "labels"), "the node port applies to the first port", None);
+            self.report.info(
+                &svc_path(name, "labels"),
+                "the node port applies to the first port",
+                None,
+            );
         }
         let mut etp = st.external_traffic_policy.clone();
         if etp.is_some() && !matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer) {
-            self.report.warn(&svc_path(name, "labels"), "externalTrafficPolicy needs a NodePort or LoadBalancer Service: ignored", None);
+            self.report.warn(
+                &svc_path(name, "labels"),
+                "externalTrafficPolicy needs a NodePort or LoadBalancer Service: ignored",
+                None,
+            );
             etp = None;
         }
         let spec = ServiceSpec {
@@ -3532,7 +4177,10 @@ impl<'a> Ctx<'a> {
         for (net, cfg) in &svc.networks {
             if let Some(c) = cfg {
                 for a in &c.aliases {
-                    aliases.insert((a.clone(), svc_path(name, &format!("networks.{net}.aliases"))));
+                    aliases.insert((
+                        a.clone(),
+                        svc_path(name, &format!("networks.{net}.aliases")),
+                    ));
                 }
             }
         }
@@ -3540,7 +4188,8 @@ impl<'a> Ctx<'a> {
             for (i, l) in osvc.links.iter().enumerate() {
                 if let Some((target, alias)) = l.split_once(':') {
                     if target == name && alias != name {
-                        aliases.insert((alias.to_string(), svc_path(other, &format!("links[{i}]"))));
+                        aliases
+                            .insert((alias.to_string(), svc_path(other, &format!("links[{i}]"))));
                     }
                 }
             }
@@ -3551,7 +4200,11 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let an = self.book.claim("Service", &an, &format!("alias:{a}"));
-            self.report.info(&path, format!("alias {a:?} → an extra Service {an:?} selecting the same pods"), None);
+            self.report.info(
+                &path,
+                format!("alias {a:?} → an extra Service {an:?} selecting the same pods"),
+                None,
+            );
             self.objects.push(Object::Service(Service {
                 metadata: meta(&an, sel.clone()),
                 spec: Some(ServiceSpec {
@@ -3559,7 +4212,13 @@ impl<'a> Ctx<'a> {
                     cluster_ip: headless.then(|| "None".to_string()),
                     selector: Some(sel.clone()),
                     ports: (!k8s_ports.is_empty()).then(|| {
-                        k8s_ports.iter().map(|p| ServicePort { node_port: None, ..p.clone() }).collect()
+                        k8s_ports
+                            .iter()
+                            .map(|p| ServicePort {
+                                node_port: None,
+                                ..p.clone()
+                            })
+                            .collect()
                     }),
                     ..Default::default()
                 }),
@@ -3571,7 +4230,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// The headless Service that governs a StatefulSet's pod names.
-    fn governing_service(&mut self, name: &str, base: &str, sel: &BTreeMap<String, String>) -> String {
+    fn governing_service(
+        &mut self,
+        name: &str,
+        base: &str,
+        sel: &BTreeMap<String, String>,
+    ) -> String {
         let headless_exists = self.objects.iter().any(|o| match o {
             Object::Service(s) => {
                 s.metadata.name.as_deref() == Some(base)
@@ -3607,17 +4271,31 @@ impl<'a> Ctx<'a> {
         gname
     }
 
-    fn ingress(&mut self, name: &str, base: &str, st: &ServiceSettings, service: Option<&str>) -> Option<i32> {
+    fn ingress(
+        &mut self,
+        name: &str,
+        base: &str,
+        st: &ServiceSettings,
+        service: Option<&str>,
+    ) -> Option<i32> {
         let ing = st.ingress.as_ref()?;
         let ports = &self.ports[name];
         let Some(svc_name) = service.filter(|_| !ports.is_empty()) else {
-            self.report.error(&ing.source, "an Ingress needs a Service with ports", Some("add ports: or expose:".into()));
+            self.report.error(
+                &ing.source,
+                "an Ingress needs a Service with ports",
+                Some("add ports: or expose:".into()),
+            );
             return None;
         };
         let port = match ing.port {
             Some(p) if ports.iter().any(|x| x.port == p) => p,
             Some(p) => {
-                self.report.error(&ing.source, format!("port {p} is not a port of the Service {svc_name}"), None);
+                self.report.error(
+                    &ing.source,
+                    format!("port {p} is not a port of the Service {svc_name}"),
+                    None,
+                );
                 return None;
             }
             None => ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port)?,
@@ -3632,7 +4310,10 @@ impl<'a> Ctx<'a> {
         let backend = IngressBackend {
             service: Some(IngressServiceBackend {
                 name: svc_name.to_string(),
-                port: Some(ServiceBackendPort { number: Some(port), name: None }),
+                port: Some(ServiceBackendPort {
+                    number: Some(port),
+                    name: None,
+                }),
             }),
             resource: None,
         };
@@ -3675,7 +4356,11 @@ impl<'a> Ctx<'a> {
     fn hpa(&mut self, name: &str, base: &str, st: &ServiceSettings, kind: WorkloadKind) {
         let Some(h) = &st.hpa else { return };
         if !matches!(kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet) {
-            self.report.error(&svc_path(name, "x-berth.hpa"), format!("a {} cannot be autoscaled", kind.as_str()), None);
+            self.report.error(
+                &svc_path(name, "x-berth.hpa"),
+                format!("a {} cannot be autoscaled", kind.as_str()),
+                None,
+            );
             return;
         }
         let mut metrics = Vec::new();
@@ -3695,30 +4380,34 @@ impl<'a> Ctx<'a> {
                 });
             }
         }
-        let has_requests = self.p.services[name]
-            .deploy
-            .as_ref()
-            .is_some_and(|d| d.resources.limits.is_some() || d.resources.reservations.is_some())
-            || self.p.services[name].mem_limit.is_some()
-            || self.p.services[name].cpus.is_some();
+        let has_requests =
+            self.p.services[name].deploy.as_ref().is_some_and(|d| {
+                d.resources.limits.is_some() || d.resources.reservations.is_some()
+            }) || self.p.services[name].mem_limit.is_some()
+                || self.p.services[name].cpus.is_some();
         if !has_requests {
-            self.report.warn(&svc_path(name, "deploy.resources"), "the autoscaler measures utilisation against requests, and the service has none", Some("set deploy.resources.reservations".into()));
+            self.report.warn(
+                &svc_path(name, "deploy.resources"),
+                "the autoscaler measures utilisation against requests, and the service has none",
+                Some("set deploy.resources.reservations".into()),
+            );
         }
-        self.objects.push(Object::HorizontalPodAutoscaler(HorizontalPodAutoscaler {
-            metadata: meta(base, self.selector(base)),
-            spec: Some(HorizontalPodAutoscalerSpec {
-                min_replicas: Some(h.min),
-                max_replicas: h.max,
-                metrics: (!metrics.is_empty()).then_some(metrics),
-                scale_target_ref: CrossVersionObjectReference {
-                    api_version: Some("apps/v1".into()),
-                    kind: kind.as_str().into(),
-                    name: base.to_string(),
-                },
+        self.objects
+            .push(Object::HorizontalPodAutoscaler(HorizontalPodAutoscaler {
+                metadata: meta(base, self.selector(base)),
+                spec: Some(HorizontalPodAutoscalerSpec {
+                    min_replicas: Some(h.min),
+                    max_replicas: h.max,
+                    metrics: (!metrics.is_empty()).then_some(metrics),
+                    scale_target_ref: CrossVersionObjectReference {
+                        api_version: Some("apps/v1".into()),
+                        kind: kind.as_str().into(),
+                        name: base.to_string(),
+                    },
+                    ..Default::default()
+                }),
                 ..Default::default()
-            }),
-            ..Default::default()
-        }));
+            }));
     }
 
     // -----------------------------------------------------------------------------------------
@@ -3752,7 +4441,11 @@ impl<'a> Ctx<'a> {
             }),
         }));
         for net in p.networks.keys() {
-            let users = p.services.values().filter(|s| s.networks.contains_key(net)).count();
+            let users = p
+                .services
+                .values()
+                .filter(|s| s.networks.contains_key(net))
+                .count();
             if users == 0 {
                 continue;
             }
@@ -3761,12 +4454,21 @@ impl<'a> Ctx<'a> {
             let mut labels = plabels.clone();
             labels.extend(sel.clone());
             self.objects.push(Object::NetworkPolicy(NetworkPolicy {
-                metadata: meta(&names::derived(&proj, &format!("net-{}", names::label(net, 40))), plabels.clone()),
+                metadata: meta(
+                    &names::derived(&proj, &format!("net-{}", names::label(net, 40))),
+                    plabels.clone(),
+                ),
                 spec: Some(NetworkPolicySpec {
-                    pod_selector: LabelSelector { match_labels: Some(labels.clone()), ..Default::default() },
+                    pod_selector: LabelSelector {
+                        match_labels: Some(labels.clone()),
+                        ..Default::default()
+                    },
                     ingress: Some(vec![NetworkPolicyIngressRule {
                         from: Some(vec![NetworkPolicyPeer {
-                            pod_selector: Some(LabelSelector { match_labels: Some(labels), ..Default::default() }),
+                            pod_selector: Some(LabelSelector {
+                                match_labels: Some(labels),
+                                ..Default::default()
+                            }),
                             ..Default::default()
                         }]),
                         ports: None,
@@ -3776,14 +4478,21 @@ impl<'a> Ctx<'a> {
                 }),
             }));
             if p.networks.get(net).is_some_and(|n| n.internal) {
-                self.report.warn(&format!("networks.{net}.internal"), "internal network: egress is not restricted by the policies berth writes", None);
+                self.report.warn(
+                    &format!("networks.{net}.internal"),
+                    "internal network: egress is not restricted by the policies berth writes",
+                    None,
+                );
             }
         }
         // Services reachable from outside the cluster.
         for (name, svc) in &p.services {
             let st = &self.settings[name];
             let external = st.ingress.is_some()
-                || matches!(st.service_type.as_ref().map(|(t, _)| *t), Some(ServiceType::NodePort | ServiceType::LoadBalancer));
+                || matches!(
+                    st.service_type.as_ref().map(|(t, _)| *t),
+                    Some(ServiceType::NodePort | ServiceType::LoadBalancer)
+                );
             let ports = &self.container_ports[name];
             if !external || ports.is_empty() {
                 continue;
@@ -3793,7 +4502,10 @@ impl<'a> Ctx<'a> {
             self.objects.push(Object::NetworkPolicy(NetworkPolicy {
                 metadata: meta(&names::derived(&base, "external"), self.selector(&base)),
                 spec: Some(NetworkPolicySpec {
-                    pod_selector: LabelSelector { match_labels: Some(self.selector(&base)), ..Default::default() },
+                    pod_selector: LabelSelector {
+                        match_labels: Some(self.selector(&base)),
+                        ..Default::default()
+                    },
                     ingress: Some(vec![NetworkPolicyIngressRule {
                         from: None,
                         ports: Some(
@@ -3818,27 +4530,51 @@ impl<'a> Ctx<'a> {
         let p = self.p;
         for (name, n) in &p.networks {
             let path = format!("networks.{name}");
-            if n.driver.as_deref().is_some_and(|d| !d.is_empty() && d != "bridge" && d != "overlay") {
-                self.report.warn(&format!("{path}.driver"), "network drivers do not exist in Kubernetes: ignored", None);
+            if n.driver
+                .as_deref()
+                .is_some_and(|d| !d.is_empty() && d != "bridge" && d != "overlay")
+            {
+                self.report.warn(
+                    &format!("{path}.driver"),
+                    "network drivers do not exist in Kubernetes: ignored",
+                    None,
+                );
             }
             if !n.ipam.is_empty() {
-                self.report.warn(&format!("{path}.ipam"), "address ranges are set by the cluster: ignored", None);
+                self.report.warn(
+                    &format!("{path}.ipam"),
+                    "address ranges are set by the cluster: ignored",
+                    None,
+                );
             }
             if n.external {
-                self.report.info(&format!("{path}.external"), "external network: the services on it are reached through their own Services", None);
+                self.report.info(
+                    &format!("{path}.external"),
+                    "external network: the services on it are reached through their own Services",
+                    None,
+                );
             }
             if n.enable_ipv6 == Some(true) {
-                self.report.info(&format!("{path}.enable_ipv6"), "IP families are set by the cluster", None);
+                self.report.info(
+                    &format!("{path}.enable_ipv6"),
+                    "IP families are set by the cluster",
+                    None,
+                );
             }
         }
         for (name, v) in &p.volumes {
             if !v.labels.is_empty() && v.labels.keys().any(|k| !k.starts_with("kompose.")) {
-                self.report.info(&format!("volumes.{name}.labels"), "volume labels are not copied", None);
+                self.report.info(
+                    &format!("volumes.{name}.labels"),
+                    "volume labels are not copied",
+                    None,
+                );
             }
         }
         for k in p.extensions.keys() {
             if k != "x-berth" {
-                self.report.info(k, "extension key: not used by berth", None);
+                self.report
+                    .info(k, "extension key: not used by berth", None);
             }
         }
     }
@@ -3899,7 +4635,9 @@ fn api_access_volume() -> Volume {
 fn pod_has_rwo_claim(t: &PodTemplateSpec, objects: &[Object]) -> bool {
     let Some(spec) = &t.spec else { return false };
     for v in spec.volumes.iter().flatten() {
-        let Some(c) = &v.persistent_volume_claim else { continue };
+        let Some(c) = &v.persistent_volume_claim else {
+            continue;
+        };
         let rwo = objects.iter().any(|o| match o {
             Object::PersistentVolumeClaim(p) => {
                 p.metadata.name.as_deref() == Some(c.claim_name.as_str())

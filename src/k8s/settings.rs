@@ -263,8 +263,11 @@ impl<'a> Reader<'a> {
             Value::Null => None,
             other => {
                 let p = self.key_path(k);
-                self.report
-                    .error(&p, format!("expected a string, found {}", json_kind(other)), None);
+                self.report.error(
+                    &p,
+                    format!("expected a string, found {}", json_kind(other)),
+                    None,
+                );
                 None
             }
         }
@@ -608,7 +611,11 @@ pub fn service_settings(name: &str, svc: &Service, report: &mut Report) -> Servi
             let cpu = s.int("cpu", 1, 1000).map(|n| n as i32);
             let memory = s.int("memory", 1, 1000).map(|n| n as i32);
             if min > max {
-                report.error(&p, format!("hpa.min ({min}) is above hpa.max ({max})"), None);
+                report.error(
+                    &p,
+                    format!("hpa.min ({min}) is above hpa.max ({max})"),
+                    None,
+                );
             }
             out.hpa = Some(HpaSettings {
                 min,
@@ -621,13 +628,7 @@ pub fn service_settings(name: &str, svc: &Service, report: &mut Report) -> Servi
     out
 }
 
-fn label_int(
-    report: &mut Report,
-    path: &str,
-    v: &str,
-    min: i64,
-    max: i64,
-) -> Option<i64> {
+fn label_int(report: &mut Report, path: &str, v: &str, min: i64, max: i64) -> Option<i64> {
     match v.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Some(n),
         _ => {
@@ -672,15 +673,21 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
             "service.external-traffic-policy" => match v.to_ascii_lowercase().as_str() {
                 "local" => out.external_traffic_policy = Some("Local".into()),
                 "cluster" => out.external_traffic_policy = Some("Cluster".into()),
-                _ => report.error(&path, format!("unknown external traffic policy {v:?}"), None),
+                _ => report.error(
+                    &path,
+                    format!("unknown external traffic policy {v:?}"),
+                    None,
+                ),
             },
             "service.expose" => expose = Some(v.clone()),
             "service.expose.tls-secret" => expose_tls = Some(v.clone()),
             "service.expose.ingress-class-name" => expose_class = Some(v.clone()),
             "controller.type" => match WorkloadKind::parse(v) {
-                Some(k @ (WorkloadKind::Deployment
-                | WorkloadKind::StatefulSet
-                | WorkloadKind::DaemonSet)) => out.kind = Some((k, path)),
+                Some(
+                    k @ (WorkloadKind::Deployment
+                    | WorkloadKind::StatefulSet
+                    | WorkloadKind::DaemonSet),
+                ) => out.kind = Some((k, path)),
                 _ => report.error(
                     &path,
                     format!("unknown controller type {v:?}"),
@@ -751,11 +758,7 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
                     "tcp_port" => {
                         probe.tcp_port = label_int(report, &path, v, 1, 65535).map(|n| n as i32)
                     }
-                    _ => report.warn(
-                        &path,
-                        format!("unknown kompose label {k:?}: ignored"),
-                        None,
-                    ),
+                    _ => report.warn(&path, format!("unknown kompose label {k:?}: ignored"), None),
                 }
             }
             _ => report.warn(

@@ -146,7 +146,10 @@ pub fn chart_rejects(chart: &Path, values: &Value) -> String {
     ];
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let v = run_check(&refs);
-    assert!(v["ok"] == Value::Bool(true), "values {values} were accepted");
+    assert!(
+        v["ok"] == Value::Bool(true),
+        "values {values} were accepted"
+    );
     v["error"].as_str().unwrap_or_default().to_string()
 }
 
