@@ -451,3 +451,31 @@ fn wait_counts_a_one_shot_that_exited_zero_as_done() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("exited (3)"), "{}", r.stderr);
 }
+
+#[test]
+fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
+    let p = TestProject::new(
+        "attached",
+        "services:\n  a:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from a; sleep 1']\n  b:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from b; exit 3']\n",
+    );
+    let r = p.berth(&["up", "--exit-code-from", "b"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("{}-b-1 | hello from b", p.name)),
+        "{}",
+        r.stdout
+    );
+    let r = p.berth(&["up"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("{}-a-1 | hello from a", p.name)),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("{}-b-1 exited with code 3", p.name)),
+        "{}",
+        r.stdout
+    );
+}

@@ -68,6 +68,7 @@ pub async fn follow(
         let engine = engine.clone();
         let id = id.clone();
         let svc = svc.clone();
+        let name_for_exit = name.clone();
         let tx = tx.clone();
         let timestamps = opts.timestamps;
         tokio::spawn(async move {
@@ -100,7 +101,7 @@ pub async fn follow(
                 let _ = writeln!(std::io::stdout().lock(), "{prefix}{pending}");
             }
             let code = engine.wait_container(&id).await.ok();
-            let _ = tx.send((svc, id, code));
+            let _ = tx.send((svc, name_for_exit, code));
         });
     }
     drop(tx);
@@ -132,8 +133,9 @@ pub async fn follow(
     loop {
         tokio::select! {
             msg = rx.recv() => {
-                let Some((svc, _id, code)) = msg else { break };
+                let Some((svc, name, code)) = msg else { break };
                 ended += 1;
+                let _ = writeln!(std::io::stdout().lock(), "{name} exited with code {}", code.unwrap_or(-1));
                 if let Some(from) = &opts.exit_code_from {
                     if &svc == from {
                         exit_code = code.unwrap_or(-1) as i32;
