@@ -2,7 +2,9 @@
 
 pub mod attached;
 pub mod config;
+pub mod convert;
 pub mod lifecycle;
+pub mod lint;
 pub mod up;
 
 use std::io::Read;
@@ -114,6 +116,10 @@ pub enum Command {
     Pause(lifecycle::VerbArgs),
     /// Unpause services
     Unpause(lifecycle::VerbArgs),
+    /// Convert the project to Kubernetes manifests or a Helm chart
+    Convert(convert::ConvertArgs),
+    /// Check the project for what a security review will raise
+    Lint(lint::LintArgs),
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -283,6 +289,8 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Kill(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Kill, a),
         Command::Pause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Pause, a),
         Command::Unpause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Unpause, a),
+        Command::Convert(args) => convert::run(&cli.global, args),
+        Command::Lint(args) => lint::run(&cli.global, args),
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {
