@@ -26,6 +26,16 @@ done
 
 python=${PYTHON:-python3}
 
+# Debian's python3 needs python3-venv (ensurepip) to make a venv.
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "k8s-tools.sh: $python cannot make a venv: install python3-venv" >&2
+    exit 1
+  fi
+fi
+
 # venv_has DIR PIP_SPEC: true when the venv exists and has that exact version installed.
 venv_has() {
   local dir=$1 spec=$2 name=${2%%==*} version=${2##*==}
