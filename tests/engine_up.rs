@@ -490,3 +490,26 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
         r.stdout
     );
 }
+
+#[test]
+fn dry_run_changes_nothing() {
+    let p = TestProject::new(
+        "dryrun",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let r = p.berth(&["--dry-run", "up", "-d", "--progress", "plain"]);
+    r.ok();
+    assert!(p.containers().is_empty(), "dry-run up creates nothing");
+    assert!(r.stderr.contains("Create"), "{}", r.stderr);
+    p.berth(&["up", "-d"]).ok();
+    let r = p.berth(&["--dry-run", "down", "-v", "--progress", "plain"]);
+    r.ok();
+    assert!(r.stderr.contains("Would stop and remove"), "{}", r.stderr);
+    assert_eq!(p.containers().len(), 1, "dry-run down removes nothing");
+    let r = p.berth(&["--dry-run", "stop", "--progress", "plain"]);
+    r.ok();
+    assert_eq!(
+        p.inspect(&format!("{}-a-1", p.name))["State"]["Running"],
+        true
+    );
+}

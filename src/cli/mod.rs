@@ -28,23 +28,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Compose v2's global options (they go before the subcommand, as with `docker compose`).
+/// Compose v2's global options. As with `docker compose`, they go before the subcommand
+/// (so `rm -f` is `--force`, `run -p` is `--publish`); `--dry-run`, `--progress`, `--ansi`
+/// and `--parallel`, which no subcommand reuses, are accepted after it too.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GlobalOptions {
     /// Compose configuration files (repeatable; `-` reads standard input)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<String>,
     /// Project name
-    #[arg(short = 'p', long = "project-name", global = true)]
+    #[arg(short = 'p', long = "project-name")]
     pub project_name: Option<String>,
     /// Alternate working directory (default: the directory of the first compose file)
-    #[arg(long = "project-directory", global = true)]
+    #[arg(long = "project-directory")]
     pub project_directory: Option<PathBuf>,
     /// Alternate environment files, replacing .env (repeatable)
-    #[arg(long = "env-file", global = true)]
+    #[arg(long = "env-file")]
     pub env_file: Vec<PathBuf>,
     /// Profiles to enable (repeatable)
-    #[arg(long = "profile", global = true)]
+    #[arg(long = "profile")]
     pub profile: Vec<String>,
     /// Control when to print ANSI control characters
     #[arg(
@@ -302,5 +304,16 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             }
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks its definitions (e.g. two arguments sharing `-f`) only when a subcommand
+    /// is used: check them all at once.
+    #[test]
+    fn every_subcommand_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }
