@@ -40,6 +40,10 @@ if [ -d ../shared ]; then
   fi
 fi
 
+# Offline Kubernetes validators for the convert tests (kubernetes-validate, helm-python-sdk).
+say "Kubernetes validation tools (scripts/k8s-tools.sh)"
+run bash scripts/k8s-tools.sh
+
 status=0
 say "cargo nextest run --workspace --no-fail-fast"
 run cargo nextest run --workspace --no-fail-fast || status=1

@@ -9,4 +9,5 @@ pub mod compose;
 pub mod converge;
 pub mod engine;
 pub mod graph;
+pub mod k8s;
 pub mod ui;

@@ -161,14 +161,13 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
             escape_dollars(&mut value);
         }
         out = if args.format == "json" {
-            render::to_json(&value)
+            render::into_json(value)
         } else {
-            render::to_yaml(&value)
+            render::into_yaml(value)
         };
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        std::mem::forget(value);
     }
     // The process ends right after: freeing the model piece by piece only costs time.
     std::mem::forget(loaded);

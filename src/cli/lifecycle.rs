@@ -66,6 +66,7 @@ pub fn down(global: &GlobalOptions, args: DownArgs) -> Result<i32, Failure> {
         timeout: args.timeout,
         parallel: global.parallelism(),
         services: args.services.clone(),
+        dry_run: global.dry_run,
     };
     engine_session(global, |engine, progress| async move {
         let r = down::down(&engine, &name, loaded.as_ref(), &opts, &progress).await;
@@ -409,6 +410,20 @@ pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, F
             })
             .collect();
         selected.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        if global.dry_run {
+            for (o, _) in &selected {
+                progress.update(
+                    "Container",
+                    &o.name,
+                    &format!("Would {verb:?}")
+                        .to_lowercase()
+                        .replace("would", "Would"),
+                    "",
+                );
+            }
+            progress.finish();
+            return Ok(0);
+        }
         let r = run_verb(
             &engine,
             verb,

@@ -3,8 +3,10 @@
 pub mod attached;
 pub mod bundle;
 pub mod config;
+pub mod convert;
 pub mod images;
 pub mod lifecycle;
+pub mod lint;
 pub mod up;
 
 use std::io::Read;
@@ -28,23 +30,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Compose v2's global options (they go before the subcommand, as with `docker compose`).
+/// Compose v2's global options. As with `docker compose`, they go before the subcommand
+/// (so `rm -f` is `--force`, `run -p` is `--publish`); `--dry-run`, `--progress`, `--ansi`
+/// and `--parallel`, which no subcommand reuses, are accepted after it too.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GlobalOptions {
     /// Compose configuration files (repeatable; `-` reads standard input)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<String>,
     /// Project name
-    #[arg(short = 'p', long = "project-name", global = true)]
+    #[arg(short = 'p', long = "project-name")]
     pub project_name: Option<String>,
     /// Alternate working directory (default: the directory of the first compose file)
-    #[arg(long = "project-directory", global = true)]
+    #[arg(long = "project-directory")]
     pub project_directory: Option<PathBuf>,
     /// Alternate environment files, replacing .env (repeatable)
-    #[arg(long = "env-file", global = true)]
+    #[arg(long = "env-file")]
     pub env_file: Vec<PathBuf>,
     /// Profiles to enable (repeatable)
-    #[arg(long = "profile", global = true)]
+    #[arg(long = "profile")]
     pub profile: Vec<String>,
     /// Control when to print ANSI control characters
     #[arg(
@@ -125,6 +129,10 @@ pub enum Command {
     /// The air-gap bundle: every image of the stack and its compose file in one archive
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Convert the project to Kubernetes manifests or a Helm chart
+    Convert(convert::ConvertArgs),
+    /// Check the project for what a security review will raise
+    Lint(lint::LintArgs),
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -298,6 +306,8 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Pull(a) => images::pull(&cli.global, a),
         Command::Push(a) => images::push(&cli.global, a),
         Command::Bundle(c) => bundle::run(&cli.global, c),
+        Command::Convert(args) => convert::run(&cli.global, args),
+        Command::Lint(args) => lint::run(&cli.global, args),
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {
@@ -309,5 +319,16 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             }
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks its definitions (e.g. two arguments sharing `-f`) only when a subcommand
+    /// is used: check them all at once.
+    #[test]
+    fn every_subcommand_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

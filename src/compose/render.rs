@@ -110,12 +110,30 @@ const PROJECT_KEYS: &[&str] = &[
 
 /// The project as Compose's YAML output shows it (see the module docs).
 pub fn yaml_view(project: &Value) -> Value {
-    view(project, Ctx::Struct { root: true }, Mode::Yaml)
+    view(project.clone(), Ctx::Struct { root: true }, Mode::Yaml)
 }
 
 /// The project as Compose's JSON output shows it (see the module docs).
 pub fn json_view(project: &Value) -> Value {
-    view(project, Ctx::Struct { root: true }, Mode::Json)
+    view(project.clone(), Ctx::Struct { root: true }, Mode::Json)
+}
+
+/// [`to_yaml`] consuming its value (no copy of a large project).
+pub fn into_yaml(value: Value) -> String {
+    if is_project(&value) {
+        print_yaml(&view(value, Ctx::Struct { root: true }, Mode::Yaml))
+    } else {
+        print_yaml(&value)
+    }
+}
+
+/// [`to_json`] consuming its value.
+pub fn into_json(value: Value) -> String {
+    if is_project(&value) {
+        print_json(&view(value, Ctx::Struct { root: true }, Mode::Json))
+    } else {
+        print_json(&value)
+    }
 }
 
 fn child_ctx<'a>(key: &'a str) -> Ctx<'a> {
@@ -130,27 +148,27 @@ fn child_ctx<'a>(key: &'a str) -> Ctx<'a> {
     }
 }
 
-fn view(value: &Value, ctx: Ctx<'_>, mode: Mode) -> Value {
+fn view(value: Value, ctx: Ctx<'_>, mode: Mode) -> Value {
     match value {
         Value::Array(items) => {
             let item_ctx = match ctx {
                 Ctx::Free | Ctx::LeafMap => Ctx::Free,
                 _ => Ctx::Struct { root: false },
             };
-            Value::Array(items.iter().map(|v| view(v, item_ctx, mode)).collect())
+            Value::Array(items.into_iter().map(|v| view(v, item_ctx, mode)).collect())
         }
         Value::Object(map) => match ctx {
             Ctx::Struct { root } => Value::Object(view_struct(map, root, mode)),
             Ctx::StructMap(key) => {
                 let mut out: Vec<(String, Value)> = map
-                    .iter()
+                    .into_iter()
                     .map(|(k, v)| {
                         let v = if key == "ulimits" {
                             view_ulimit(v, mode)
                         } else {
                             view(v, Ctx::Struct { root: false }, mode)
                         };
-                        (k.clone(), v)
+                        (k, v)
                     })
                     .collect();
                 sort_map_entries(&mut out, mode);
@@ -158,18 +176,18 @@ fn view(value: &Value, ctx: Ctx<'_>, mode: Mode) -> Value {
             }
             Ctx::LeafMap | Ctx::Free => {
                 let mut out: Vec<(String, Value)> = map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), view(v, Ctx::Free, mode)))
+                    .into_iter()
+                    .map(|(k, v)| (k, view(v, Ctx::Free, mode)))
                     .collect();
                 sort_map_entries(&mut out, mode);
                 Value::Object(out.into_iter().collect())
             }
         },
-        other => other.clone(),
+        other => other,
     }
 }
 
-fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, Value> {
+fn view_struct(map: Map<String, Value>, root: bool, mode: Mode) -> Map<String, Value> {
     let mut fields: Vec<(String, Value)> = Vec::new();
     let mut extensions: Vec<(String, Value)> = Vec::new();
     for (k, v) in map {
@@ -177,12 +195,12 @@ fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, 
             if mode == Mode::Json && !root {
                 continue;
             }
-            extensions.push((k.clone(), view(v, Ctx::Free, mode)));
+            extensions.push((k, view(v, Ctx::Free, mode)));
             continue;
         }
-        let mut v = view(v, child_ctx(k), mode);
+        let mut v = view(v, child_ctx(&k), mode);
         if root {
-            strip_object_content(k, &mut v);
+            strip_object_content(&k, &mut v);
         }
         if mode == Mode::Yaml {
             if (k == "command" || k == "entrypoint") && v.is_null() {
@@ -204,7 +222,7 @@ fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, 
             };
             fields.push((key.to_string(), v));
         } else {
-            fields.push((k.clone(), v));
+            fields.push((k, v));
         }
     }
     if root {
@@ -252,8 +270,8 @@ fn strip_object_content(key: &str, value: &mut Value) {
 }
 
 /// A `ulimits` entry: go-yaml prints a pair as `soft` and `hard`, both always present.
-fn view_ulimit(value: &Value, mode: Mode) -> Value {
-    match (value, mode) {
+fn view_ulimit(value: Value, mode: Mode) -> Value {
+    match (&value, mode) {
         (Value::Object(m), Mode::Yaml) => {
             let mut out = Map::new();
             for k in ["soft", "hard"] {

@@ -224,6 +224,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         consistency::check(&dict)?;
     }
     canonical::resolve_env_files(&mut dict, &env, flags)?;
+    canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
 
     let canonical_json = order_root(dict.into_json());
@@ -319,7 +320,7 @@ fn load_model(
             }
             apply_include(ctx, &mut doc, working_dir)?;
             dict = merge::merge(dict, doc, &mut Vec::new());
-            merge::enforce_unicity(&mut dict, &mut Vec::new());
+            merge::enforce_unicity(&mut dict, &[]);
             let errors = schema::validate(&dict);
             if let Some(e) = errors.into_iter().next() {
                 return Err(LoadError::at(&e.pos, &e.path, e.message));
