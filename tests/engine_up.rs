@@ -556,6 +556,7 @@ fn docker_host_over_tcp() {
         .output()
         .unwrap();
     let _ = proxy.kill();
+    let _ = proxy.wait();
     assert!(
         out.status.success(),
         "{}",
