@@ -214,7 +214,8 @@ mod tests {
     #[test]
     fn extends_table() {
         // (what, files, check on services JSON or error text)
-        let ok: Vec<(&str, Vec<(&str, &str)>, &str, serde_json::Value)> = vec![
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, serde_json::Value);
+        let ok: Vec<Case> = vec![
             (
                 "same file: mappings merge, command replaced, ports appended",
                 vec![("compose.yaml", "services:\n  base:\n    image: b\n    command: [a]\n    environment: {A: '1'}\n    ports: ['80:80']\n  web:\n    extends: base\n    command: [b]\n    environment: {B: '2'}\n    ports: ['81:81']\n")],
