@@ -513,3 +513,54 @@ fn dry_run_changes_nothing() {
         true
     );
 }
+
+#[test]
+fn restart_propagates_to_dependents_with_restart_true() {
+    let p = TestProject::new(
+        "restart",
+        "services:\n  db:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  api:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on:\n      db: {condition: service_started, restart: true}\n  other:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [db]\n",
+    );
+    p.berth(&["up", "-d"]).ok();
+    let started = |s: &str| p.inspect(&format!("{}-{s}-1", p.name))["State"]["StartedAt"].clone();
+    let (db, api, other) = (started("db"), started("api"), started("other"));
+    p.berth(&["restart", "db"]).ok();
+    assert_ne!(started("db"), db);
+    assert_ne!(started("api"), api, "api depends on db with restart: true");
+    assert_eq!(
+        started("other"),
+        other,
+        "other does not ask to be restarted"
+    );
+}
+
+#[test]
+fn docker_host_over_tcp() {
+    // socat exposes the engine's socket on loopback TCP for the length of the test.
+    let port = 23750 + (std::process::id() % 1000) as u16;
+    let mut proxy = std::process::Command::new("socat")
+        .args([
+            &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+            "UNIX-CONNECT:/var/run/docker.sock",
+        ])
+        .spawn()
+        .expect("socat (scripts/test.sh installs it)");
+    std::thread::sleep(Duration::from_millis(300));
+    let p = TestProject::new(
+        "tcp",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-p", &p.name, "up", "-d", "--progress", "quiet"])
+        .current_dir(p.path())
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
+}

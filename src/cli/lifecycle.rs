@@ -399,15 +399,36 @@ pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, F
             }
         }
     }
+    // `restart dep` also restarts the services that depend on it with `restart: true`.
+    let mut services = args.services.clone();
+    if verb == Verb::Restart && !args.no_deps && !services.is_empty() {
+        if let Some(l) = &loaded {
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for (svc, def) in &l.project.services {
+                    if services.contains(svc) {
+                        continue;
+                    }
+                    if def
+                        .depends_on
+                        .iter()
+                        .any(|(d, c)| c.restart && services.contains(d))
+                    {
+                        services.push(svc.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
     engine_session(global, |engine, progress| async move {
         let all = containers_with_labels(&engine, &name)
             .await
             .map_err(|e| Failure::new(1, e.to_string()))?;
         let mut selected: Vec<_> = all
             .into_iter()
-            .filter(|(o, _)| {
-                !o.oneoff && (args.services.is_empty() || args.services.contains(&o.service))
-            })
+            .filter(|(o, _)| !o.oneoff && (services.is_empty() || services.contains(&o.service)))
             .collect();
         selected.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         if global.dry_run {

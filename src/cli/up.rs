@@ -187,7 +187,6 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
         super::attached::follow(
             &engine,
-            &loaded,
             &outcome.containers,
             &attach,
             super::attached::FollowOptions {
