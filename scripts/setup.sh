@@ -54,6 +54,8 @@ say "cargo: $cargo ($(as_builder cargo --version))"
 missing=()
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The test suite's Kubernetes validators live in a Python venv (scripts/k8s-tools.sh).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 docker_up() { "${SUDO[@]}" docker info >/dev/null 2>&1; }
 if ! docker_up && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
 if [ ${#missing[@]} -gt 0 ]; then

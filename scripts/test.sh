@@ -40,6 +40,16 @@ if [ -d ../shared ]; then
   fi
 fi
 
+# socat: the engine tests reach the Docker socket over loopback TCP (DOCKER_HOST=tcp://…).
+if ! command -v socat >/dev/null 2>&1; then
+  say "installing socat"
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq socat >/dev/null; else sudo apt-get install -y -qq socat >/dev/null; fi
+fi
+
+# Offline Kubernetes validators for the convert tests (kubernetes-validate, helm-python-sdk).
+say "Kubernetes validation tools (scripts/k8s-tools.sh)"
+run bash scripts/k8s-tools.sh
+
 status=0
 say "cargo nextest run --workspace --no-fail-fast"
 run cargo nextest run --workspace --no-fail-fast || status=1

@@ -1,9 +1,7 @@
 use clap::Parser;
 
 fn main() {
-    let cli = match berth::cli::Cli::try_parse_from(berth::cli::normalize_args(
-        std::env::args_os().collect(),
-    )) {
+    let cli = match berth::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {

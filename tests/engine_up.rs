@@ -15,26 +15,35 @@ fn started_at(p: &TestProject, c: &str) -> String {
         .to_string()
 }
 
-/// When a container first reported healthy: the end of its first passing health probe.
-fn healthy_at(p: &TestProject, c: &str) -> String {
-    let v = p.inspect(c);
-    let log = v["State"]["Health"]["Log"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    log.iter()
-        .find(|e| e["ExitCode"].as_i64() == Some(0))
-        .and_then(|e| e["End"].as_str())
-        .unwrap_or_default()
-        .to_string()
+/// When the engine first reported `action` (`start`, `die`, `health_status: healthy`) for a
+/// container, in nanoseconds, from the engine's own event log (a container's health log
+/// keeps only its last 5 probes, so it cannot say when it first turned healthy).
+fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
+    let until = now_secs() + 1;
+    let out = p.docker(&[
+        "events",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &until.to_string(),
+        "--filter",
+        &format!("container={c}"),
+        "--format",
+        "{{.TimeNano}} {{.Action}}",
+    ]);
+    out.stdout
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .find(|(_, a)| a.trim() == action)
+        .and_then(|(t, _)| t.parse().ok())
+        .unwrap_or_else(|| panic!("no {action} event for {c}: {}", out.stdout))
 }
 
-/// Docker's RFC 3339 timestamps compare as strings when they have the same offset (UTC here),
-/// after padding the fraction to nanoseconds.
-fn ts(s: &str) -> String {
-    let (main, rest) = s.split_once('.').unwrap_or((s.trim_end_matches('Z'), "0Z"));
-    let frac = rest.trim_end_matches('Z').split('+').next().unwrap_or("0");
-    format!("{main}.{frac:0<9}")
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 const THREE_TIER: &str = r#"
@@ -74,16 +83,18 @@ services:
 #[test]
 fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
     let p = TestProject::new("tier", THREE_TIER);
+    let t0 = now_secs() - 1;
     p.berth(&["up", "-d", "--wait"]).ok();
     let n = |s: &str| format!("{}-{s}-1", p.name);
-    let db_healthy = ts(&healthy_at(&p, &n("db")));
+    let ev = |c: &str, a: &str| event_ns(&p, t0, &n(c), a);
+    let db_healthy = ev("db", "health_status: healthy");
     let migrate = p.inspect(&n("migrate"));
     assert_eq!(migrate["State"]["ExitCode"].as_i64(), Some(0));
-    let migrate_start = ts(migrate["State"]["StartedAt"].as_str().unwrap_or_default());
-    let migrate_end = ts(migrate["State"]["FinishedAt"].as_str().unwrap_or_default());
-    let api_start = ts(&started_at(&p, &n("api")));
-    let api_healthy = ts(&healthy_at(&p, &n("api")));
-    let web_start = ts(&started_at(&p, &n("web")));
+    let migrate_start = ev("migrate", "start");
+    let migrate_end = ev("migrate", "die");
+    let api_start = ev("api", "start");
+    let api_healthy = ev("api", "health_status: healthy");
+    let web_start = ev("web", "start");
     assert!(
         db_healthy < migrate_start,
         "migrate started ({migrate_start}) before db was healthy ({db_healthy})"
@@ -478,4 +489,78 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let p = TestProject::new(
+        "dryrun",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let r = p.berth(&["--dry-run", "up", "-d", "--progress", "plain"]);
+    r.ok();
+    assert!(p.containers().is_empty(), "dry-run up creates nothing");
+    assert!(r.stderr.contains("Create"), "{}", r.stderr);
+    p.berth(&["up", "-d"]).ok();
+    let r = p.berth(&["--dry-run", "down", "-v", "--progress", "plain"]);
+    r.ok();
+    assert!(r.stderr.contains("Would stop and remove"), "{}", r.stderr);
+    assert_eq!(p.containers().len(), 1, "dry-run down removes nothing");
+    let r = p.berth(&["--dry-run", "stop", "--progress", "plain"]);
+    r.ok();
+    assert_eq!(
+        p.inspect(&format!("{}-a-1", p.name))["State"]["Running"],
+        true
+    );
+}
+
+#[test]
+fn restart_propagates_to_dependents_with_restart_true() {
+    let p = TestProject::new(
+        "restart",
+        "services:\n  db:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  api:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on:\n      db: {condition: service_started, restart: true}\n  other:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [db]\n",
+    );
+    p.berth(&["up", "-d"]).ok();
+    let started = |s: &str| p.inspect(&format!("{}-{s}-1", p.name))["State"]["StartedAt"].clone();
+    let (db, api, other) = (started("db"), started("api"), started("other"));
+    p.berth(&["restart", "db"]).ok();
+    assert_ne!(started("db"), db);
+    assert_ne!(started("api"), api, "api depends on db with restart: true");
+    assert_eq!(
+        started("other"),
+        other,
+        "other does not ask to be restarted"
+    );
+}
+
+#[test]
+fn docker_host_over_tcp() {
+    // socat exposes the engine's socket on loopback TCP for the length of the test.
+    let port = 23750 + (std::process::id() % 1000) as u16;
+    let mut proxy = std::process::Command::new("socat")
+        .args([
+            &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+            "UNIX-CONNECT:/var/run/docker.sock",
+        ])
+        .spawn()
+        .expect("socat (scripts/test.sh installs it)");
+    std::thread::sleep(Duration::from_millis(300));
+    let p = TestProject::new(
+        "tcp",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-p", &p.name, "up", "-d", "--progress", "quiet"])
+        .current_dir(p.path())
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
 }

@@ -55,7 +55,7 @@ pub struct ConfigArgs {
 }
 
 /// Compose's `config` output re-escapes `$` so that it is again a valid compose file.
-fn escape_dollars(v: &mut serde_json::Value) {
+pub(crate) fn escape_dollars(v: &mut serde_json::Value) {
     use serde_json::Value as J;
     match v {
         J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
@@ -161,14 +161,13 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
             escape_dollars(&mut value);
         }
         out = if args.format == "json" {
-            render::to_json(&value)
+            render::into_json(value)
         } else {
-            render::to_yaml(&value)
+            render::into_yaml(value)
         };
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        std::mem::forget(value);
     }
     // The process ends right after: freeing the model piece by piece only costs time.
     std::mem::forget(loaded);

@@ -68,6 +68,7 @@ pub fn down(global: &GlobalOptions, args: DownArgs) -> Result<i32, Failure> {
         timeout: args.timeout,
         parallel: global.parallelism(),
         services: args.services.clone(),
+        dry_run: global.dry_run,
     };
     engine_session(global, |engine, progress| async move {
         let r = down::down(&engine, &name, loaded.as_ref(), &opts, &progress).await;
@@ -373,8 +374,8 @@ pub struct VerbArgs {
     /// SIGNAL to send (kill)
     #[arg(short = 's', long, default_value = "SIGKILL")]
     pub signal: String,
-    /// Don't ask to confirm removal (rm; `-f` after `rm`)
-    #[arg(long)]
+    /// Don't ask to confirm removal (rm)
+    #[arg(short = 'f', long)]
     pub force: bool,
     /// Stop the containers, if required, before removing (rm)
     #[arg(short = 'S', long = "stop")]
@@ -400,17 +401,52 @@ pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, F
             }
         }
     }
+    // `restart dep` also restarts the services that depend on it with `restart: true`.
+    let mut services = args.services.clone();
+    if verb == Verb::Restart && !args.no_deps && !services.is_empty() {
+        if let Some(l) = &loaded {
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for (svc, def) in &l.project.services {
+                    if services.contains(svc) {
+                        continue;
+                    }
+                    if def
+                        .depends_on
+                        .iter()
+                        .any(|(d, c)| c.restart && services.contains(d))
+                    {
+                        services.push(svc.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
     engine_session(global, |engine, progress| async move {
         let all = containers_with_labels(&engine, &name)
             .await
             .map_err(|e| Failure::new(1, e.to_string()))?;
         let mut selected: Vec<_> = all
             .into_iter()
-            .filter(|(o, _)| {
-                !o.oneoff && (args.services.is_empty() || args.services.contains(&o.service))
-            })
+            .filter(|(o, _)| !o.oneoff && (services.is_empty() || services.contains(&o.service)))
             .collect();
         selected.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        if global.dry_run {
+            for (o, _) in &selected {
+                progress.update(
+                    "Container",
+                    &o.name,
+                    &format!("Would {verb:?}")
+                        .to_lowercase()
+                        .replace("would", "Would"),
+                    "",
+                );
+            }
+            progress.finish();
+            return Ok(0);
+        }
         let r = run_verb(
             &engine,
             verb,

@@ -8,8 +8,8 @@ use crate::ui::logs::{self, Options, Source};
 
 #[derive(Args, Debug, Default)]
 pub struct LogsArgs {
-    /// Follow log output (across restarts, recreations and scale-ups); `-f` after `logs`
-    #[arg(long)]
+    /// Follow log output (across restarts, recreations and scale-ups)
+    #[arg(short = 'f', long)]
     pub follow: bool,
     /// Number of lines to show from the end of the logs for each container ("all" or a number)
     #[arg(short = 'n', long, default_value = "all")]

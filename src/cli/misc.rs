@@ -378,7 +378,7 @@ pub fn images(global: &GlobalOptions, args: ImagesArgs) -> Result<i32, Failure> 
         c_sorted.sort_by(|a, b| a.name.cmp(&b.name));
         for c in &c_sorted {
             let image_ref = c.summary.image_id.clone().unwrap_or_default();
-            let Ok(img) = engine.inspect_image(&image_ref).await else {
+            let Ok(Some(img)) = engine.inspect_image(&image_ref).await else {
                 continue;
             };
             let id = img.id.clone().unwrap_or_default();
@@ -461,6 +461,7 @@ pub fn wait(global: &GlobalOptions, args: WaitArgs) -> Result<i32, Failure> {
                 timeout: None,
                 parallel: global.parallelism(),
                 services: vec![],
+                dry_run: false,
             };
             let r = crate::converge::down::down(&engine, &name, loaded.as_ref(), &opts, &progress)
                 .await;

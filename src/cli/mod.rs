@@ -1,9 +1,13 @@
 //! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
 
 pub mod attached;
+pub mod bundle;
 pub mod config;
+pub mod convert;
 pub mod exec;
+pub mod images;
 pub mod lifecycle;
+pub mod lint;
 pub mod logs;
 pub mod misc;
 pub mod run;
@@ -31,23 +35,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Compose v2's global options (they go before the subcommand, as with `docker compose`).
+/// Compose v2's global options. As with `docker compose`, they go before the subcommand
+/// (so `rm -f` is `--force`, `run -p` is `--publish`); `--dry-run`, `--progress`, `--ansi`
+/// and `--parallel`, which no subcommand reuses, are accepted after it too.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GlobalOptions {
     /// Compose configuration files (repeatable; `-` reads standard input)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<String>,
     /// Project name
-    #[arg(short = 'p', long = "project-name", global = true)]
+    #[arg(short = 'p', long = "project-name")]
     pub project_name: Option<String>,
     /// Alternate working directory (default: the directory of the first compose file)
-    #[arg(long = "project-directory", global = true)]
+    #[arg(long = "project-directory")]
     pub project_directory: Option<PathBuf>,
     /// Alternate environment files, replacing .env (repeatable)
-    #[arg(long = "env-file", global = true)]
+    #[arg(long = "env-file")]
     pub env_file: Vec<PathBuf>,
     /// Profiles to enable (repeatable)
-    #[arg(long = "profile", global = true)]
+    #[arg(long = "profile")]
     pub profile: Vec<String>,
     /// Control when to print ANSI control characters
     #[arg(
@@ -141,6 +147,19 @@ pub enum Command {
     Stats(misc::StatsArgs),
     /// Attach local standard input, output, and error streams to a service's running container
     Attach(misc::AttachArgs),
+    /// Build or rebuild services
+    Build(images::BuildArgs),
+    /// Pull service images
+    Pull(images::PullArgs),
+    /// Push service images
+    Push(images::PushArgs),
+    /// The air-gap bundle: every image of the stack and its compose file in one archive
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// Convert the project to Kubernetes manifests or a Helm chart
+    Convert(convert::ConvertArgs),
+    /// Check the project for what a security review will raise
+    Lint(lint::LintArgs),
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -294,117 +313,6 @@ pub fn warn(msg: &str) {
     eprintln!("WARN {msg}");
 }
 
-/// Short options that mean one thing before the subcommand (global) and another after it, as
-/// in Compose v2: `logs -f` follows and `rm -f` forces (not `--file`), `run -p` publishes (not
-/// `--project-name`).
-/// Rewritten to their long forms before parsing.
-pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const TAKES_VALUE: &[&str] = &[
-        "-f",
-        "--file",
-        "-p",
-        "--project-name",
-        "--project-directory",
-        "--env-file",
-        "--profile",
-        "--ansi",
-        "--progress",
-        "--parallel",
-    ];
-    let mut out = args;
-    let mut i = 1;
-    // The subcommand: the first word that is not a global option or its value.
-    while i < out.len() {
-        let a = out[i].to_string_lossy().to_string();
-        if TAKES_VALUE.contains(&a.as_str()) {
-            i += 2;
-            continue;
-        }
-        if a.starts_with('-') {
-            i += 1;
-            continue;
-        }
-        break;
-    }
-    let (short, long) = match out
-        .get(i)
-        .map(|s| s.to_string_lossy().to_string())
-        .as_deref()
-    {
-        Some("logs") => ('f', "--follow"),
-        Some("run") => ('p', "--publish"),
-        Some("rm") => ('f', "--force"),
-        _ => return out,
-    };
-    // `run`'s options that take a value (the service, and the command after it, end the scan).
-    const RUN_VALUES: &[&str] = &[
-        "-e",
-        "--env",
-        "-l",
-        "--label",
-        "-u",
-        "--user",
-        "-w",
-        "--workdir",
-        "-v",
-        "--volume",
-        "--publish",
-        "--entrypoint",
-        "--name",
-        "--cap-add",
-        "--cap-drop",
-        "--pull",
-    ];
-    let mut j = i + 1;
-    while j < out.len() {
-        let a = out[j].to_string_lossy().to_string();
-        if a == "--" {
-            break;
-        }
-        if short == 'p' && RUN_VALUES.contains(&a.as_str()) {
-            j += 2;
-            continue;
-        }
-        match a.strip_prefix('-') {
-            Some(cluster) if !cluster.is_empty() && !cluster.starts_with('-') => {
-                if let Some(rest) = cluster.strip_prefix(short) {
-                    let mut repl: Vec<std::ffi::OsString> = vec![long.into()];
-                    if !rest.is_empty() {
-                        // `-p8080:80` is `--publish 8080:80`; `-ft` is `--follow -t`.
-                        let r = if short == 'p' {
-                            rest.to_string()
-                        } else {
-                            format!("-{rest}")
-                        };
-                        repl.push(r.into());
-                    }
-                    let n = repl.len();
-                    out.splice(j..=j, repl);
-                    j += n;
-                    continue;
-                }
-                if short == 'f'
-                    && cluster.contains('f')
-                    && cluster.chars().all(|c| c.is_ascii_alphabetic())
-                {
-                    let rest: String = cluster.chars().filter(|c| *c != 'f').collect();
-                    out.splice(
-                        j..=j,
-                        [std::ffi::OsString::from(format!("-{rest}")), long.into()],
-                    );
-                    j += 2;
-                    continue;
-                }
-            }
-            Some(_) => {}
-            None if short == 'p' => break,
-            None => {}
-        }
-        j += 1;
-    }
-    out
-}
-
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
@@ -432,6 +340,12 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Events(a) => misc::events(&cli.global, a),
         Command::Stats(a) => misc::stats(&cli.global, a),
         Command::Attach(a) => misc::attach(&cli.global, a),
+        Command::Build(a) => images::build(&cli.global, a),
+        Command::Pull(a) => images::pull(&cli.global, a),
+        Command::Push(a) => images::push(&cli.global, a),
+        Command::Bundle(c) => bundle::run(&cli.global, c),
+        Command::Convert(args) => convert::run(&cli.global, args),
+        Command::Lint(args) => lint::run(&cli.global, args),
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {
@@ -443,5 +357,16 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             }
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks its definitions (e.g. two arguments sharing `-f`) only when a subcommand
+    /// is used: check them all at once.
+    #[test]
+    fn every_subcommand_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -40,8 +40,8 @@ pub struct RunArgs {
     /// Bind mount a volume (SRC:DST[:ro], or DST for an anonymous volume)
     #[arg(short = 'v', long = "volume")]
     pub volume: Vec<String>,
-    /// Publish a container's port(s) to the host ([IP:][HOST:]CONTAINER[/PROTO]); `-p` after `run`
-    #[arg(long = "publish")]
+    /// Publish a container's port(s) to the host ([IP:][HOST:]CONTAINER[/PROTO])
+    #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,
     /// Run command with all service's ports enabled and mapped to the host
     #[arg(short = 'P', long)]
@@ -361,27 +361,21 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             let other = loaded.project.services.get(s)?;
             Some(spec::container_name(&loaded.name, s, other, 1))
         };
+        let environment = |k: &str| loaded.environment.get(k).map(str::to_string);
+        let proxies = apply::docker_cli_proxies(&engine.host);
         let ctx = SpecContext {
             project: &loaded.project,
             project_name: &loaded.name,
             api_version: engine.api_version,
             resolve_container: &resolve,
+            environment: &environment,
+            working_dir: &loaded.working_dir,
+            base_environment: &proxies,
         };
         let mut cs = spec::container_spec(&ctx, &name, &svc, 1, labels)
             .map_err(|e| Failure::new(1, e.to_string()))?;
         for w in &cs.warnings {
             warn(w);
-        }
-        for d in &cs.host_dirs {
-            std::fs::create_dir_all(d).map_err(|e| {
-                Failure::new(
-                    1,
-                    format!(
-                        "service \"{name}\": cannot create bind source {}: {e}",
-                        d.display()
-                    ),
-                )
-            })?;
         }
         // Stdin closing (end of input) must close only the container's stdin, not our view of
         // its output: the engine's StdinOnce, as `docker run -i` sets it.
@@ -405,10 +399,13 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
                 ep.aliases = None;
             }
         }
-        let id = engine
-            .create_container(&cs.name, cs.body.clone())
+        let (id, engine_warnings) = engine
+            .create_container_with(&cs.name, cs.platform.as_deref(), cs.body.clone())
             .await
             .map_err(|e| Failure::new(1, format!("service \"{name}\": {e}")))?;
+        for w in engine_warnings {
+            warn(&format!("services.{name}: the engine says: {w}"));
+        }
         let cleanup = |engine: Engine, id: String| async move {
             let _ = engine.remove_container(&id, true).await;
         };

@@ -141,6 +141,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         parallel: global.parallelism(),
         dry_run: global.dry_run,
+        build: args.build,
+        no_build: args.no_build,
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(
@@ -185,7 +187,6 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
         super::attached::follow(
             &engine,
-            &loaded,
             &outcome.containers,
             &attach,
             super::attached::FollowOptions {

@@ -110,12 +110,30 @@ const PROJECT_KEYS: &[&str] = &[
 
 /// The project as Compose's YAML output shows it (see the module docs).
 pub fn yaml_view(project: &Value) -> Value {
-    view(project, Ctx::Struct { root: true }, Mode::Yaml)
+    view(project.clone(), Ctx::Struct { root: true }, Mode::Yaml)
 }
 
 /// The project as Compose's JSON output shows it (see the module docs).
 pub fn json_view(project: &Value) -> Value {
-    view(project, Ctx::Struct { root: true }, Mode::Json)
+    view(project.clone(), Ctx::Struct { root: true }, Mode::Json)
+}
+
+/// [`to_yaml`] consuming its value (no copy of a large project).
+pub fn into_yaml(value: Value) -> String {
+    if is_project(&value) {
+        print_yaml(&view(value, Ctx::Struct { root: true }, Mode::Yaml))
+    } else {
+        print_yaml(&value)
+    }
+}
+
+/// [`to_json`] consuming its value.
+pub fn into_json(value: Value) -> String {
+    if is_project(&value) {
+        print_json(&view(value, Ctx::Struct { root: true }, Mode::Json))
+    } else {
+        print_json(&value)
+    }
 }
 
 fn child_ctx<'a>(key: &'a str) -> Ctx<'a> {
@@ -130,27 +148,27 @@ fn child_ctx<'a>(key: &'a str) -> Ctx<'a> {
     }
 }
 
-fn view(value: &Value, ctx: Ctx<'_>, mode: Mode) -> Value {
+fn view(value: Value, ctx: Ctx<'_>, mode: Mode) -> Value {
     match value {
         Value::Array(items) => {
             let item_ctx = match ctx {
                 Ctx::Free | Ctx::LeafMap => Ctx::Free,
                 _ => Ctx::Struct { root: false },
             };
-            Value::Array(items.iter().map(|v| view(v, item_ctx, mode)).collect())
+            Value::Array(items.into_iter().map(|v| view(v, item_ctx, mode)).collect())
         }
         Value::Object(map) => match ctx {
             Ctx::Struct { root } => Value::Object(view_struct(map, root, mode)),
             Ctx::StructMap(key) => {
                 let mut out: Vec<(String, Value)> = map
-                    .iter()
+                    .into_iter()
                     .map(|(k, v)| {
                         let v = if key == "ulimits" {
                             view_ulimit(v, mode)
                         } else {
                             view(v, Ctx::Struct { root: false }, mode)
                         };
-                        (k.clone(), v)
+                        (k, v)
                     })
                     .collect();
                 sort_map_entries(&mut out, mode);
@@ -158,18 +176,18 @@ fn view(value: &Value, ctx: Ctx<'_>, mode: Mode) -> Value {
             }
             Ctx::LeafMap | Ctx::Free => {
                 let mut out: Vec<(String, Value)> = map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), view(v, Ctx::Free, mode)))
+                    .into_iter()
+                    .map(|(k, v)| (k, view(v, Ctx::Free, mode)))
                     .collect();
                 sort_map_entries(&mut out, mode);
                 Value::Object(out.into_iter().collect())
             }
         },
-        other => other.clone(),
+        other => other,
     }
 }
 
-fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, Value> {
+fn view_struct(map: Map<String, Value>, root: bool, mode: Mode) -> Map<String, Value> {
     let mut fields: Vec<(String, Value)> = Vec::new();
     let mut extensions: Vec<(String, Value)> = Vec::new();
     for (k, v) in map {
@@ -177,12 +195,12 @@ fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, 
             if mode == Mode::Json && !root {
                 continue;
             }
-            extensions.push((k.clone(), view(v, Ctx::Free, mode)));
+            extensions.push((k, view(v, Ctx::Free, mode)));
             continue;
         }
-        let mut v = view(v, child_ctx(k), mode);
+        let mut v = view(v, child_ctx(&k), mode);
         if root {
-            strip_object_content(k, &mut v);
+            strip_object_content(&k, &mut v);
         }
         if mode == Mode::Yaml {
             if (k == "command" || k == "entrypoint") && v.is_null() {
@@ -204,7 +222,7 @@ fn view_struct(map: &Map<String, Value>, root: bool, mode: Mode) -> Map<String, 
             };
             fields.push((key.to_string(), v));
         } else {
-            fields.push((k.clone(), v));
+            fields.push((k, v));
         }
     }
     if root {
@@ -252,8 +270,8 @@ fn strip_object_content(key: &str, value: &mut Value) {
 }
 
 /// A `ulimits` entry: go-yaml prints a pair as `soft` and `hard`, both always present.
-fn view_ulimit(value: &Value, mode: Mode) -> Value {
-    match (value, mode) {
+fn view_ulimit(value: Value, mode: Mode) -> Value {
+    match (&value, mode) {
         (Value::Object(m), Mode::Yaml) => {
             let mut out = Map::new();
             for k in ["soft", "hard"] {
@@ -952,7 +970,7 @@ fn resolves_to_non_string(s: &str) -> bool {
                 return true;
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
-            is_go_int(&plain) || is_yaml_style_float(&plain)
+            is_go_int(&plain) || crate::compose::yaml::is_yaml_float(&plain)
         }
         _ => false,
     }
@@ -1008,7 +1026,7 @@ fn is_old_bool(s: &str) -> bool {
 
 /// A decimal float as Go's ParseFloat reads it, for strings starting with `.` (`.5`, `.5e3`).
 fn is_go_float_syntax(s: &str) -> bool {
-    is_yaml_style_float(s)
+    crate::compose::yaml::is_yaml_float(s)
 }
 
 /// Go `strconv.ParseInt(s, 0, 64)` / `ParseUint` syntax: optional sign, then `0x`/`0o`/`0b`
@@ -1035,46 +1053,6 @@ fn is_go_int(s: &str) -> bool {
             && (unsigned.len() == 1 || u64::from_str_radix(&unsigned[1..], 8).is_ok());
     }
     unsigned.bytes().all(|c| c.is_ascii_digit()) && unsigned.parse::<u64>().is_ok()
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$` (YAML 1.1 base-60 floats, quoted by

@@ -60,6 +60,10 @@ pub struct UpOptions {
     pub wait_timeout: Option<Duration>,
     pub parallel: usize,
     pub dry_run: bool,
+    /// `up --build`: build every selected service that has `build:` first.
+    pub build: bool,
+    /// `up --no-build`: never build, even a missing image.
+    pub no_build: bool,
 }
 
 impl Default for UpOptions {
@@ -79,6 +83,8 @@ impl Default for UpOptions {
             wait_timeout: None,
             parallel: 8,
             dry_run: false,
+            build: false,
+            no_build: false,
         }
     }
 }
@@ -212,6 +218,8 @@ struct Run<'a> {
     events: Arc<Notify>,
     limit: Semaphore,
     warnings: Mutex<Vec<String>>,
+    /// Proxy variables from the Docker CLI configuration, for every container.
+    proxy_env: Vec<(String, String)>,
     /// Containers created ahead of their turn, by (service, number): only started when due.
     precreated: Mutex<HashMap<(String, u32), String>>,
 }
@@ -256,23 +264,50 @@ pub async fn up(
             .collect()
     };
 
-    // Images must be there (pull and build are their own commands).
+    // Images must be there: `--build` builds every service with `build:`, and a missing image
+    // with `build:` is built (unless --no-build); anything else is pulled or loaded beforehand.
+    let mut to_build = Vec::new();
+    for name in &selected {
+        let svc = &project.services[name];
+        if svc.build.is_none() || opts.no_build || replicas(name, svc, &opts.scale) == 0 {
+            continue;
+        }
+        let image = spec::image_name(&loaded.name, name, svc);
+        if opts.build || engine.image_id(&image).await?.is_none() {
+            to_build.push(name.clone());
+        }
+    }
+    if !to_build.is_empty() && !opts.dry_run {
+        let width = to_build.iter().map(|n| n.len()).max().unwrap_or(0);
+        let print = |svc: &str, line: &str| progress.note(&format!("{svc:<width$}  | {line}"));
+        let built = crate::engine::build::build_services(
+            engine,
+            loaded,
+            &to_build,
+            &crate::engine::build::BuildFlags::default(),
+            opts.parallel,
+            &print,
+        )
+        .await
+        .map_err(|errors| ApplyError::Image(errors.join("\n")))?;
+        for (svc, _) in &built {
+            let image = spec::image_name(&loaded.name, svc, &project.services[svc]);
+            progress.update("Image", &image, "Built", "");
+        }
+    }
     let mut images = HashMap::new();
     for name in &selected {
         let svc = &project.services[name];
         let image = spec::image_name(&loaded.name, name, svc);
         let id = engine.image_id(&image).await?;
-        if id.is_none() && replicas(name, svc, &opts.scale) > 0 {
+        if id.is_none()
+            && replicas(name, svc, &opts.scale) > 0
+            && !(opts.dry_run && to_build.contains(name))
+        {
             let hint = if svc.build.is_some() {
-                format!(
-                    "build it first (`docker build -t {image} {}`)",
-                    svc.build
-                        .as_ref()
-                        .and_then(|b| b.context.clone())
-                        .unwrap_or_else(|| ".".into())
-                )
+                format!("it has a build section: drop --no-build, or `berth build {name}`")
             } else {
-                "pull it, or load it from a bundle".to_string()
+                "`berth pull` it, or load it from a bundle (`berth bundle load`)".to_string()
             };
             return Err(ApplyError::Image(format!(
                 "service \"{name}\": image {image} is not on the engine: {hint}"
@@ -373,6 +408,7 @@ pub async fn up(
         events: notify,
         limit: Semaphore::new(opts.parallel.max(1)),
         warnings: Mutex::new(Vec::new()),
+        proxy_env: docker_cli_proxies(&engine.host),
         precreated: Mutex::new(HashMap::new()),
     };
 
@@ -574,6 +610,12 @@ pub async fn ensure_networks(
             }
             continue;
         }
+        if cfg.enable_ipv4 == Some(false) && engine.api_version < (1, 47) {
+            progress.note(&format!(
+                "WARN networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {}.{}: IPv4 stays enabled",
+                engine.api_version.0, engine.api_version.1
+            ));
+        }
         progress.update("Network", &name, "Creating", "");
         let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
         labels.insert(L::PROJECT.into(), loaded.name.clone());
@@ -602,6 +644,9 @@ pub async fn ensure_networks(
             internal: Some(cfg.internal),
             attachable: Some(cfg.attachable),
             ipam,
+            enable_ipv6: cfg.enable_ipv6,
+            // EnableIPv4 exists from API 1.47 on; older engines always enable IPv4.
+            enable_ipv4: cfg.enable_ipv4.filter(|_| engine.api_version >= (1, 47)),
             options: (!cfg.driver_opts.is_empty())
                 .then(|| cfg.driver_opts.clone().into_iter().collect()),
             labels: Some(labels),
@@ -811,7 +856,7 @@ async fn apply_action(
                     if !run.opts.no_start {
                         let cname = spec::container_name(&run.loaded.name, name, svc, number);
                         p.update("Container", &cname, "Starting", "");
-                        engine.start_container(&id).await?;
+                        start_service_container(engine, name, &cname, &id).await?;
                         p.update("Container", &cname, "Started", "");
                     }
                     id
@@ -855,45 +900,73 @@ async fn create_container(
     let image_id = run.images.get(name).cloned().flatten();
     let labels = container_labels(run.loaded, name, svc, number, image_id.as_deref(), false);
     let resolver = |s: &str| resolve_container(run, s);
+    let environment = |k: &str| run.loaded.environment.get(k).map(str::to_string);
     let ctx = SpecContext {
         project: &run.loaded.project,
         project_name: &run.loaded.name,
         api_version: engine.api_version,
         resolve_container: &resolver,
+        environment: &environment,
+        working_dir: &run.loaded.working_dir,
+        base_environment: &run.proxy_env,
     };
     let mut spec: ContainerSpec = spec::container_spec(&ctx, name, svc, number, labels)?;
     if let Some(old) = inherit_from {
         inherit_anonymous_volumes(&mut spec, old);
     }
-    for w in &spec.warnings {
+    let warn = |w: String| {
         if let Ok(mut ws) = run.warnings.lock() {
-            if !ws.contains(w) {
-                ws.push(w.clone());
+            if !ws.contains(&w) {
+                ws.push(w);
             }
         }
-    }
-    for d in &spec.host_dirs {
-        std::fs::create_dir_all(d).map_err(|e| {
-            ApplyError::Invalid(format!("cannot create bind source {}: {e}", d.display()))
-        })?;
+    };
+    for w in &spec.warnings {
+        warn(w.clone());
     }
     let p = run.progress;
     p.update("Container", &spec.name, "Creating", "");
-    let id = match engine.create_container(&spec.name, spec.body.clone()).await {
-        Ok(id) => id,
+    let created = engine
+        .create_container_with(&spec.name, spec.platform.as_deref(), spec.body.clone())
+        .await;
+    let id = match created {
+        Ok((id, engine_warnings)) => {
+            // What the engine accepted but discarded (e.g. a blkio weight without the cgroup).
+            for w in engine_warnings {
+                warn(format!("services.{name}: the engine says: {w}"));
+            }
+            id
+        }
         Err(EngineError::Conflict(m)) => {
             return Err(ApplyError::Invalid(format!(
                 "container name {} is already in use by a container that is not part of this project ({m}); remove or rename it",
                 spec.name
             )))
         }
-        Err(e) => return Err(e.into()),
+        Err(e @ EngineError::Unreachable { .. }) => return Err(e.into()),
+        Err(e) => {
+            let key = refused_key(&e.to_string())
+                .map(|k| format!(" (services.{name}.{k})"))
+                .unwrap_or_default();
+            return Err(ApplyError::Invalid(format!(
+                "service \"{name}\": cannot create container {}{key}: {e}",
+                spec.name
+            )));
+        }
     };
     if let Ok(mut names) = run.names.lock() {
         names.insert(spec.name.clone(), id.clone());
     }
     for (net, ep) in &spec.extra_networks {
-        engine.connect_network(net, &id, ep.clone()).await?;
+        engine
+            .connect_network(net, &id, ep.clone())
+            .await
+            .map_err(|e| {
+                ApplyError::Invalid(format!(
+                    "service \"{name}\": cannot connect container {} to network {net}: {e}",
+                    spec.name
+                ))
+            })?;
     }
     if !spec.injections.is_empty() {
         inject_files(engine, &id, &spec.injections).await?;
@@ -901,10 +974,69 @@ async fn create_container(
     p.update("Container", &spec.name, "Created", "");
     if start && !run.opts.no_start {
         p.update("Container", &spec.name, "Starting", "");
-        engine.start_container(&id).await?;
+        start_service_container(engine, name, &spec.name, &id).await?;
         p.update("Container", &spec.name, "Started", "");
     }
     Ok(id)
+}
+
+/// Starts a new container of `service`; a refusal names the service and the container.
+async fn start_service_container(
+    engine: &Engine,
+    service: &str,
+    container: &str,
+    id: &str,
+) -> Result<(), ApplyError> {
+    match engine.start_container(id).await {
+        Ok(()) => Ok(()),
+        Err(e @ EngineError::Unreachable { .. }) => Err(e.into()),
+        Err(e) => Err(ApplyError::Invalid(format!(
+            "service \"{service}\": cannot start container {container}: {e}"
+        ))),
+    }
+}
+
+/// The proxies of the Docker CLI configuration (`$DOCKER_CONFIG/config.json`, else
+/// `~/.docker/config.json`) for the engine at `host`; none when there is no such file.
+pub fn docker_cli_proxies(host: &str) -> Vec<(String, String)> {
+    let dir = match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        Some(d) => std::path::PathBuf::from(d),
+        None => match std::env::var_os("HOME") {
+            Some(h) => std::path::PathBuf::from(h).join(".docker"),
+            None => return Vec::new(),
+        },
+    };
+    let Ok(text) = std::fs::read(dir.join("config.json")) else {
+        return Vec::new();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&text) {
+        Ok(cfg) => spec::proxy_environment(&cfg, host),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The compose key behind an engine refusal that names the `docker run` flag instead.
+fn refused_key(message: &str) -> Option<&'static str> {
+    const FLAGS: &[(&str, &str)] = &[
+        ("storage-opt", "storage_opt"),
+        ("storage option", "storage_opt"),
+        ("runtime", "runtime"),
+        ("cgroup-parent", "cgroup_parent"),
+        ("sysctl", "sysctls"),
+        ("ulimit", "ulimits"),
+        ("isolation", "isolation"),
+        ("platform", "platform"),
+        ("device", "devices"),
+        ("security-opt", "security_opt"),
+        ("seccomp", "security_opt"),
+        ("log driver", "logging"),
+        ("logging driver", "logging"),
+        ("memory", "mem_limit"),
+        ("cpuset", "cpuset"),
+        ("ipc", "ipc"),
+    ];
+    let m = message.to_lowercase();
+    FLAGS.iter().find(|(f, _)| m.contains(f)).map(|(_, k)| *k)
 }
 
 /// Anonymous volumes keep their data across a recreate (unless `-V`), as Compose does.
@@ -937,6 +1069,25 @@ pub async fn inject_files(
     id: &str,
     files: &[spec::Injection],
 ) -> Result<(), ApplyError> {
+    // Files with an explicit owner need the engine to keep the archive's uid/gid.
+    for keep_owner in [false, true] {
+        let batch: Vec<&spec::Injection> = files
+            .iter()
+            .filter(|f| f.keep_owner == keep_owner)
+            .collect();
+        if !batch.is_empty() {
+            upload_files(engine, id, &batch, keep_owner).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn upload_files(
+    engine: &Engine,
+    id: &str,
+    files: &[&spec::Injection],
+    keep_owner: bool,
+) -> Result<(), ApplyError> {
     let mut builder = tar::Builder::new(Vec::new());
     for f in files {
         let mut header = tar::Header::new_gnu();
@@ -944,7 +1095,12 @@ pub async fn inject_files(
         header.set_mode(f.mode);
         header.set_uid(f.uid);
         header.set_gid(f.gid);
-        header.set_mtime(0);
+        header.set_mtime(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        );
         let path = f.path.trim_start_matches('/');
         builder
             .append_data(&mut header, path, f.content.as_slice())
@@ -953,9 +1109,11 @@ pub async fn inject_files(
     let data = builder
         .into_inner()
         .map_err(|e| ApplyError::Invalid(format!("cannot pack files: {e}")))?;
-    let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
-        .path("/")
-        .build();
+    let mut opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new().path("/");
+    if keep_owner {
+        opts = opts.copy_uidgid("1");
+    }
+    let opts = opts.build();
     engine
         .docker
         .upload_to_container(id, Some(opts), bollard::body_full(data.into()))

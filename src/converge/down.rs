@@ -24,6 +24,8 @@ pub struct DownOptions {
     pub timeout: Option<i32>,
     pub parallel: usize,
     pub services: Vec<String>,
+    /// `--dry-run`: say what would be removed, touch nothing.
+    pub dry_run: bool,
 }
 
 /// Who depends on whom, from the project if we have it, else from the containers' labels.
@@ -172,6 +174,28 @@ pub async fn down(
         ));
     }
     let deps = dependencies(loaded, &targets);
+    if opts.dry_run {
+        for (o, _) in &targets {
+            progress.update("Container", &o.name, "Would stop and remove", "");
+        }
+        if opts.services.is_empty() {
+            let filter = [L::project_filter(project)];
+            for n in engine.list_networks(&filter).await? {
+                progress.update(
+                    "Network",
+                    n.name.as_deref().unwrap_or_default(),
+                    "Would remove",
+                    "",
+                );
+            }
+            if opts.volumes {
+                for v in engine.list_volumes(&filter).await? {
+                    progress.update("Volume", &v.name, "Would remove", "");
+                }
+            }
+        }
+        return Ok(warnings);
+    }
     stop_in_order(
         engine,
         &targets,

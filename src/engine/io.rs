@@ -7,7 +7,7 @@ use std::pin::Pin;
 use bollard::container::{LogOutput, PathStatResponse};
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerStatsResponse, ContainerTopResponse, EventMessage, ExecInspectResponse, ImageInspect,
+    ContainerStatsResponse, ContainerTopResponse, EventMessage, ExecInspectResponse,
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, ContainerArchiveInfoOptionsBuilder,
@@ -244,13 +244,6 @@ impl Engine {
             Some(r) => r.map(Some).map_err(EngineError::classify),
             None => Ok(None),
         }
-    }
-
-    pub async fn inspect_image(&self, image: &str) -> Result<ImageInspect> {
-        self.docker
-            .inspect_image(image)
-            .await
-            .map_err(EngineError::classify)
     }
 
     /// Engine events matching `filters` (e.g. `label`, `type`), from now on.

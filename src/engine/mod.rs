@@ -2,6 +2,9 @@
 //! API) through bollard. Everything engine-specific lives here: how we connect, which API
 //! version we speak, how errors are classified, and the few calls the rest of berth makes.
 
+pub mod build;
+mod compat;
+pub mod images;
 pub mod io;
 pub mod labels;
 pub mod spec;
@@ -160,6 +163,11 @@ impl Engine {
         let api = v.api_version.clone().unwrap_or_default();
         let mut parts = api.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
         let api_version = (parts.next().unwrap_or(1), parts.next().unwrap_or(41));
+        let docker = if api_version < (1, 44) {
+            docker.with_request_modifier(compat::container_wide_mac_address)
+        } else {
+            docker
+        };
         Ok(Engine {
             docker,
             kind,
@@ -200,13 +208,29 @@ impl Engine {
     }
 
     pub async fn create_container(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
-        let opts = CreateContainerOptionsBuilder::new().name(name).build();
+        self.create_container_with(name, None, body)
+            .await
+            .map(|(id, _)| id)
+    }
+
+    /// Creates a container for `platform` (`os[/arch[/variant]]`, API 1.41+); returns its ID
+    /// and the engine's warnings (settings it accepted but discarded).
+    pub async fn create_container_with(
+        &self,
+        name: &str,
+        platform: Option<&str>,
+        body: ContainerCreateBody,
+    ) -> Result<(String, Vec<String>)> {
+        let mut b = CreateContainerOptionsBuilder::new().name(name);
+        if let Some(p) = platform {
+            b = b.platform(p);
+        }
         let r = self
             .docker
-            .create_container(Some(opts), body)
+            .create_container(Some(b.build()), body)
             .await
             .map_err(EngineError::classify)?;
-        Ok(r.id)
+        Ok((r.id, r.warnings))
     }
 
     pub async fn start_container(&self, id: &str) -> Result<()> {

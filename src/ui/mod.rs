@@ -1,4 +1,5 @@
 //! What berth shows a person: progress lines and (later) the log multiplexer.
 
+pub mod bytes;
 pub mod logs;
 pub mod progress;

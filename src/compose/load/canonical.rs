@@ -121,12 +121,7 @@ fn field(
 }
 
 /// Short syntaxes to long ones, defaults, and paths, over the whole merged tree.
-pub fn canonical(
-    root: &mut Node,
-    env: &Environment,
-    working_dir: &Path,
-    flags: &LoadFlags,
-) -> Result<(), LoadError> {
+pub fn canonical(root: &mut Node, working_dir: &Path, flags: &LoadFlags) -> Result<(), LoadError> {
     let Some(m) = root.as_map_mut() else {
         return Ok(());
     };
@@ -150,8 +145,7 @@ pub fn canonical(
             }
         }
     }
-    super::merge::enforce_unicity(root, &mut Vec::new());
-    let _ = env;
+    super::merge::enforce_unicity(root, &[]);
     if flags.resolve_paths {
         resolve_paths(root, working_dir)?;
     }
@@ -336,6 +330,13 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             Ok(())
         })
     })?;
+    // `gpus: all` is every GPU: `[{count: -1}]`.
+    field(m, "gpus", path, |n, _| {
+        if matches!(&n.value, Value::Str(s) if s == "all") {
+            *n = jnode(&syntax::gpus_all(), &n.pos);
+        }
+        Ok(())
+    })?;
     field(m, "devices", path, |n, p| {
         if let Some(items) = n.as_seq_mut() {
             for (i, it) in items.iter_mut().enumerate() {
@@ -348,7 +349,7 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         }
         Ok(())
     })?;
-    for k in ["dns", "dns_search", "dns_opt", "tmpfs"] {
+    for k in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
         field(m, k, path, |n, _| {
             to_list(n);
             Ok(())
@@ -683,6 +684,17 @@ pub fn resolve_paths(root: &mut Node, base: &Path) -> Result<(), LoadError> {
                     }
                 }
             }
+            if let Some(lf) = sm.get_mut("label_file") {
+                match &mut lf.value {
+                    Value::Str(s) => *s = abs_path(base, s),
+                    Value::Seq(items) => {
+                        for it in items.iter_mut() {
+                            set_str(it, |s| abs_path(base, s));
+                        }
+                    }
+                    _ => {}
+                }
+            }
             if let Some(ef) = sm.get_mut("env_file") {
                 match &mut ef.value {
                     Value::Str(s) => *s = abs_path(base, s),
@@ -953,12 +965,7 @@ pub fn apply_profiles(
 
 /// Folds each service's `env_file` into its `environment` (the file's values first, then
 /// `environment` wins), as Compose does, and drops `env_file`.
-pub fn resolve_env_files(
-    root: &mut Node,
-    env: &Environment,
-    flags: &LoadFlags,
-) -> Result<(), LoadError> {
-    let _ = flags;
+pub fn resolve_env_files(root: &mut Node, env: &Environment) -> Result<(), LoadError> {
     let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
         Default::default();
     let Some(services) = root
@@ -1055,6 +1062,62 @@ pub fn resolve_env_files(
                 vars.insert(k.clone(), v.clone());
             }
             *envm = vars;
+        }
+    }
+    Ok(())
+}
+
+/// Folds each service's `label_file` into its `labels` (the files' labels first, then
+/// `labels` wins), as Compose does, and drops `label_file`.
+pub fn resolve_label_files(root: &mut Node) -> Result<(), LoadError> {
+    let Some(services) = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|s| s.as_map_mut())
+    else {
+        return Ok(());
+    };
+    for (name, svc) in services.iter_mut() {
+        let Some(sm) = svc.as_map_mut() else { continue };
+        let Some(lf) = sm.remove("label_file") else {
+            continue;
+        };
+        let mut labels = Map::new();
+        let items = match &lf.value {
+            Value::Seq(items) => items.clone(),
+            _ => vec![lf.clone()],
+        };
+        for (i, it) in items.iter().enumerate() {
+            let p = format!("services.{name}.label_file[{i}]");
+            let Some(path) = it.scalar_string() else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                LoadError::at(&it.pos, &p, format!("label file {path} not found: {e}"))
+                    .with_kind(ErrorKind::FileNotFound)
+                    .with_hint("create the file or fix the path")
+            })?;
+            let parsed = crate::compose::dotenv::parse(&text, &|_| None).map_err(|e| {
+                LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message))
+            })?;
+            for (k, e) in parsed {
+                let vpos = Pos {
+                    file: std::sync::Arc::from(path.as_str()),
+                    line: e.line,
+                    col: 1,
+                };
+                labels.insert(k, Node::str(e.value, vpos));
+            }
+        }
+        let own = sm.entry_or_insert("labels", Node::map(Map::new(), Pos::synthetic()));
+        if own.is_null() {
+            own.value = Value::Map(Map::new());
+        }
+        if let Some(lm) = own.as_map_mut() {
+            for (k, v) in lm.iter() {
+                labels.insert(k.clone(), v.clone());
+            }
+            *lm = labels;
         }
     }
     Ok(())

@@ -357,7 +357,7 @@ fn unicity_key(path: &[&str], item: &Node) -> Option<Option<String>> {
 }
 
 /// De-duplicates sequences by their attribute's key: a later entry replaces an earlier one in place.
-pub fn enforce_unicity(n: &mut Node, path: &mut Vec<String>) {
+pub fn enforce_unicity(n: &mut Node, path: &[String]) {
     let mut segs: Vec<&str> = path.iter().map(String::as_str).collect();
     unicity_walk(n, &mut segs);
 }
@@ -417,7 +417,7 @@ mod tests {
 
     fn merged(a: &str, b: &str) -> serde_json::Value {
         let mut m = merge(doc(a), doc(b), &mut vec![]);
-        enforce_unicity(&mut m, &mut vec![]);
+        enforce_unicity(&mut m, &[]);
         m.to_json()
     }
 

@@ -4,6 +4,8 @@
 
 pub mod canonical;
 pub mod consistency;
+pub mod extends;
+pub mod include;
 pub mod interp;
 pub mod merge;
 
@@ -14,7 +16,7 @@ use super::error::{ErrorKind, LoadError};
 use super::model::Project;
 use super::options::{ConfigFile, Environment, ProjectOptions};
 use super::schema;
-use super::yaml::{self, Map, Node, Pos, Value};
+use super::yaml::{self, Map, Node, Pos};
 
 /// Which stages to run (`config --no-interpolate`, `--no-normalize`, `--no-consistency`).
 #[derive(Clone, Debug)]
@@ -105,14 +107,14 @@ pub fn read_documents(file: &ConfigFile) -> Result<Vec<Node>, LoadError> {
 }
 
 /// The state shared by the whole load (one per `load`, cloned for includes).
-struct Ctx<'a> {
-    flags: &'a LoadFlags,
+pub(crate) struct Ctx<'a> {
+    pub(crate) flags: &'a LoadFlags,
     /// The project environment used to interpolate this (sub)project.
-    env: Environment,
-    warnings: Vec<String>,
-    unset: Vec<String>,
+    pub(crate) env: Environment,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) unset: Vec<String>,
     /// Files on the include chain, for cycle detection.
-    include_chain: Vec<PathBuf>,
+    pub(crate) include_chain: Vec<PathBuf>,
 }
 
 /// Loads, merges and normalises the files of `opts` into a project.
@@ -208,7 +210,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
             .with_hint("a compose file needs at least a services: section"));
     }
 
-    canonical::canonical(&mut dict, &env, &opts.working_dir, flags)?;
+    canonical::canonical(&mut dict, &opts.working_dir, flags)?;
     if flags.normalize {
         canonical::normalize(&mut dict, &name, &env)?;
     } else if let Some(m) = dict.as_map_mut() {
@@ -223,7 +225,8 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     if flags.consistency {
         consistency::check(&dict)?;
     }
-    canonical::resolve_env_files(&mut dict, &env, flags)?;
+    canonical::resolve_env_files(&mut dict, &env)?;
+    canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
 
     let canonical_json = order_root(dict.into_json());
@@ -294,7 +297,7 @@ fn order_root(v: serde_json::Value) -> serde_json::Value {
 
 /// Loads a list of files (each possibly multi-document) into one merged tree: per document
 /// interpolate, apply extends and include, merge, de-duplicate, validate.
-fn load_model(
+pub(crate) fn load_model(
     ctx: &mut Ctx,
     files: Vec<(PathBuf, Vec<Node>)>,
     working_dir: &Path,
@@ -310,16 +313,14 @@ fn load_model(
                 let env = ctx.env.clone();
                 let lookup = |k: &str| env.get(k).map(str::to_string);
                 interp::interpolate_tree(&mut doc, "", &lookup, &mut ctx.unset)?;
-            } else {
-                // Still cast typed fields written as strings.
             }
-            apply_extends(ctx, &mut doc, &path, working_dir)?;
+            extends::apply_extends(ctx, &mut doc, &path, working_dir)?;
             if resolve_paths_now {
                 canonical::resolve_paths(&mut doc, working_dir)?;
             }
-            apply_include(ctx, &mut doc, working_dir)?;
+            include::apply_include(ctx, &mut doc, working_dir)?;
             dict = merge::merge(dict, doc, &mut Vec::new());
-            merge::enforce_unicity(&mut dict, &mut Vec::new());
+            merge::enforce_unicity(&mut dict, &[]);
             let errors = schema::validate(&dict);
             if let Some(e) = errors.into_iter().next() {
                 return Err(LoadError::at(&e.pos, &e.path, e.message));
@@ -335,204 +336,6 @@ fn load_model(
         }
     }
     Ok(dict)
-}
-
-/// Applies `extends` to every service of one document.
-fn apply_extends(
-    ctx: &mut Ctx,
-    doc: &mut Node,
-    file: &Path,
-    working_dir: &Path,
-) -> Result<(), LoadError> {
-    let Some(services) = doc.as_map_mut().and_then(|m| m.get_mut("services")) else {
-        return Ok(());
-    };
-    let Some(smap) = services.as_map_mut() else {
-        return Ok(());
-    };
-    // Only services with `extends` change; most files have none, so nothing is copied.
-    let names: Vec<String> = smap
-        .iter()
-        .filter(|(_, s)| {
-            s.as_map()
-                .map(|m| m.contains_key("extends"))
-                .unwrap_or(false)
-        })
-        .map(|(k, _)| k.clone())
-        .collect();
-    for name in names {
-        let mut chain = Vec::new();
-        let merged = extend_service(ctx, &name, smap, file, working_dir, &mut chain)?;
-        if let Some(m) = merged {
-            smap.insert(name, m);
-        }
-    }
-    Ok(())
-}
-
-/// Resolves one service's `extends` chain; returns the merged service (or None if unchanged).
-fn extend_service(
-    ctx: &mut Ctx,
-    name: &str,
-    services: &mut Map,
-    file: &Path,
-    working_dir: &Path,
-    chain: &mut Vec<(PathBuf, String)>,
-) -> Result<Option<Node>, LoadError> {
-    let Some(service) = services.get(name).cloned() else {
-        return Ok(None);
-    };
-    let Some(smap) = service.as_map() else {
-        return Ok(None);
-    };
-    let Some(ext) = smap.get("extends").cloned() else {
-        return Ok(None);
-    };
-    let key = (file.to_path_buf(), name.to_string());
-    if chain.contains(&key) {
-        let mut names: Vec<String> = chain.iter().map(|(_, n)| n.clone()).collect();
-        names.push(name.to_string());
-        return Err(LoadError::at(
-            &ext.pos,
-            &format!("services.{name}.extends"),
-            format!("extends cycle detected: {}", names.join(" -> ")),
-        ));
-    }
-    chain.push(key);
-    let (base_name, base_file) = match &ext.value {
-        Value::Str(s) => (s.clone(), None),
-        Value::Map(m) => (
-            m.get("service")
-                .and_then(|n| n.scalar_string())
-                .unwrap_or_default(),
-            m.get("file").and_then(|n| n.scalar_string()),
-        ),
-        _ => {
-            return Err(LoadError::at(
-                &ext.pos,
-                &format!("services.{name}.extends"),
-                format!(
-                    "expected a service name or {{service, file}}, found {}",
-                    ext.kind_name()
-                ),
-            ))
-        }
-    };
-    let base = match base_file {
-        None => {
-            if !services.contains_key(&base_name) {
-                return Err(LoadError::at(
-                    &ext.pos,
-                    &format!("services.{name}.extends"),
-                    format!(
-                        "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
-                        ext.pos.file
-                    ),
-                )
-                .with_hint(did_you_mean(&base_name, services.keys())));
-            }
-            match extend_service(ctx, &base_name, services, file, working_dir, chain)? {
-                Some(m) => {
-                    services.insert(base_name.clone(), m.clone());
-                    m
-                }
-                None => services
-                    .get(&base_name)
-                    .cloned()
-                    .unwrap_or_else(|| Node::null(Pos::synthetic())),
-            }
-        }
-        Some(f) => {
-            let dir = file
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| working_dir.to_path_buf());
-            let path = super::options::clean_path(&if Path::new(&f).is_absolute() {
-                PathBuf::from(&f)
-            } else {
-                dir.join(&f)
-            });
-            let cf = ConfigFile {
-                path: path.clone(),
-                content: None,
-            };
-            if !path.exists() {
-                return Err(LoadError::at(
-                    &ext.pos,
-                    &format!("services.{name}.extends.file"),
-                    format!(
-                        "cannot extend service \"{name}\": file {} does not exist",
-                        path.display()
-                    ),
-                )
-                .with_kind(ErrorKind::FileNotFound));
-            }
-            let docs = read_documents(&cf)?;
-            let ext_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            // The extended file: interpolated, its own extends applied, its paths resolved against its own directory.
-            let mut merged = Node::map(Map::new(), Pos::synthetic());
-            for mut d in docs {
-                if d.is_null() {
-                    continue;
-                }
-                if ctx.flags.interpolate {
-                    let env = ctx.env.clone();
-                    let lookup = |k: &str| env.get(k).map(str::to_string);
-                    interp::interpolate_tree(&mut d, "", &lookup, &mut ctx.unset)?;
-                }
-                merged = merge::merge(merged, d, &mut Vec::new());
-            }
-            let mut other = merged
-                .as_map()
-                .and_then(|m| m.get("services"))
-                .and_then(|s| s.as_map())
-                .cloned()
-                .unwrap_or_default();
-            if !other.contains_key(&base_name) {
-                return Err(LoadError::at(
-                    &ext.pos,
-                    &format!("services.{name}.extends"),
-                    format!(
-                        "cannot extend service \"{name}\": service \"{base_name}\" not found in {}",
-                        path.display()
-                    ),
-                )
-                .with_hint(did_you_mean(&base_name, other.keys())));
-            }
-            let b = match extend_service(ctx, &base_name, &mut other, &path, &ext_dir, chain)? {
-                Some(m) => m,
-                None => other
-                    .get(&base_name)
-                    .cloned()
-                    .unwrap_or_else(|| Node::null(Pos::synthetic())),
-            };
-            let mut wrapper = Map::new();
-            let mut svcs = Map::new();
-            svcs.insert(base_name.clone(), b);
-            wrapper.insert("services", Node::map(svcs, Pos::synthetic()));
-            let mut wrapper = Node::map(wrapper, Pos::synthetic());
-            canonical::resolve_paths(&mut wrapper, &ext_dir)?;
-            wrapper
-                .get_path(&["services", &base_name])
-                .cloned()
-                .unwrap_or_else(|| Node::null(Pos::synthetic()))
-        }
-    };
-    chain.pop();
-    if base.is_null() {
-        return Ok(None);
-    }
-    let mut over = service.clone();
-    if let Some(m) = over.as_map_mut() {
-        m.remove("extends");
-    }
-    let mut base = base;
-    if let Some(m) = base.as_map_mut() {
-        m.remove("extends");
-    }
-    let mut path = vec!["services".to_string(), name.to_string()];
-    let merged = merge::merge(base, over, &mut path);
-    Ok(Some(merged))
 }
 
 /// A "did you mean" hint for a misspelt name among `candidates`, or an empty hint list.
@@ -551,187 +354,6 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a String>
         None if all.is_empty() => "no services are defined there".to_string(),
         None => format!("defined services: {}", all.join(", ")),
     }
-}
-
-/// Applies `include`: each entry is loaded as its own project and its resources imported.
-fn apply_include(ctx: &mut Ctx, doc: &mut Node, working_dir: &Path) -> Result<(), LoadError> {
-    let Some(root) = doc.as_map_mut() else {
-        return Ok(());
-    };
-    let Some(include) = root.remove("include") else {
-        return Ok(());
-    };
-    let Some(items) = include.as_seq() else {
-        return Err(LoadError::at(
-            &include.pos,
-            "include",
-            format!("expected a list, found {}", include.kind_name()),
-        ));
-    };
-    for (i, item) in items.iter().enumerate() {
-        let ipath = format!("include[{i}]");
-        let (paths, project_dir, env_files): (Vec<String>, Option<String>, Vec<String>) =
-            match &item.value {
-                Value::Str(s) => (vec![s.clone()], None, vec![]),
-                Value::Map(m) => {
-                    let list = |k: &str| -> Vec<String> {
-                        match m.get(k).map(|n| &n.value) {
-                            Some(Value::Str(s)) => vec![s.clone()],
-                            Some(Value::Seq(v)) => {
-                                v.iter().filter_map(|n| n.scalar_string()).collect()
-                            }
-                            _ => vec![],
-                        }
-                    };
-                    (
-                        list("path"),
-                        m.get("project_directory").and_then(|n| n.scalar_string()),
-                        list("env_file"),
-                    )
-                }
-                _ => {
-                    return Err(LoadError::at(
-                        &item.pos,
-                        &ipath,
-                        "expected a path or {path, project_directory, env_file}",
-                    ))
-                }
-            };
-        if paths.is_empty() {
-            return Err(LoadError::at(&item.pos, &ipath, "an include needs a path"));
-        }
-        let abs = |p: &str, base: &Path| super::options::clean_path(&base.join(expand_home(p)));
-        let files: Vec<PathBuf> = paths.iter().map(|p| abs(p, working_dir)).collect();
-        for f in &files {
-            if !f.exists() {
-                return Err(LoadError::at(
-                    &item.pos,
-                    &ipath,
-                    format!("included file {} does not exist", f.display()),
-                )
-                .with_kind(ErrorKind::FileNotFound));
-            }
-        }
-        if ctx.include_chain.contains(&files[0]) {
-            let mut chain: Vec<String> = ctx
-                .include_chain
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            chain.push(files[0].display().to_string());
-            return Err(LoadError::at(
-                &item.pos,
-                &ipath,
-                format!("include cycle detected:\n{}", chain.join("\n include ")),
-            ));
-        }
-        let project_dir = match project_dir {
-            Some(d) => abs(&d, working_dir),
-            None => files[0].parent().map(Path::to_path_buf).unwrap_or_default(),
-        };
-        // The included project's environment: its env_file (or its own .env), overridden by ours.
-        let env_paths: Vec<PathBuf> = if env_files.is_empty() {
-            let f = project_dir.join(".env");
-            if f.is_file() {
-                vec![f]
-            } else {
-                vec![]
-            }
-        } else {
-            env_files.iter().map(|f| abs(f, working_dir)).collect()
-        };
-        let mut sub_env = ctx.env.clone();
-        for f in &env_paths {
-            let text = std::fs::read_to_string(f).map_err(|e| {
-                LoadError::at(
-                    &item.pos,
-                    &ipath,
-                    format!("cannot read env file {}: {e}", f.display()),
-                )
-                .with_kind(ErrorKind::FileNotFound)
-            })?;
-            let env_now = sub_env.clone();
-            let lookup = |k: &str| env_now.get(k).map(str::to_string);
-            let vars = super::dotenv::parse(&text, &lookup).map_err(|e| {
-                LoadError::invalid(
-                    None,
-                    None,
-                    format!("{}:{}: {}", f.display(), e.line, e.message),
-                )
-            })?;
-            sub_env.add_file_vars(f, vars);
-        }
-        let mut parsed = Vec::new();
-        for f in &files {
-            parsed.push((
-                f.clone(),
-                read_documents(&ConfigFile {
-                    path: f.clone(),
-                    content: None,
-                })?,
-            ));
-        }
-        let mut sub = Ctx {
-            flags: ctx.flags,
-            env: sub_env,
-            warnings: Vec::new(),
-            unset: Vec::new(),
-            include_chain: {
-                let mut c = ctx.include_chain.clone();
-                c.push(files[0].clone());
-                c
-            },
-        };
-        let imported = load_model(&mut sub, parsed, &project_dir, true)?;
-        ctx.warnings.append(&mut sub.warnings);
-        for u in sub.unset {
-            if !ctx.unset.contains(&u) {
-                ctx.unset.push(u);
-            }
-        }
-        import_resources(doc, imported)?;
-    }
-    Ok(())
-}
-
-fn import_resources(doc: &mut Node, imported: Node) -> Result<(), LoadError> {
-    let Some(target) = doc.as_map_mut() else {
-        return Ok(());
-    };
-    let Value::Map(src) = imported.value else {
-        return Ok(());
-    };
-    for (kind, node) in src.into_entries() {
-        if !["services", "volumes", "networks", "secrets", "configs"].contains(&kind.as_str()) {
-            continue;
-        }
-        let Value::Map(items) = node.value else {
-            continue;
-        };
-        let to = target.entry_or_insert(&kind, Node::map(Map::new(), node.pos.clone()));
-        if to.is_null() {
-            *to = Node::map(Map::new(), node.pos.clone());
-        }
-        let Some(to) = to.as_map_mut() else { continue };
-        for (name, v) in items.into_entries() {
-            if let Some(existing) = to.get(&name) {
-                if existing.to_json() == v.to_json() {
-                    continue;
-                }
-                return Err(LoadError::at(
-                    &existing.pos,
-                    &format!("{kind}.{name}"),
-                    format!(
-                        "{kind}.{name} conflicts with imported resource (defined at {})",
-                        v.pos
-                    ),
-                )
-                .with_hint("rename one of them, or remove it from the including file"));
-            }
-            to.insert(name, v);
-        }
-    }
-    Ok(())
 }
 
 /// `~` and `~/x` expand to the home directory, as Compose does.
@@ -780,5 +402,34 @@ impl LoadedProject {
         }
         self.project = serde_json::from_value(self.canonical.clone()).map_err(|e| e.to_string())?;
         Ok(())
+    }
+}
+
+/// Loading files written into a temp directory, for the stages' table tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::{load, LoadFlags};
+    use crate::compose::error::LoadError;
+    use crate::compose::options::{EnvSource, Environment, ProjectRequest};
+
+    /// Writes `files` (the first is the compose file) and loads them; the canonical JSON.
+    pub fn load_files(files: &[(&str, &str)]) -> Result<serde_json::Value, LoadError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        let mut env = Environment::default();
+        env.set("HOME", "/home/t", EnvSource::Shell);
+        let opts = ProjectRequest {
+            files: vec![dir.path().join(files[0].0).display().to_string()],
+            project_name: Some("t".into()),
+            cwd: Some(dir.path().to_path_buf()),
+            os_env: Some(env),
+            ..Default::default()
+        }
+        .resolve()?;
+        load(&opts, &LoadFlags::default()).map(|l| l.canonical)
     }
 }

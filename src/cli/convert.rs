@@ -1,0 +1,250 @@
+//! `berth convert`: Kubernetes manifests (or a Helm chart) from the compose project, with a
+//! conversion report on standard error.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{Failure, GlobalOptions};
+use crate::compose::load::LoadFlags;
+use crate::k8s::output::{self, Format};
+use crate::k8s::report::{Locator, Severity};
+use crate::k8s::{self, check, helm, lint, ConvertOptions};
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FormatArg {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ConvertArgs {
+    /// Write the manifests into DIR, a file per object (default: standard output)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// With -o: one file DIR/<project>.yaml instead of a file per object
+    #[arg(long)]
+    pub single_file: bool,
+    /// Output format (JSON on standard output is one `List` object)
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: FormatArg,
+    /// Write a Helm chart into DIR instead of plain manifests
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "single_file", "format"])]
+    pub chart: Option<PathBuf>,
+    /// Put every object in this namespace (and emit the Namespace)
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Move every image (init containers too) to this registry: HOST[:PORT][/PREFIX]
+    #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
+    pub registry: Option<String>,
+    /// imagePullPolicy of containers whose service sets no pull_policy
+    #[arg(long, default_value = "IfNotPresent", value_parser = ["Always", "IfNotPresent", "Never"])]
+    pub image_pull_policy: String,
+    /// Kubernetes version the output must be valid for (1.29 to 1.32)
+    #[arg(long, default_value = "1.29", value_name = "VERSION")]
+    pub kube_version: String,
+    /// Leave out the restricted Pod Security defaults (no privilege escalation, all
+    /// capabilities dropped, RuntimeDefault seccomp, no service account token)
+    #[arg(long)]
+    pub no_harden: bool,
+    /// Convert even what cannot be converted faithfully (refusals become warnings)
+    #[arg(long)]
+    pub allow_lossy: bool,
+    /// Emit NetworkPolicies that isolate services as compose networks do
+    #[arg(long)]
+    pub network_policies: bool,
+    /// Mount bind mounts of paths outside the project as hostPath volumes
+    #[arg(long)]
+    pub host_path: bool,
+    /// Lint findings are errors (exit 1) instead of warnings
+    #[arg(long)]
+    pub strict: bool,
+    /// Image of the init containers that wait for a dependency's Service
+    #[arg(long, value_name = "IMAGE")]
+    pub wait_image: Option<String>,
+    /// Image of the init containers that wait for a Job (needs curl and sh)
+    #[arg(long, value_name = "IMAGE")]
+    pub job_wait_image: Option<String>,
+    /// Also print notes (what was renamed, what became what)
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Print only errors on standard error
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Services to convert (with what they depend on); default: all enabled services
+    pub services: Vec<String>,
+}
+
+/// `1.29`, `v1.30`, `1.31.2` → the minor version, if in range.
+pub fn parse_kube_version(v: &str) -> Result<String, String> {
+    let t = v.trim().trim_start_matches('v');
+    let mut parts = t.split('.');
+    let major = parts.next().unwrap_or("");
+    let minor = parts.next().unwrap_or("");
+    let ok_patch = parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
+    let mm = format!("{major}.{minor}");
+    if ok_patch && k8s::KUBE_VERSIONS.contains(&mm.as_str()) {
+        Ok(mm)
+    } else {
+        Err(format!(
+            "unsupported Kubernetes version {v:?}: berth writes objects for {}",
+            k8s::KUBE_VERSIONS.join(", ")
+        ))
+    }
+}
+
+pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
+    let kube_version = parse_kube_version(&args.kube_version).map_err(|e| Failure::new(16, e))?;
+    if args.single_file && args.output.is_none() {
+        return Err(Failure::new(16, "--single-file needs -o DIR"));
+    }
+    let flags = LoadFlags {
+        services: args.services.clone(),
+        ..Default::default()
+    };
+    let (_, mut loaded) = global.load(&flags)?;
+    if !args.services.is_empty() {
+        loaded
+            .select_services(&args.services)
+            .map_err(|e| Failure::new(1, e))?;
+    }
+    let opts = ConvertOptions {
+        // A chart leaves the namespace to `helm install -n`.
+        namespace: if args.chart.is_some() {
+            None
+        } else {
+            args.namespace.clone()
+        },
+        registry: args.registry.clone(),
+        image_pull_policy: args.image_pull_policy.clone(),
+        kube_version,
+        harden: !args.no_harden,
+        network_policies: args.network_policies,
+        host_path: args.host_path,
+        wait_image: args.wait_image.clone(),
+        job_wait_image: args.job_wait_image.clone(),
+    };
+    let mut conv = k8s::convert(&loaded, &opts);
+    let locator = Locator::new(&loaded.config_files);
+    let lint_report = lint::lint(&loaded, &locator);
+    let lint_count = lint_report.findings.len();
+    conv.report
+        .findings
+        .extend(lint::as_convert_findings(&lint_report, args.strict));
+    conv.report.locate(&locator);
+    conv.report.sort();
+
+    let refusals = conv
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.rule.is_none())
+        .count();
+    let lint_errors = if args.strict { lint_count } else { 0 };
+    // Print the report.
+    for f in &conv.report.findings {
+        let show = match f.severity {
+            Severity::Error => true,
+            Severity::Warning => !args.quiet,
+            Severity::Info => args.verbose,
+        };
+        if show {
+            let mut line = f.render();
+            if f.severity == Severity::Error && f.rule.is_none() && args.allow_lossy {
+                line = line.replacen("error", "error (allowed by --allow-lossy)", 1);
+            }
+            eprintln!("{line}");
+        }
+    }
+    let problems = check::check(&conv.objects, &conv.externals);
+    if !problems.is_empty() {
+        let mut msg = String::from(
+            "internal error: the objects berth made would be rejected by Kubernetes (please report this):",
+        );
+        for p in problems {
+            msg.push_str("\n  ");
+            msg.push_str(&p);
+        }
+        return Err(Failure::new(70, msg));
+    }
+    let summary = format!(
+        "berth convert: {} service(s) → {} object(s); {} refused, {} warning(s), {} note(s){}",
+        loaded.project.services.len(),
+        conv.objects.len(),
+        refusals,
+        conv.report.count(Severity::Warning),
+        conv.report.count(Severity::Info),
+        if args.verbose || conv.report.count(Severity::Info) == 0 {
+            ""
+        } else {
+            " (-v shows notes)"
+        }
+    );
+    if refusals > 0 && !args.allow_lossy {
+        eprintln!("{summary}");
+        return Err(Failure::new(
+            1,
+            format!("{refusals} compose setting(s) cannot be converted faithfully (see above); fix them, or pass --allow-lossy to convert anyway"),
+        ));
+    }
+    if lint_errors > 0 {
+        eprintln!("{summary}");
+        return Err(Failure::new(
+            1,
+            format!("{lint_errors} lint finding(s) with --strict (see above)"),
+        ));
+    }
+    let format = match args.format {
+        FormatArg::Yaml => Format::Yaml,
+        FormatArg::Json => Format::Json,
+    };
+    if let Some(dir) = &args.chart {
+        let files = helm::write_chart(dir, &conv).map_err(|e| Failure::new(1, e))?;
+        if !args.quiet {
+            eprintln!("{summary}");
+            eprintln!(
+                "berth convert: wrote the chart {} ({} files)",
+                dir.display(),
+                files.len()
+            );
+            if args.namespace.is_some() {
+                eprintln!("berth convert: the chart leaves namespaces to Helm: install with `helm install -n NAMESPACE --create-namespace`");
+            }
+        }
+        return Ok(0);
+    }
+    match &args.output {
+        Some(dir) => {
+            let single = args.single_file.then_some(loaded.name.as_str());
+            let (written, stale) = output::write_dir(dir, &conv.objects, format, single)
+                .map_err(|e| Failure::new(1, e))?;
+            if !args.quiet {
+                eprintln!("{summary}");
+                eprintln!(
+                    "berth convert: wrote {} file(s) into {}",
+                    written.len(),
+                    dir.display()
+                );
+                for s in stale {
+                    eprintln!(
+                        "warning: {} was not written by this run (left over from an earlier one?): `kubectl apply -f {}` would apply it too",
+                        s.display(),
+                        dir.display()
+                    );
+                }
+            }
+        }
+        None => {
+            use std::io::Write;
+            let text = output::render(&conv.objects, format);
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            if !args.quiet {
+                eprintln!("{summary}");
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,559 @@
+//! The compose → Kubernetes mapping on berth's own fixtures (tests/fixtures/convert), the
+//! command line (refusals, --allow-lossy, --strict, versions), and the Rust-side checks.
+
+mod k8s_common;
+
+use std::collections::BTreeMap;
+
+use k8s_common::*;
+use serde_json::{json, Value};
+
+fn convert_json(fx: &str, extra: &[&str]) -> Vec<Value> {
+    let mut a = vec!["-f", "compose.yaml", "convert", "-q", "--format", "json"];
+    a.extend_from_slice(extra);
+    objects(&ok(berth(&a, &fixture(fx)), fx))
+}
+
+#[test]
+fn webapp_maps_as_field_md_day_5_describes() {
+    let o = convert_json("webapp", &["--registry", "local-registry:5000"]);
+    // Kinds: a Deployment for the API, a StatefulSet for the database, a Job for the
+    // migration others wait for, Services for what others reach.
+    let web = find(&o, "Deployment", "web");
+    assert_eq!(web["spec"]["replicas"], 2);
+    let db = find(&o, "StatefulSet", "db");
+    assert_eq!(
+        db["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        "10Gi"
+    );
+    assert_eq!(
+        db["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"],
+        "local-path"
+    );
+    let job = find(&o, "Job", "migrate");
+    assert_eq!(pod_spec(job)["restartPolicy"], "OnFailure");
+    assert_eq!(job["spec"]["backoffLimit"], 3);
+    assert_eq!(find(&o, "Service", "web")["spec"]["ports"][0]["port"], 5000);
+    assert_eq!(find(&o, "Service", "db")["spec"]["ports"][0]["port"], 5432);
+    assert!(!o
+        .iter()
+        .any(|x| x["kind"] == "Service" && x["metadata"]["name"] == "migrate"));
+    // Every image moved to the registry, init containers too; IfNotPresent by default.
+    for w in o
+        .iter()
+        .filter(|x| x["kind"] == "Deployment" || x["kind"] == "StatefulSet" || x["kind"] == "Job")
+    {
+        let ps = pod_spec(w);
+        for c in ps["containers"]
+            .as_array()
+            .into_iter()
+            .chain(ps["initContainers"].as_array())
+            .flatten()
+        {
+            let img = c["image"].as_str().unwrap_or_default();
+            assert!(img.starts_with("local-registry:5000/"), "{img}");
+            assert_eq!(c["imagePullPolicy"], "IfNotPresent");
+        }
+    }
+    let ps = pod_spec(web);
+    let c = &ps["containers"][0];
+    assert_eq!(c["image"], "local-registry:5000/shop/web:1.4.2");
+    // Healthcheck: CMD-SHELL in a shell, start_period as a startup probe.
+    assert_eq!(c["readinessProbe"]["exec"]["command"][0], "/bin/sh");
+    assert_eq!(c["readinessProbe"]["periodSeconds"], 10);
+    assert_eq!(c["readinessProbe"]["timeoutSeconds"], 3);
+    assert_eq!(c["startupProbe"]["failureThreshold"], 4 + 3);
+    assert_eq!(c["startupProbe"]["periodSeconds"], 5);
+    // Resources: limits and reservations as canonical quantities.
+    assert_eq!(
+        c["resources"],
+        json!({"limits": {"cpu": "1", "memory": "512Mi"}, "requests": {"cpu": "250m", "memory": "256Mi"}})
+    );
+    // Security: user, read_only, restricted defaults.
+    assert_eq!(
+        c["securityContext"],
+        json!({
+            "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": true, "runAsGroup": 10001, "runAsNonRoot": true, "runAsUser": 10001
+        })
+    );
+    assert_eq!(
+        ps["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    assert_eq!(ps["automountServiceAccountToken"], false);
+    assert_eq!(ps["enableServiceLinks"], false);
+    // Secrets at /run/secrets/<name>, configs at their target.
+    let mounts: BTreeMap<String, Value> = c["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .map(|m| {
+            (
+                m["mountPath"].as_str().unwrap_or_default().to_string(),
+                m.clone(),
+            )
+        })
+        .collect();
+    assert!(mounts.contains_key("/run/secrets"));
+    assert_eq!(mounts["/etc/web/config.toml"]["subPath"], "config.toml");
+    assert!(mounts.contains_key("/tmp"));
+    let secret = find(&o, "Secret", "db-password");
+    assert!(secret["data"]["db_password"].is_string());
+    // depends_on: init containers in depends_on order (db, migrate, redis).
+    let init: Vec<&str> = ps["initContainers"]
+        .as_array()
+        .expect("init")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(init, ["wait-for-db", "wait-for-migrate", "wait-for-redis"]);
+    let wait_db = ps["initContainers"][0]["command"][2]
+        .as_str()
+        .unwrap_or_default();
+    assert!(wait_db.contains("nc -z -w 2 \"$h\" 5432"), "{wait_db}");
+    assert!(
+        wait_db.contains("$$(sed"),
+        "the kubelet must not expand $(…): {wait_db}"
+    );
+    // Waiting for the Job goes through the API with a token only the init container sees.
+    let wait_job = &ps["initContainers"][1];
+    assert!(wait_job["command"][2]
+        .as_str()
+        .unwrap_or_default()
+        .contains("/jobs/migrate"));
+    assert_eq!(ps["serviceAccountName"], "web-wait");
+    let role = find(&o, "Role", "web-wait");
+    assert_eq!(role["rules"][0]["resourceNames"], json!(["migrate"]));
+    assert_eq!(role["rules"][0]["verbs"], json!(["get"]));
+    find(&o, "RoleBinding", "web-wait");
+    assert_eq!(
+        find(&o, "ServiceAccount", "web-wait")["automountServiceAccountToken"],
+        false
+    );
+    // Plain settings in a ConfigMap.
+    assert_eq!(
+        find(&o, "ConfigMap", "web-env")["data"]["FLASK_ENV"],
+        "production"
+    );
+    // Ingress from x-berth.
+    let ing = find(&o, "Ingress", "web");
+    assert_eq!(ing["spec"]["ingressClassName"], "nginx");
+    assert_eq!(ing["spec"]["tls"][0]["secretName"], "shop-tls");
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"]["number"],
+        5000
+    );
+    // Labels.
+    assert_eq!(
+        web["metadata"]["labels"],
+        json!({"app.kubernetes.io/instance": "webapp", "app.kubernetes.io/name": "web"})
+    );
+}
+
+#[test]
+fn kitchen_sink_keys_are_converted_or_reported() {
+    let dir = fixture("kitchen-sink");
+    let out = berth(
+        &["-f", "compose.yaml", "convert", "-v", "--format", "json"],
+        &dir,
+    );
+    let err = stderr(&out);
+    let o = objects(&ok(out, "kitchen-sink"));
+    let api = find(&o, "Deployment", "api");
+    let ps = pod_spec(api);
+    let c = &ps["containers"][0];
+    // $ survives the kubelet's $(VAR) expansion.
+    assert_eq!(
+        c["args"],
+        json!([
+            "serve",
+            "--greeting",
+            "price is $5 and $$(not a var)",
+            "${HOME}"
+        ])
+    );
+    assert_eq!(c["command"], json!(["/entrypoint.sh"]));
+    assert_eq!(c["workingDir"], "/srv");
+    assert_eq!(
+        ps["hostAliases"],
+        json!([{"ip": "10.0.0.5", "hostnames": ["legacy.internal", "legacy2.internal"]}])
+    );
+    assert_eq!(
+        ps["nodeSelector"],
+        json!({"kubernetes.io/arch": "arm64", "kubernetes.io/os": "linux"})
+    );
+    assert_eq!(ps["terminationGracePeriodSeconds"], 45);
+    assert_eq!(
+        c["securityContext"]["capabilities"],
+        json!({"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]})
+    );
+    assert_eq!(
+        c["lifecycle"]["preStop"]["exec"]["command"],
+        json!(["/bin/drain", "--wait"])
+    );
+    assert_eq!(api["spec"]["strategy"]["type"], "Recreate");
+    // environment > env_file; secrets (by name, or a URL with a password) go to a Secret.
+    let cm = find(&o, "ConfigMap", "api-env");
+    assert_eq!(cm["data"]["PLAIN"], "value");
+    assert_eq!(cm["data"]["YES_STRING"], "yes");
+    assert_eq!(cm["data"]["LOG_LEVEL"], "debug");
+    let s = find(&o, "Secret", "api-env");
+    let keys: Vec<&String> = s["data"].as_object().expect("data").keys().collect();
+    assert_eq!(keys, ["API_TOKEN", "DATABASE_URL", "SMTP_PASSWORD"]);
+    // Ports: published → port, target → targetPort, the container port stays reachable too.
+    let svc = find(&o, "Service", "api");
+    assert_eq!(svc["spec"]["type"], "NodePort");
+    assert_eq!(
+        svc["spec"]["ports"][0],
+        json!({"appProtocol": "http", "name": "http", "nodePort": 30080, "port": 80, "protocol": "TCP", "targetPort": 8080})
+    );
+    // Aliases and links are Services selecting the same pods.
+    find(&o, "Service", "api-internal");
+    find(&o, "Service", "api-link");
+    // Shared volume: one RWX claim; external volume: referenced, not created.
+    assert_eq!(
+        find(&o, "PersistentVolumeClaim", "shared")["spec"]["accessModes"],
+        json!(["ReadWriteMany"])
+    );
+    assert!(!o
+        .iter()
+        .any(|x| x["kind"] == "PersistentVolumeClaim" && x["metadata"]["name"] == "shared-cache"));
+    // Project files: ConfigMaps; a missing data dir: a claim.
+    find(&o, "ConfigMap", "conf-nginx-conf");
+    find(&o, "ConfigMap", "conf");
+    find(&o, "PersistentVolumeClaim", "data");
+    // A secret from the environment (.env here), a config with template text.
+    find(&o, "Secret", "env-secret");
+    assert!(find(&o, "ConfigMap", "inline")["data"]["inline"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("{{ name }}"));
+    // Kinds.
+    assert_eq!(pod_spec(find(&o, "DaemonSet", "agent"))["hostPID"], true);
+    assert_eq!(
+        find(&o, "CronJob", "nightly")["spec"]["schedule"],
+        "0 3 * * *"
+    );
+    let legacy = find(&o, "StatefulSet", "legacy");
+    assert_eq!(pod_spec(legacy)["securityContext"]["fsGroup"], 2000);
+    assert_eq!(
+        pod_spec(legacy)["containers"][0]["imagePullPolicy"],
+        "Always"
+    );
+    assert_eq!(
+        find(&o, "Service", "legacy")["spec"]["type"],
+        "LoadBalancer"
+    );
+    assert_eq!(
+        find(&o, "HorizontalPodAutoscaler", "api")["spec"]["maxReplicas"],
+        10
+    );
+    let gpu = &pod_spec(find(&o, "Deployment", "worker"))["containers"][0]["resources"]["limits"]
+        ["nvidia.com/gpu"];
+    assert_eq!(gpu, "1");
+    // The profile-only service is not converted.
+    assert!(!o.iter().any(|x| x["metadata"]["name"] == "debug"));
+    // Nothing dropped silently: each of these is in the report.
+    for key in [
+        "services.api.stop_signal",
+        "services.worker.logging",
+        "services.worker.ulimits",
+        "services.worker.init",
+        "services.worker.container_name",
+        "services.api.ports",
+        "volumes.external-cache.external",
+        "networks:",
+        "services.api.dns",
+    ] {
+        assert!(err.contains(key), "no finding for {key}:\n{err}");
+    }
+}
+
+#[test]
+fn refusals_stop_the_conversion_unless_allowed() {
+    let dir = fixture("refused");
+    let out = berth(&["-f", "compose.yaml", "convert"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "nothing is printed when refused");
+    let err = stderr(&out);
+    for want in [
+        "compose.yaml:7: error: services.ci.volumes[0]: bind mount of /var/run/docker.sock, outside the project",
+        "fix: pass --host-path",
+        "compose.yaml:8: error: services.ci.devices",
+        "compose.yaml:12: error: services.sidecar.network_mode",
+        "pass --allow-lossy",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    // --host-path takes the socket as a hostPath; the rest still needs --allow-lossy.
+    let out = berth(&["-f", "compose.yaml", "convert", "--host-path"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("docker.sock, outside"));
+    let o = objects(&ok(
+        berth(
+            &[
+                "-f",
+                "compose.yaml",
+                "convert",
+                "--host-path",
+                "--allow-lossy",
+                "--format",
+                "json",
+            ],
+            &dir,
+        ),
+        "lossy",
+    ));
+    let ps = pod_spec(find(&o, "Deployment", "ci"));
+    assert_eq!(ps["volumes"][0]["hostPath"]["path"], "/var/run/docker.sock");
+}
+
+#[test]
+fn strict_makes_lint_findings_errors() {
+    let dir = fixture("lint");
+    let out = berth(
+        &[
+            "-f",
+            "compose.yaml",
+            "convert",
+            "--strict",
+            "--allow-lossy",
+            "--host-path",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error [privileged]"), "{err}");
+    assert!(err.contains("lint finding(s) with --strict"), "{err}");
+    let out = berth(
+        &[
+            "-f",
+            "compose.yaml",
+            "convert",
+            "--allow-lossy",
+            "--host-path",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning [docker-socket]"));
+}
+
+#[test]
+fn options_are_checked() {
+    let dir = fixture("webapp");
+    for (args, want) in [
+        (
+            &["--kube-version", "1.28"][..],
+            "unsupported Kubernetes version",
+        ),
+        (
+            &["--kube-version", "2.0"][..],
+            "unsupported Kubernetes version",
+        ),
+        (&["--registry", "not a host"][..], "invalid registry"),
+        (&["--namespace", "Bad_NS"][..], "not a valid namespace name"),
+        (&["--single-file"][..], "--single-file needs -o DIR"),
+    ] {
+        let mut a = vec!["-f", "compose.yaml", "convert"];
+        a.extend_from_slice(args);
+        let out = berth(&a, &dir);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+    for v in ["1.29", "v1.30", "1.31.4", "1.32"] {
+        ok(
+            berth(
+                &["-f", "compose.yaml", "convert", "-q", "--kube-version", v],
+                &dir,
+            ),
+            v,
+        );
+    }
+}
+
+#[test]
+fn x_berth_errors_name_the_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27.0\n    x-berth:\n      kind: replicaset\n      servce: {}\n    volumes: [vol:/data]\nvolumes:\n  vol:\n    x-berth: {size: lots}\n",
+    )
+    .expect("write");
+    let out = berth(&["-f", "compose.yaml", "convert"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("compose.yaml:5: error: services.web.x-berth.kind: unknown workload kind \"replicaset\""), "{err}");
+    assert!(
+        err.contains("compose.yaml:6: error: services.web.x-berth.servce: unknown x-berth key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("compose.yaml:10: error: volumes.vol.x-berth.size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn profiles_overrides_and_dotenv_apply_as_for_up() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    std::fs::write(d.join("compose.yaml"), "services:\n  web:\n    image: nginx:${TAG}\n  debug:\n    image: busybox:1.36.1\n    profiles: [debug]\n").expect("write");
+    std::fs::write(
+        d.join("compose.override.yaml"),
+        "services:\n  web:\n    deploy: {replicas: 4}\n",
+    )
+    .expect("write");
+    std::fs::write(d.join(".env"), "TAG=1.27.1\n").expect("write");
+    let o = objects(&ok(
+        berth(&["convert", "-q", "--format", "json"], d),
+        "default files",
+    ));
+    let web = find(&o, "Deployment", "web");
+    assert_eq!(web["spec"]["replicas"], 4);
+    assert_eq!(pod_spec(web)["containers"][0]["image"], "nginx:1.27.1");
+    assert!(!o.iter().any(|x| x["metadata"]["name"] == "debug"));
+    let o = objects(&ok(
+        berth(
+            &["--profile", "debug", "convert", "-q", "--format", "json"],
+            d,
+        ),
+        "profile",
+    ));
+    find(&o, "Deployment", "debug");
+    // Selecting services.
+    let o = objects(&ok(
+        berth(&["convert", "-q", "--format", "json", "web"], d),
+        "select",
+    ));
+    assert!(o.iter().all(|x| x["metadata"]["name"] == "web"));
+}
+
+mod checks {
+    use berth::k8s::check::{check, Externals};
+    use berth::k8s::Object;
+    use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+    use k8s_openapi::api::core::v1::{
+        Container, ContainerPort, PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec,
+        VolumeMount,
+    };
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+    use std::collections::BTreeMap;
+
+    fn labels(v: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("app.kubernetes.io/name".to_string(), v.to_string())])
+    }
+
+    fn deployment(sel: &str, pod: &str, restart: &str, port_name: &str, mount: &str) -> Object {
+        Object::Deployment(Deployment {
+            metadata: ObjectMeta {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+            spec: Some(DeploymentSpec {
+                selector: LabelSelector {
+                    match_labels: Some(labels(sel)),
+                    ..Default::default()
+                },
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels(pod)),
+                        ..Default::default()
+                    }),
+                    spec: Some(PodSpec {
+                        restart_policy: Some(restart.into()),
+                        containers: vec![Container {
+                            name: "web".into(),
+                            image: Some("nginx:1.27.0".into()),
+                            ports: Some(vec![ContainerPort {
+                                container_port: 80,
+                                name: Some(port_name.into()),
+                                ..Default::default()
+                            }]),
+                            volume_mounts: (!mount.is_empty()).then(|| {
+                                vec![VolumeMount {
+                                    name: mount.into(),
+                                    mount_path: "/data".into(),
+                                    ..Default::default()
+                                }]
+                            }),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }),
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    }
+
+    fn service(sel: &str) -> Object {
+        Object::Service(Service {
+            metadata: ObjectMeta {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+            spec: Some(ServiceSpec {
+                selector: Some(labels(sel)),
+                ports: Some(vec![ServicePort {
+                    port: 80,
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_good_pair_passes() {
+        let p = check(
+            &[
+                deployment("web", "web", "Always", "http", ""),
+                service("web"),
+            ],
+            &Externals::new(),
+        );
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn what_only_an_api_server_would_catch_is_caught() {
+        let cases = [
+            (
+                deployment("web", "other", "Always", "http", ""),
+                "selector.matchLabels is not a subset",
+            ),
+            (
+                deployment("web", "web", "Never", "http", ""),
+                "restartPolicy Never is not allowed for a Deployment",
+            ),
+            (
+                deployment("web", "web", "Always", "a-very-long-port-name", ""),
+                "not an IANA service name",
+            ),
+            (
+                deployment("web", "web", "Always", "http", "data"),
+                "mount \"data\" names no volume",
+            ),
+        ];
+        for (obj, want) in cases {
+            let p = check(&[obj, service("web")], &Externals::new());
+            assert!(p.iter().any(|x| x.contains(want)), "{want}: {p:?}");
+        }
+        let p = check(
+            &[
+                deployment("web", "web", "Always", "http", ""),
+                service("nothing"),
+            ],
+            &Externals::new(),
+        );
+        assert!(
+            p.iter().any(|x| x.contains("matches no pod template")),
+            "{p:?}"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! `berth lint`: each finding with file:line, service, why and how to fix; JSON for CI; exit 1
+//! with --strict.
+
+mod k8s_common;
+
+use k8s_common::*;
+use serde_json::Value;
+
+fn lint_json(dir: &std::path::Path, extra: &[&str]) -> Vec<Value> {
+    let mut a = vec!["lint", "--format", "json"];
+    a.extend_from_slice(extra);
+    let out = ok(berth(&a, dir), "lint");
+    let v: Value = serde_json::from_str(&out).expect("lint JSON");
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn has(findings: &[Value], rule: &str, key: &str, file: &str, line: u64) -> bool {
+    findings
+        .iter()
+        .any(|f| f["rule"] == rule && f["key"] == key && f["file"] == file && f["line"] == line)
+}
+
+#[test]
+fn every_rule_fires_with_its_place() {
+    let f = lint_json(&fixture("lint"), &[]);
+    let want = [
+        ("unpinned-image", "services.web.image", "compose.yaml", 4),
+        ("unpinned-image", "services.db.image", "compose.yaml", 14),
+        ("root-user", "services.web", "compose.yaml", 3),
+        ("root-user", "services.db.user", "compose.yaml", 15),
+        (
+            "secret-in-environment",
+            "services.web.environment.DB_PASSWORD",
+            "compose.yaml",
+            6,
+        ),
+        (
+            "secret-in-environment",
+            "services.web.environment.DATABASE_URL",
+            "compose.yaml",
+            7,
+        ),
+        (
+            "secret-in-environment",
+            "services.web.env_file",
+            "app.env",
+            3,
+        ),
+        ("no-resource-limits", "services.web", "compose.yaml", 3),
+        (
+            "no-healthcheck",
+            "services.web.depends_on.db",
+            "compose.yaml",
+            11,
+        ),
+        ("privileged", "services.db.privileged", "compose.yaml", 16),
+        (
+            "host-network",
+            "services.agent.network_mode",
+            "compose.yaml",
+            19,
+        ),
+        (
+            "docker-socket",
+            "services.agent.volumes[0]",
+            "compose.yaml",
+            22,
+        ),
+    ];
+    for (rule, key, file, line) in want {
+        assert!(
+            has(&f, rule, key, file, line),
+            "no {rule} at {file}:{line} ({key}) in {f:#?}"
+        );
+    }
+    // Each finding says why and how to fix it, and names its service.
+    for x in &f {
+        assert!(x["message"].as_str().is_some_and(|m| m.len() > 20), "{x}");
+        assert!(x["fix"].as_str().is_some_and(|m| !m.is_empty()), "{x}");
+        assert!(x["service"].is_string(), "{x}");
+    }
+    // What is fine is not reported: a digest-pinned image, LOG_LEVEL, APP_MODE, a uid.
+    assert!(!f.iter().any(|x| x["key"] == "services.agent.image"));
+    assert!(!f.iter().any(|x| x["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("LOG_LEVEL")));
+    assert!(!f
+        .iter()
+        .any(|x| x["rule"] == "root-user" && x["service"] == "agent"));
+    assert!(!f
+        .iter()
+        .any(|x| x["rule"] == "no-resource-limits" && x["service"] == "agent"));
+}
+
+#[test]
+fn a_reviewed_project_is_clean() {
+    assert!(lint_json(&fixture("webapp"), &[]).is_empty());
+    let out = berth(&["lint", "--strict"], &fixture("webapp"));
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("no findings in 4 service(s)"));
+}
+
+#[test]
+fn strict_exits_1_and_text_is_file_line_first() {
+    let out = berth(&["lint", "--strict"], &fixture("lint"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l
+                .starts_with("compose.yaml:16: warning [privileged]: services.db.privileged: ")),
+        "{text}"
+    );
+    assert!(text.contains("    fix: "), "{text}");
+    assert!(
+        text.trim_end().ends_with("finding(s) in 3 of 3 service(s)"),
+        "{text}"
+    );
+    let out = berth(&["lint"], &fixture("lint"));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn lines_follow_overrides_and_selection() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    std::fs::write(d.join("compose.yaml"), "services:\n  web:\n    image: nginx:1.27.0\n    user: \"1000\"\n    deploy: {resources: {limits: {cpus: \"1\", memory: 64M}}}\n  api:\n    image: api\n").expect("write");
+    std::fs::write(
+        d.join("override.yaml"),
+        "services:\n  web:\n    image: nginx:latest\n",
+    )
+    .expect("write");
+    let f = lint_json(d, &[]);
+    assert!(has(
+        &f,
+        "unpinned-image",
+        "services.api.image",
+        "compose.yaml",
+        7
+    ));
+    let out = ok(
+        berth(
+            &[
+                "-f",
+                "compose.yaml",
+                "-f",
+                "override.yaml",
+                "lint",
+                "--format",
+                "json",
+                "web",
+            ],
+            d,
+        ),
+        "lint",
+    );
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let f = v["findings"].as_array().cloned().unwrap_or_default();
+    assert!(
+        has(
+            &f,
+            "unpinned-image",
+            "services.web.image",
+            "override.yaml",
+            3
+        ),
+        "{f:#?}"
+    );
+    assert!(f.iter().all(|x| x["service"] == "web"), "{f:#?}");
+}
+
+#[test]
+fn convert_prints_the_same_findings() {
+    let out = berth(
+        &["convert", "--allow-lossy", "--host-path"],
+        &fixture("lint"),
+    );
+    assert!(out.status.success());
+    let err = stderr(&out);
+    let l = stdout(&berth(&["lint"], &fixture("lint")));
+    let rules = |t: &str| -> Vec<String> {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter_map(|x| {
+                x.split_once("warning [")
+                    .and_then(|(_, r)| r.split_once(']'))
+                    .map(|(r, _)| r.to_string())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(rules(&err), rules(&l));
+}
