@@ -3,6 +3,7 @@
 pub mod attached;
 pub mod config;
 pub mod convert;
+pub mod explain;
 pub mod lifecycle;
 pub mod lint;
 pub mod up;
