@@ -141,6 +141,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         parallel: global.parallelism(),
         dry_run: global.dry_run,
+        build: args.build,
+        no_build: args.no_build,
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(
