@@ -84,9 +84,8 @@ impl ImageRef {
     /// the path and tag kept (`latest` when none; a digest is dropped, since pushing makes a
     /// new manifest).
     pub fn relocate(s: &str, registry: &str) -> String {
-        let r = ImageRef::parse(s);
-        let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
-        format!("{}/{}:{tag}", registry.trim_end_matches('/'), r.path)
+        // One rule for `bundle push` and `convert --registry`: they must agree.
+        crate::k8s::image::relocate(s, registry)
     }
 }
 
@@ -344,7 +343,7 @@ mod tests {
         );
         assert_eq!(
             ImageRef::relocate("docker.io/library/redis:7", "reg:5000/acme"),
-            "reg:5000/acme/library/redis:7"
+            "reg:5000/acme/redis:7"
         );
         assert_eq!(
             ImageRef::relocate("proj-web", "reg:5000"),
