@@ -369,10 +369,17 @@ fn find<'a>(tree: &'a Node, key_path: &str) -> Result<(&'a Node, Vec<Seg>), Expl
                             render(&segs)
                         },
                         parts[i],
-                        crate::compose::load::did_you_mean(&parts[i], keys.into_iter())
-                            .strip_prefix("did you mean")
-                            .map(|s| format!(" (did you mean{s})"))
-                            .unwrap_or_default()
+                        {
+                            let hint =
+                                crate::compose::load::did_you_mean(&parts[i], keys.iter().copied());
+                            if hint.starts_with("did you mean") {
+                                format!(" ({hint})")
+                            } else {
+                                let names: Vec<&str> =
+                                    keys.iter().take(20).map(|k| k.as_str()).collect();
+                                format!(" (keys there: {})", names.join(", "))
+                            }
+                        }
                     )));
                 };
                 segs.push(Seg::Key(k));
