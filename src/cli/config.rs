@@ -50,6 +50,10 @@ pub struct ConfigArgs {
     /// Save to file (default: standard output)
     #[arg(short, long)]
     pub output: Option<std::path::PathBuf>,
+    /// Explain where values came from: one key path (services.web.environment.DB_HOST), or
+    /// the whole model annotated when none is given
+    #[arg(long, value_name = "KEY_PATH", num_args = 0..=1, default_missing_value = "")]
+    pub explain: Option<String>,
     /// Services to print (with their dependencies)
     pub service_names: Vec<String>,
 }
@@ -85,8 +89,15 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         consistency: !args.no_consistency,
         resolve_paths: !args.no_path_resolution,
         services: args.service_names.clone(),
+        provenance: args.explain.is_some(),
     };
     let (_, mut loaded) = global.load(&flags)?;
+    if let Some(key) = &args.explain {
+        let out = super::explain::run(&loaded, key, &args.format)?;
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(out.as_bytes());
+        return Ok(0);
+    }
     if args.profiles {
         // Every profile any service declares, enabled or not.
         let mut all = BTreeSet::new();

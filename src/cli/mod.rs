@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod config;
 pub mod convert;
 pub mod exec;
+pub mod explain;
 pub mod images;
 pub mod lifecycle;
 pub mod lint;

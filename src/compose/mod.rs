@@ -7,6 +7,7 @@ pub mod interpolate;
 pub mod load;
 pub mod model;
 pub mod options;
+pub mod provenance;
 pub mod render;
 pub mod schema;
 pub mod syntax;

@@ -122,6 +122,8 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Vec<Observed>, En
                     .and_then(|s| s.strip_prefix("Exited ("))
                     .and_then(|s| s.split(')').next())
                     .and_then(|s| s.parse().ok()),
+                berth_config: get(L::BERTH_CONFIG),
+                config_files: get(L::CONFIG_FILES),
             }
         })
         .collect())
@@ -183,7 +185,9 @@ pub fn container_labels(
         if oneoff { "True" } else { "False" }.into(),
     );
     l.insert(L::NUMBER.into(), number.to_string());
-    l.insert(L::CONFIG_HASH.into(), hash::service_hash(service));
+    let config = hash::hashed_config(service);
+    l.insert(L::CONFIG_HASH.into(), hash::hash_of(&config));
+    l.insert(L::BERTH_CONFIG.into(), config.to_string());
     if let Some(id) = image_id {
         l.insert(L::IMAGE.into(), id.to_string());
     }
@@ -348,7 +352,8 @@ pub async fn up(
         if opts.remove_orphans {
             for o in &plan.orphans {
                 if opts.dry_run {
-                    progress.update("Container", &o.name, "Remove (orphan)", "");
+                    let why = orphan_detail(loaded, o);
+                    progress.update("Container", &o.name, &format!("Remove (orphan: {why})"), "");
                     continue;
                 }
                 progress.update("Container", &o.name, "Stopping", "");
@@ -357,6 +362,17 @@ pub async fn up(
                 progress.update("Container", &o.name, "Removed", "");
             }
         } else if !opts.ignore_orphans {
+            if opts.dry_run {
+                for o in &plan.orphans {
+                    let why = orphan_detail(loaded, o);
+                    progress.update(
+                        "Container",
+                        &o.name,
+                        &format!("Leave alone (orphan: {why}; --remove-orphans removes it)"),
+                        "",
+                    );
+                }
+            }
             let names: Vec<&str> = plan.orphans.iter().map(|o| o.name.as_str()).collect();
             outcome.warnings.push(format!(
                 "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
@@ -367,7 +383,7 @@ pub async fn up(
     if opts.dry_run {
         for name in &selected {
             for a in &plan.services[name] {
-                let (cname, what) = describe(loaded, name, a);
+                let (cname, what) = describe(loaded, name, a, &plan.services[name]);
                 progress.update("Container", &cname, &what, "");
             }
         }
@@ -514,19 +530,119 @@ pub async fn up(
     Ok(outcome)
 }
 
-fn describe(loaded: &LoadedProject, service: &str, a: &Action) -> (String, String) {
+/// One line of `up --dry-run`: the container and what `up` would do to it, and why.
+pub fn describe(
+    loaded: &LoadedProject,
+    service: &str,
+    a: &Action,
+    all: &[Action],
+) -> (String, String) {
     let svc = &loaded.project.services[service];
     match a {
-        Action::Create { number, .. } => (
-            spec::container_name(&loaded.name, service, svc, *number),
-            "Create".into(),
+        Action::Create { number, .. } => {
+            let existing = all
+                .iter()
+                .filter(|x| !matches!(x, Action::Create { .. } | Action::Remove { .. }))
+                .count();
+            let wanted = all
+                .iter()
+                .filter(|x| !matches!(x, Action::Remove { .. }))
+                .count();
+            let why = if existing == 0 {
+                "no container yet".to_string()
+            } else {
+                format!("scale up from {existing} to {wanted}")
+            };
+            (
+                spec::container_name(&loaded.name, service, svc, *number),
+                format!("Create ({why})"),
+            )
+        }
+        Action::Recreate { old, reason, .. } => (
+            old.name.clone(),
+            format!("Recreate ({})", recreate_detail(svc, old, reason)),
         ),
-        Action::Recreate { old, reason, .. } => (old.name.clone(), format!("Recreate ({reason})")),
-        Action::Start { container, .. } => (container.name.clone(), "Start".into()),
-        Action::Keep { container, .. } => (container.name.clone(), "Running (up to date)".into()),
+        Action::Start { container, .. } => (
+            container.name.clone(),
+            format!("Start ({}, configuration up to date)", container.state),
+        ),
+        Action::Keep { container, .. } => (
+            container.name.clone(),
+            if container.state == "exited" {
+                "Leave alone (one-shot, exited 0, up to date)".into()
+            } else {
+                "Leave alone (running, up to date)".into()
+            },
+        ),
         Action::Remove { container, why, .. } => {
             (container.name.clone(), format!("Remove ({why})"))
         }
+    }
+}
+
+/// Why a container is recreated; for a configuration change, the fields that changed with
+/// their old and new values (from berth's config label on the old container).
+pub fn recreate_detail(svc: &Service, old: &Observed, reason: &plan::RecreateReason) -> String {
+    if !matches!(reason, plan::RecreateReason::ConfigChanged { .. }) {
+        return reason.to_string();
+    }
+    let Some(before) = old
+        .berth_config
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    else {
+        return format!(
+            "{reason}; the container has no {} label (made by Compose v2 or an older berth): which fields changed is unknown",
+            L::BERTH_CONFIG
+        );
+    };
+    let diff = hash::config_diff(&before, &hash::hashed_config(svc));
+    if diff.is_empty() {
+        return format!("{reason}; the fields are the same: the hash was computed differently");
+    }
+    let show = |v: &Option<serde_json::Value>| match v {
+        None => "(unset)".to_string(),
+        Some(v) => {
+            let s = v.to_string();
+            if s.chars().count() > 60 {
+                format!("{}…", s.chars().take(59).collect::<String>())
+            } else {
+                s
+            }
+        }
+    };
+    const SHOWN: usize = 8;
+    let mut parts: Vec<String> = diff
+        .iter()
+        .take(SHOWN)
+        .map(|(k, o, n)| format!("{k}: {} -> {}", show(o), show(n)))
+        .collect();
+    if diff.len() > SHOWN {
+        parts.push(format!("and {} more", diff.len() - SHOWN));
+    }
+    format!("configuration changed: {}", parts.join(", "))
+}
+
+/// Why an orphan is one: the files that declared it, against what the project reads now.
+pub fn orphan_detail(loaded: &LoadedProject, o: &Observed) -> String {
+    let now: Vec<String> = loaded
+        .config_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    match o.config_files.as_deref() {
+        Some(files) if files == now.join(",") => format!(
+            "service \"{}\" is no longer declared in {}",
+            o.service,
+            files.replace(',', ", ")
+        ),
+        Some(files) => format!(
+            "service \"{}\" was declared by {}, not by {}",
+            o.service,
+            files.replace(',', ", "),
+            now.join(", ")
+        ),
+        None => format!("service \"{}\" is not declared by the project", o.service),
     }
 }
 
@@ -871,7 +987,8 @@ async fn apply_action(
             reason,
             ..
         } => {
-            p.update("Container", &old.name, "Recreate", &format!("({reason})"));
+            let why = recreate_detail(svc, &old, &reason);
+            p.update("Container", &old.name, "Recreate", &format!("({why})"));
             let inherited = if run.opts.renew_anon_volumes {
                 None
             } else {

@@ -18,6 +18,10 @@ pub struct Observed {
     pub state: String,
     /// The exit code of an exited container.
     pub exit_code: Option<i64>,
+    /// berth's copy of the config the hash covers (`com.docker.compose.berth.config`).
+    pub berth_config: Option<String>,
+    /// The files of the project that created it (`com.docker.compose.project.config_files`).
+    pub config_files: Option<String>,
 }
 
 /// What the project wants of one service.
@@ -247,6 +251,8 @@ mod tests {
             image_id: Some("sha256:img".into()),
             state: state.into(),
             exit_code: (state == "exited").then_some(0),
+            berth_config: None,
+            config_files: None,
         }
     }
     fn want(service: &str, replicas: u32, hash: &str) -> Desired {

@@ -11,6 +11,9 @@ pub const ONEOFF: &str = "com.docker.compose.oneoff";
 pub const SLUG: &str = "com.docker.compose.slug";
 pub const NUMBER: &str = "com.docker.compose.container-number";
 pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+/// berth only: the compact canonical config the hash was computed from, so that `up --dry-run`
+/// can say which fields changed (Compose v2 ignores it).
+pub const BERTH_CONFIG: &str = "com.docker.compose.berth.config";
 pub const IMAGE: &str = "com.docker.compose.image";
 pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
 pub const REPLACE: &str = "com.docker.compose.replace";

@@ -965,7 +965,11 @@ pub fn apply_profiles(
 
 /// Folds each service's `env_file` into its `environment` (the file's values first, then
 /// `environment` wins), as Compose does, and drops `env_file`.
-pub fn resolve_env_files(root: &mut Node, env: &Environment) -> Result<(), LoadError> {
+pub fn resolve_env_files(
+    root: &mut Node,
+    env: &Environment,
+    mut trace: Option<&mut crate::compose::provenance::Trace>,
+) -> Result<(), LoadError> {
     let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
         Default::default();
     let Some(services) = root
@@ -1042,13 +1046,26 @@ pub fn resolve_env_files(root: &mut Node, env: &Environment) -> Result<(), LoadE
                 line: 0,
                 col: 0,
             };
+            if let Some(t) = trace.as_deref_mut() {
+                t.env_files.insert(path.clone());
+            }
             for (k, value, line) in parsed {
                 let vpos = Pos {
                     line,
                     col: 1,
                     ..fpos.clone()
                 };
-                vars.insert(k, Node::str(value, vpos));
+                let new = Node::str(value, vpos);
+                if let (Some(t), Some(old)) = (trace.as_deref_mut(), vars.get(&k)) {
+                    t.env_file_losses
+                        .push(crate::compose::provenance::EnvFileLoss {
+                            service: name.clone(),
+                            key: k.clone(),
+                            old: old.clone(),
+                            new_pos: new.pos.clone(),
+                        });
+                }
+                vars.insert(k, new);
             }
         }
         let environment =
@@ -1059,6 +1076,15 @@ pub fn resolve_env_files(root: &mut Node, env: &Environment) -> Result<(), LoadE
         if let Some(envm) = environment.as_map_mut() {
             // `environment` wins over env_file, even a value-less entry nothing resolved.
             for (k, v) in envm.iter() {
+                if let (Some(t), Some(old)) = (trace.as_deref_mut(), vars.get(k)) {
+                    t.env_file_losses
+                        .push(crate::compose::provenance::EnvFileLoss {
+                            service: name.clone(),
+                            key: k.clone(),
+                            old: old.clone(),
+                            new_pos: v.pos.clone(),
+                        });
+                }
                 vars.insert(k.clone(), v.clone());
             }
             *envm = vars;

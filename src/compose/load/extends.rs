@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{canonical, did_you_mean, interp, merge, read_documents, Ctx};
 use crate::compose::error::{ErrorKind, LoadError};
 use crate::compose::options::ConfigFile;
+use crate::compose::provenance::{ExtendsHop, Via};
 use crate::compose::yaml::{Map, Node, Pos, Value};
 
 /// Applies `extends` to every service of one document.
@@ -71,7 +72,7 @@ fn extend_service(
         ));
     }
     chain.push(key);
-    let (base_name, base_file) = match &ext.value {
+    let (base_name, base_file): (String, Option<String>) = match &ext.value {
         Value::Str(s) => (s.clone(), None),
         Value::Map(m) => (
             m.get("service")
@@ -90,6 +91,14 @@ fn extend_service(
             ))
         }
     };
+    if let Some(t) = ctx.trace.as_deref_mut() {
+        t.extends.push(ExtendsHop {
+            service: name.to_string(),
+            base: base_name.clone(),
+            file: base_file.clone(),
+            pos: ext.pos.clone(),
+        });
+    }
     let base = match base_file {
         None => {
             if !services.contains_key(&base_name) {
@@ -148,11 +157,20 @@ fn extend_service(
                     continue;
                 }
                 if ctx.flags.interpolate {
+                    if let Some(t) = ctx.trace.as_deref_mut() {
+                        t.note_templates(&d, &ctx.env);
+                    }
                     let env = ctx.env.clone();
                     let lookup = |k: &str| env.get(k).map(str::to_string);
                     interp::interpolate_tree(&mut d, "", &lookup, &mut ctx.unset)?;
                 }
-                merged = merge::merge(merged, d, &mut Vec::new());
+                merged = merge::merge_traced(
+                    merged,
+                    d,
+                    &mut Vec::new(),
+                    ctx.trace.as_deref_mut(),
+                    Via::File,
+                );
             }
             let mut other = merged
                 .as_map()
@@ -203,7 +221,13 @@ fn extend_service(
         m.remove("extends");
     }
     let mut path = vec!["services".to_string(), name.to_string()];
-    let merged = merge::merge(base, over, &mut path);
+    let merged = merge::merge_traced(
+        base,
+        over,
+        &mut path,
+        ctx.trace.as_deref_mut(),
+        Via::Extends { base: base_name },
+    );
     Ok(Some(merged))
 }
 

@@ -142,8 +142,20 @@ pub(crate) fn apply_include(
                 c.push(files[0].clone());
                 c
             },
+            trace: ctx.trace.take(),
         };
-        let imported = load_model(&mut sub, parsed, &project_dir, true)?;
+        if let Some(t) = sub.trace.as_deref_mut() {
+            t.includes.push(crate::compose::provenance::IncludeHop {
+                files: files
+                    .iter()
+                    .map(|f| super::display_name(f).to_string())
+                    .collect(),
+                pos: item.pos.clone(),
+            });
+        }
+        let imported = load_model(&mut sub, parsed, &project_dir, true);
+        ctx.trace = sub.trace.take();
+        let imported = imported?;
         ctx.warnings.append(&mut sub.warnings);
         for u in sub.unset {
             if !ctx.unset.contains(&u) {

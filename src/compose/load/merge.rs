@@ -3,6 +3,7 @@
 //! unique by a per-attribute key, some attributes replace wholesale, and the `!reset` /
 //! `!override` tags remove or replace what came before.
 
+use crate::compose::provenance::{Replaced, SeqEntry, Trace, Via};
 use crate::compose::syntax;
 use crate::compose::yaml::{Map, Node, Tag, Value};
 
@@ -76,38 +77,83 @@ fn rule_for(path: &[String]) -> Option<Rule> {
 /// Merges `over` into `base` (both whole compose documents, or both services when `path` is
 /// `["services", name]`). Tags on `over` are honoured; the result carries no tags.
 pub fn merge(base: Node, over: Node, path: &mut Vec<String>) -> Node {
-    let mut merged = merge_node(base, over, path);
+    merge_traced(base, over, path, None, Via::File)
+}
+
+/// [`merge`], recording what `over` replaced into `trace` (provenance) when given.
+pub fn merge_traced(
+    base: Node,
+    over: Node,
+    path: &mut Vec<String>,
+    trace: Option<&mut Trace>,
+    via: Via,
+) -> Node {
+    let mut rec = trace.map(|trace| Rec { trace, via });
+    let mut merged = merge_node(base, over, path, &mut rec);
     strip_tags(&mut merged);
     merged
 }
 
-fn merge_node(base: Node, over: Node, path: &mut Vec<String>) -> Node {
+/// Where a traced merge records (None: not traced, nothing is done).
+struct Rec<'a> {
+    trace: &'a mut Trace,
+    via: Via,
+}
+
+fn record_replaced(rec: &mut Option<Rec>, path: &[String], old: &Node, new: &Node) {
+    if let Some(r) = rec {
+        if old.is_null() && !old.pos.is_known() {
+            return;
+        }
+        r.trace.replaced.push(Replaced {
+            path: path.join("."),
+            old: old.clone(),
+            new_pos: new.pos.clone(),
+            via: r.via.clone(),
+        });
+    }
+}
+
+fn merge_node(base: Node, over: Node, path: &mut Vec<String>, rec: &mut Option<Rec>) -> Node {
     if over.tag == Some(Tag::Override) {
+        record_replaced(rec, path, &base, &over);
         return over;
     }
     if let Some(rule) = rule_for(path) {
-        return apply_rule(rule, base, over, path);
+        return apply_rule(rule, base, over, path, rec);
     }
     if over.is_null() {
         return base;
     }
     match (base.value, over.value) {
-        (Value::Map(b), Value::Map(o)) => Node::map(merge_maps(b, o, path), over.pos),
+        (Value::Map(b), Value::Map(o)) => Node::map(merge_maps(b, o, path, rec), over.pos),
         (Value::Seq(mut b), Value::Seq(o)) => {
             b.extend(o);
             Node::seq(b, over.pos)
         }
-        (_, v) => Node {
-            value: v,
-            pos: over.pos,
-            tag: over.tag,
-        },
+        (bv, v) => {
+            let new = Node {
+                value: v,
+                pos: over.pos,
+                tag: over.tag,
+            };
+            if rec.is_some() {
+                record_replaced(rec, path, &Node::new(bv, base.pos), &new);
+            }
+            new
+        }
     }
 }
 
-fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>) -> Map {
+fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>, rec: &mut Option<Rec>) -> Map {
     for (k, kpos, v) in over.into_entries_with_pos() {
         if v.tag == Some(Tag::Reset) {
+            if let (Some(old), Some(_)) = (base.get(&k), rec.as_ref()) {
+                let old = old.clone();
+                path.push(k.clone());
+                record_replaced(rec, path, &old, &v);
+                path.pop();
+            }
             base.remove(&k);
             continue;
         }
@@ -122,19 +168,42 @@ fn merge_maps(mut base: Map, over: Map, path: &mut Vec<String>) -> Map {
         if let Some(slot) = base.get_mut(&k) {
             let existing = std::mem::replace(slot, Node::null(v.pos.clone()));
             path.push(k.clone());
-            *slot = merge_node(existing, v, path);
+            *slot = merge_node(existing, v, path, rec);
             path.pop();
         }
     }
     base
 }
 
-fn apply_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Node {
+fn apply_rule(
+    rule: Rule,
+    base: Node,
+    over: Node,
+    path: &mut Vec<String>,
+    rec: &mut Option<Rec>,
+) -> Node {
     match rule {
-        Rule::Replace => over,
+        Rule::Replace => {
+            record_replaced(rec, path, &base, &over);
+            over
+        }
         Rule::ToSequence => {
             let pos = over.pos.clone();
             let mut seq = to_sequence(base);
+            if let Some(r) = rec {
+                for it in &seq {
+                    if let Some(s) = it.scalar_string() {
+                        let (k, v) = syntax::split_env_entry(&s);
+                        r.trace.seq_entries.push(SeqEntry {
+                            path: path.join("."),
+                            key: k,
+                            value: v,
+                            pos: it.pos.clone(),
+                            via: r.via.clone(),
+                        });
+                    }
+                }
+            }
             seq.extend(to_sequence(over));
             Node::seq(seq, pos)
         }
@@ -142,19 +211,19 @@ fn apply_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Nod
             let pos = over.pos.clone();
             let b = build_to_map(base);
             let o = build_to_map(over);
-            Node::map(merge_maps(b, o, path), pos)
+            Node::map(merge_maps(b, o, path, rec), pos)
         }
         Rule::DependsOn => {
             let pos = over.pos.clone();
             let b = list_to_map(base, true);
             let o = list_to_map(over, true);
-            Node::map(merge_maps(b, o, path), pos)
+            Node::map(merge_maps(b, o, path, rec), pos)
         }
         Rule::Networks => {
             let pos = over.pos.clone();
             let b = list_to_map(base, false);
             let o = list_to_map(over, false);
-            Node::map(merge_maps(b, o, path), pos)
+            Node::map(merge_maps(b, o, path, rec), pos)
         }
         Rule::Logging => {
             let pos = over.pos.clone();
@@ -163,7 +232,7 @@ fn apply_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Nod
                     let bd = b.get("driver").and_then(|n| n.scalar_string());
                     let od = o.get("driver").and_then(|n| n.scalar_string());
                     if bd.is_none() || od.is_none() || bd == od {
-                        Node::map(merge_maps(b, o, path), pos)
+                        Node::map(merge_maps(b, o, path, rec), pos)
                     } else {
                         Node::map(o, pos)
                     }
@@ -172,7 +241,7 @@ fn apply_rule(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Nod
             }
         }
         Rule::Ulimit => match (base.value, over.value) {
-            (Value::Map(b), Value::Map(o)) => Node::map(merge_maps(b, o, path), over.pos),
+            (Value::Map(b), Value::Map(o)) => Node::map(merge_maps(b, o, path, rec), over.pos),
             (_, v) => Node::new(v, over.pos),
         },
     }

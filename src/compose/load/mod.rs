@@ -15,6 +15,7 @@ use std::sync::Arc;
 use super::error::{ErrorKind, LoadError};
 use super::model::Project;
 use super::options::{ConfigFile, Environment, ProjectOptions};
+use super::provenance::{Trace, Via};
 use super::schema;
 use super::yaml::{self, Map, Node, Pos};
 
@@ -27,6 +28,8 @@ pub struct LoadFlags {
     pub resolve_paths: bool,
     /// Services named on the command line: their profiles are enabled.
     pub services: Vec<String>,
+    /// Record where every value came from (`config --explain`); off, nothing is recorded.
+    pub provenance: bool,
 }
 
 impl Default for LoadFlags {
@@ -37,6 +40,7 @@ impl Default for LoadFlags {
             consistency: true,
             resolve_paths: true,
             services: Vec::new(),
+            provenance: false,
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct LoadedProject {
     /// Services left out because none of their profiles is enabled.
     pub disabled_services: Vec<String>,
     pub warnings: Vec<String>,
+    /// Where every value came from, when loaded with `LoadFlags::provenance`.
+    pub provenance: Option<Box<Trace>>,
 }
 
 /// Compose's normalisation of a derived project name: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
@@ -115,6 +121,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) unset: Vec<String>,
     /// Files on the include chain, for cycle detection.
     pub(crate) include_chain: Vec<PathBuf>,
+    /// Provenance records, only with `LoadFlags::provenance`.
+    pub(crate) trace: Option<Box<Trace>>,
 }
 
 /// Loads, merges and normalises the files of `opts` into a project.
@@ -191,6 +199,12 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         warnings: Vec::new(),
         unset: Vec::new(),
         include_chain: vec![opts.files[0].path.clone()],
+        trace: flags.provenance.then(|| {
+            Box::new(Trace {
+                project_env: env.clone(),
+                ..Trace::default()
+            })
+        }),
     };
     let mut dict = load_model(&mut ctx, parsed, &opts.working_dir, false)?;
     warnings.append(&mut ctx.warnings);
@@ -211,6 +225,10 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     }
 
     canonical::canonical(&mut dict, &opts.working_dir, flags)?;
+    let mut trace = ctx.trace.take();
+    if let Some(t) = trace.as_deref_mut() {
+        t.note_passthrough(&dict);
+    }
     if flags.normalize {
         canonical::normalize(&mut dict, &name, &env)?;
     } else if let Some(m) = dict.as_map_mut() {
@@ -225,9 +243,12 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     if flags.consistency {
         consistency::check(&dict)?;
     }
-    canonical::resolve_env_files(&mut dict, &env)?;
+    canonical::resolve_env_files(&mut dict, &env, trace.as_deref_mut())?;
     canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
+    if let Some(t) = trace.as_deref_mut() {
+        t.tree = Some(dict.clone());
+    }
 
     let canonical_json = order_root(dict.into_json());
     let project = match to_project(&canonical_json) {
@@ -246,6 +267,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         env_files: opts.env_files.clone(),
         disabled_services: disabled,
         warnings,
+        provenance: trace,
     })
 }
 
@@ -310,6 +332,9 @@ pub(crate) fn load_model(
                 continue;
             }
             if ctx.flags.interpolate {
+                if let Some(t) = ctx.trace.as_deref_mut() {
+                    t.note_templates(&doc, &ctx.env);
+                }
                 let env = ctx.env.clone();
                 let lookup = |k: &str| env.get(k).map(str::to_string);
                 interp::interpolate_tree(&mut doc, "", &lookup, &mut ctx.unset)?;
@@ -319,7 +344,13 @@ pub(crate) fn load_model(
                 canonical::resolve_paths(&mut doc, working_dir)?;
             }
             include::apply_include(ctx, &mut doc, working_dir)?;
-            dict = merge::merge(dict, doc, &mut Vec::new());
+            dict = merge::merge_traced(
+                dict,
+                doc,
+                &mut Vec::new(),
+                ctx.trace.as_deref_mut(),
+                Via::File,
+            );
             merge::enforce_unicity(&mut dict, &[]);
             let errors = schema::validate(&dict);
             if let Some(e) = errors.into_iter().next() {
