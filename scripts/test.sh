@@ -46,6 +46,10 @@ if ! command -v socat >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq socat >/dev/null; else sudo apt-get install -y -qq socat >/dev/null; fi
 fi
 
+# A local image registry on 127.0.0.1:5000 for the push/pull/bundle tests.
+say "local registry (scripts/registry.sh)"
+if [ "$(id -u)" -eq 0 ]; then bash scripts/registry.sh; else sudo bash scripts/registry.sh; fi
+
 # Offline Kubernetes validators for the convert tests (kubernetes-validate, helm-python-sdk).
 say "Kubernetes validation tools (scripts/k8s-tools.sh)"
 run bash scripts/k8s-tools.sh

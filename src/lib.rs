@@ -3,6 +3,7 @@
 //! The library is one pipeline (see ARCHITECTURE.md): compose files are loaded into a typed
 //! [`compose::model::Project`]; later stages plan and apply it on an engine or convert it.
 
+pub mod bundle;
 pub mod cli;
 pub mod compose;
 pub mod converge;

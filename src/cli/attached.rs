@@ -9,7 +9,6 @@ use bollard::query_parameters::LogsOptionsBuilder;
 use futures_util::StreamExt;
 
 use super::Failure;
-use crate::compose::load::LoadedProject;
 use crate::engine::Engine;
 use crate::ui::progress::Progress;
 
@@ -27,7 +26,6 @@ const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", 
 /// Follows the logs of `attach`'s containers; returns the exit code berth should exit with.
 pub async fn follow(
     engine: &Engine,
-    loaded: &LoadedProject,
     containers: &BTreeMap<String, Vec<String>>,
     attach: &[String],
     opts: FollowOptions,
@@ -105,7 +103,6 @@ pub async fn follow(
         });
     }
     drop(tx);
-    let _ = loaded;
     let mut exit_code = 0;
     let mut ended = 0;
     let ids: Vec<String> = names.iter().map(|(_, id, _)| id.clone()).collect();

@@ -55,7 +55,7 @@ pub struct ConfigArgs {
 }
 
 /// Compose's `config` output re-escapes `$` so that it is again a valid compose file.
-fn escape_dollars(v: &mut serde_json::Value) {
+pub(crate) fn escape_dollars(v: &mut serde_json::Value) {
     use serde_json::Value as J;
     match v {
         J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),

@@ -1,8 +1,10 @@
 //! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
 
 pub mod attached;
+pub mod bundle;
 pub mod config;
 pub mod convert;
+pub mod images;
 pub mod lifecycle;
 pub mod lint;
 pub mod up;
@@ -146,6 +148,15 @@ pub enum Command {
     Pause(lifecycle::VerbArgs),
     /// Unpause services
     Unpause(lifecycle::VerbArgs),
+    /// Build or rebuild services
+    Build(images::BuildArgs),
+    /// Pull service images
+    Pull(images::PullArgs),
+    /// Push service images
+    Push(images::PushArgs),
+    /// The air-gap bundle: every image of the stack and its compose file in one archive
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
     /// Convert the project to Kubernetes manifests or a Helm chart
     Convert(convert::ConvertArgs),
     /// Check the project for what a security review will raise
@@ -342,6 +353,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Kill(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Kill, a),
         Command::Pause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Pause, a),
         Command::Unpause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Unpause, a),
+        Command::Build(a) => images::build(&cli.global, a),
+        Command::Pull(a) => images::pull(&cli.global, a),
+        Command::Push(a) => images::push(&cli.global, a),
+        Command::Bundle(c) => bundle::run(&cli.global, c),
         Command::Convert(args) => convert::run(&cli.global, args),
         Command::Lint(args) => lint::run(&cli.global, args),
         Command::Version { short, format } => {

@@ -114,8 +114,34 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             return Err(Failure::new(1, format!("no such service: {s}")));
         }
     }
-    if args.pull == "always" {
-        return Err(Failure::new(18, "--pull always needs a registry; berth's pull is not implemented yet (images must be on the engine)"));
+    // Pull first, as `berth pull` would: `always` pulls every image, `missing` (and the default,
+    // each service's pull_policy) only those not on the engine; services with `build:` are
+    // built instead when their image is missing. Offline, a failed pull is exit 18.
+    match args.pull.as_str() {
+        "never" | "build" => {}
+        "always" | "missing" | "policy" => {
+            let policy = match args.pull.as_str() {
+                "always" => Some("always".to_string()),
+                _ => Some("missing".to_string()),
+            };
+            let pull_args = super::images::PullArgs {
+                quiet: args.quiet_pull,
+                ignore_pull_failures: false,
+                include_deps: !args.no_deps,
+                policy,
+                services: args.services.clone(),
+            };
+            let code = super::images::pull(global, pull_args)?;
+            if code != 0 {
+                return Ok(code);
+            }
+        }
+        other => {
+            return Err(Failure::new(
+                16,
+                format!("invalid --pull {other:?}: use always, missing, never or build"),
+            ))
+        }
     }
     let detach = args.detach || args.wait || create_only;
     let opts = UpOptions {
@@ -141,6 +167,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         parallel: global.parallelism(),
         dry_run: global.dry_run,
+        build: args.build,
+        no_build: args.no_build,
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(
@@ -185,7 +213,6 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
         super::attached::follow(
             &engine,
-            &loaded,
             &outcome.containers,
             &attach,
             super::attached::FollowOptions {

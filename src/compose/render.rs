@@ -970,7 +970,7 @@ fn resolves_to_non_string(s: &str) -> bool {
                 return true;
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
-            is_go_int(&plain) || is_yaml_style_float(&plain)
+            is_go_int(&plain) || crate::compose::yaml::is_yaml_float(&plain)
         }
         _ => false,
     }
@@ -1026,7 +1026,7 @@ fn is_old_bool(s: &str) -> bool {
 
 /// A decimal float as Go's ParseFloat reads it, for strings starting with `.` (`.5`, `.5e3`).
 fn is_go_float_syntax(s: &str) -> bool {
-    is_yaml_style_float(s)
+    crate::compose::yaml::is_yaml_float(s)
 }
 
 /// Go `strconv.ParseInt(s, 0, 64)` / `ParseUint` syntax: optional sign, then `0x`/`0o`/`0b`
@@ -1053,46 +1053,6 @@ fn is_go_int(s: &str) -> bool {
             && (unsigned.len() == 1 || u64::from_str_radix(&unsigned[1..], 8).is_ok());
     }
     unsigned.bytes().all(|c| c.is_ascii_digit()) && unsigned.parse::<u64>().is_ok()
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$` (YAML 1.1 base-60 floats, quoted by

@@ -553,8 +553,9 @@ fn parse_go_int(s: &str) -> Option<i64> {
     i64::try_from(v).ok()
 }
 
-/// go-yaml v3's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_float(s: &str) -> bool {
+/// go-yaml v3's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (also what the printer
+/// must quote so that a string does not read back as a float).
+pub fn is_yaml_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     if i < b.len() && (b[i] == b'-' || b[i] == b'+') {

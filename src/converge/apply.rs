@@ -61,6 +61,10 @@ pub struct UpOptions {
     pub wait_timeout: Option<Duration>,
     pub parallel: usize,
     pub dry_run: bool,
+    /// `up --build`: build every selected service that has `build:` first.
+    pub build: bool,
+    /// `up --no-build`: never build, even a missing image.
+    pub no_build: bool,
 }
 
 impl Default for UpOptions {
@@ -80,6 +84,8 @@ impl Default for UpOptions {
             wait_timeout: None,
             parallel: 8,
             dry_run: false,
+            build: false,
+            no_build: false,
         }
     }
 }
@@ -259,23 +265,50 @@ pub async fn up(
             .collect()
     };
 
-    // Images must be there (pull and build are their own commands).
+    // Images must be there: `--build` builds every service with `build:`, and a missing image
+    // with `build:` is built (unless --no-build); anything else is pulled or loaded beforehand.
+    let mut to_build = Vec::new();
+    for name in &selected {
+        let svc = &project.services[name];
+        if svc.build.is_none() || opts.no_build || replicas(name, svc, &opts.scale) == 0 {
+            continue;
+        }
+        let image = spec::image_name(&loaded.name, name, svc);
+        if opts.build || engine.image_id(&image).await?.is_none() {
+            to_build.push(name.clone());
+        }
+    }
+    if !to_build.is_empty() && !opts.dry_run {
+        let width = to_build.iter().map(|n| n.len()).max().unwrap_or(0);
+        let print = |svc: &str, line: &str| progress.note(&format!("{svc:<width$}  | {line}"));
+        let built = crate::engine::build::build_services(
+            engine,
+            loaded,
+            &to_build,
+            &crate::engine::build::BuildFlags::default(),
+            opts.parallel,
+            &print,
+        )
+        .await
+        .map_err(|errors| ApplyError::Image(errors.join("\n")))?;
+        for (svc, _) in &built {
+            let image = spec::image_name(&loaded.name, svc, &project.services[svc]);
+            progress.update("Image", &image, "Built", "");
+        }
+    }
     let mut images = HashMap::new();
     for name in &selected {
         let svc = &project.services[name];
         let image = spec::image_name(&loaded.name, name, svc);
         let id = engine.image_id(&image).await?;
-        if id.is_none() && replicas(name, svc, &opts.scale) > 0 {
+        if id.is_none()
+            && replicas(name, svc, &opts.scale) > 0
+            && !(opts.dry_run && to_build.contains(name))
+        {
             let hint = if svc.build.is_some() {
-                format!(
-                    "build it first (`docker build -t {image} {}`)",
-                    svc.build
-                        .as_ref()
-                        .and_then(|b| b.context.clone())
-                        .unwrap_or_else(|| ".".into())
-                )
+                format!("it has a build section: drop --no-build, or `berth build {name}`")
             } else {
-                "pull it, or load it from a bundle".to_string()
+                "`berth pull` it, or load it from a bundle (`berth bundle load`)".to_string()
             };
             return Err(ApplyError::Image(format!(
                 "service \"{name}\": image {image} is not on the engine: {hint}"

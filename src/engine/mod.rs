@@ -2,7 +2,9 @@
 //! API) through bollard. Everything engine-specific lives here: how we connect, which API
 //! version we speak, how errors are classified, and the few calls the rest of berth makes.
 
+pub mod build;
 mod compat;
+pub mod images;
 pub mod labels;
 pub mod podman;
 pub mod spec;

@@ -82,7 +82,10 @@ impl ImageRef {
     }
 
     /// The reference moved to `registry` (`HOST[:PORT][/PREFIX]`): the original registry is
-    /// replaced, the repository is kept as `docker images` shows it, tag and digest are kept.
+    /// replaced, the repository is kept as `docker images` shows it, the tag is kept (`latest`
+    /// when there is none) and a digest is dropped: the customer's registry addresses the
+    /// image by tag (a push may give it another digest). `berth bundle push` uses the same
+    /// rule ([`relocate`]), so manifests and the pushed images agree.
     pub fn with_registry(&self, registry: &str) -> ImageRef {
         let registry = registry.trim_end_matches('/');
         let (host, prefix) = match registry.split_once('/') {
@@ -96,8 +99,8 @@ impl ImageRef {
                 Some(p) => format!("{p}/{repo}"),
                 None => repo.to_string(),
             },
-            tag: self.tag.clone(),
-            digest: self.digest.clone(),
+            tag: Some(self.tag.clone().unwrap_or_else(|| "latest".into())),
+            digest: None,
         }
     }
 
@@ -164,6 +167,15 @@ pub fn check_registry(r: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `reference` moved to `registry` by the rule of [`ImageRef::with_registry`]; a reference
+/// that does not parse is prefixed as written.
+pub fn relocate(reference: &str, registry: &str) -> String {
+    match ImageRef::parse(reference) {
+        Some(r) => r.with_registry(registry).to_string(),
+        None => format!("{}/{reference}", registry.trim_end_matches('/')),
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ pub enum Mode {
 }
 
 struct Line {
-    kind: String,
     status: String,
     detail: String,
     started: Instant,
@@ -93,7 +92,6 @@ impl Progress {
             .lines
             .entry(format!("{kind} {name}"))
             .or_insert_with(|| Line {
-                kind: kind.to_string(),
                 status: String::new(),
                 detail: String::new(),
                 started: now,
@@ -154,7 +152,6 @@ impl Progress {
             } else {
                 format!("{} {}", l.status, l.detail)
             };
-            let _ = &l.kind;
             out.push_str(&format!(
                 " {mark} {key:<width$}  {status:<12} {elapsed:>5.1}s\n"
             ));

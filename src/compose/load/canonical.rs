@@ -121,12 +121,7 @@ fn field(
 }
 
 /// Short syntaxes to long ones, defaults, and paths, over the whole merged tree.
-pub fn canonical(
-    root: &mut Node,
-    env: &Environment,
-    working_dir: &Path,
-    flags: &LoadFlags,
-) -> Result<(), LoadError> {
+pub fn canonical(root: &mut Node, working_dir: &Path, flags: &LoadFlags) -> Result<(), LoadError> {
     let Some(m) = root.as_map_mut() else {
         return Ok(());
     };
@@ -151,7 +146,6 @@ pub fn canonical(
         }
     }
     super::merge::enforce_unicity(root, &[]);
-    let _ = env;
     if flags.resolve_paths {
         resolve_paths(root, working_dir)?;
     }
@@ -971,12 +965,7 @@ pub fn apply_profiles(
 
 /// Folds each service's `env_file` into its `environment` (the file's values first, then
 /// `environment` wins), as Compose does, and drops `env_file`.
-pub fn resolve_env_files(
-    root: &mut Node,
-    env: &Environment,
-    flags: &LoadFlags,
-) -> Result<(), LoadError> {
-    let _ = flags;
+pub fn resolve_env_files(root: &mut Node, env: &Environment) -> Result<(), LoadError> {
     let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
         Default::default();
     let Some(services) = root

@@ -210,7 +210,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
             .with_hint("a compose file needs at least a services: section"));
     }
 
-    canonical::canonical(&mut dict, &env, &opts.working_dir, flags)?;
+    canonical::canonical(&mut dict, &opts.working_dir, flags)?;
     if flags.normalize {
         canonical::normalize(&mut dict, &name, &env)?;
     } else if let Some(m) = dict.as_map_mut() {
@@ -225,7 +225,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     if flags.consistency {
         consistency::check(&dict)?;
     }
-    canonical::resolve_env_files(&mut dict, &env, flags)?;
+    canonical::resolve_env_files(&mut dict, &env)?;
     canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
 
@@ -313,8 +313,6 @@ pub(crate) fn load_model(
                 let env = ctx.env.clone();
                 let lookup = |k: &str| env.get(k).map(str::to_string);
                 interp::interpolate_tree(&mut doc, "", &lookup, &mut ctx.unset)?;
-            } else {
-                // Still cast typed fields written as strings.
             }
             extends::apply_extends(ctx, &mut doc, &path, working_dir)?;
             if resolve_paths_now {

@@ -1,0 +1,359 @@
+//! Images on the engine: pull, push, tag, export (`docker save`) and import (`docker load`),
+//! image references, and registry credentials from `~/.docker/config.json`.
+
+use std::collections::HashMap;
+
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::{
+    CreateImageOptions, ImportImageOptions, PushImageOptions, TagImageOptions,
+};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::Digest;
+
+use super::{Engine, EngineError};
+
+type Result<T> = std::result::Result<T, EngineError>;
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+// ---------------------------------------------------------------------------------------------
+// References
+
+/// An image reference split as Docker splits it: `[registry/]path[:tag][@digest]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The registry host (`docker.io` when none is written).
+    pub registry: String,
+    /// The repository path without the registry (`library/` kept as written).
+    pub path: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// Whether the registry was written in the reference.
+    pub explicit_registry: bool,
+}
+
+impl ImageRef {
+    pub fn parse(s: &str) -> ImageRef {
+        let (rest, digest) = match s.split_once('@') {
+            Some((r, d)) => (r, Some(d.to_string())),
+            None => (s, None),
+        };
+        // A tag is after the last ':' that follows the last '/'.
+        let slash = rest.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let (name, tag) = match rest[slash..].rfind(':') {
+            Some(i) => (&rest[..slash + i], Some(rest[slash + i + 1..].to_string())),
+            None => (rest, None),
+        };
+        let (registry, path, explicit) = match name.split_once('/') {
+            Some((first, p))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (first.to_string(), p.to_string(), true)
+            }
+            _ => ("docker.io".to_string(), name.to_string(), false),
+        };
+        ImageRef {
+            registry,
+            path,
+            tag,
+            digest,
+            explicit_registry: explicit,
+        }
+    }
+
+    /// `repo` and `tag` as the pull and push endpoints want them (`latest` when none).
+    pub fn repo_and_tag(s: &str) -> (String, String) {
+        let r = ImageRef::parse(s);
+        let repo = if r.explicit_registry {
+            format!("{}/{}", r.registry, r.path)
+        } else {
+            r.path.clone()
+        };
+        let tag = r
+            .digest
+            .clone()
+            .or(r.tag.clone())
+            .unwrap_or_else(|| "latest".into());
+        (repo, tag)
+    }
+
+    /// The reference moved to `registry` (`HOST:PORT[/PREFIX]`): the original registry dropped,
+    /// the path and tag kept (`latest` when none; a digest is dropped, since pushing makes a
+    /// new manifest).
+    pub fn relocate(s: &str, registry: &str) -> String {
+        // One rule for `bundle push` and `convert --registry`: they must agree.
+        crate::k8s::image::relocate(s, registry)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+
+/// Credentials per registry from `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`),
+/// `auths` only. Warnings name what could not be used (credential helpers).
+pub fn load_credentials() -> (HashMap<String, DockerCredentials>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
+    let Some(path) = dir.map(|d| d.join("config.json")) else {
+        return (HashMap::new(), warnings);
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return (HashMap::new(), warnings);
+    };
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            warnings.push(format!(
+                "{}: not valid JSON ({e}); registry credentials ignored",
+                path.display()
+            ));
+            return (HashMap::new(), warnings);
+        }
+    };
+    if v.get("credsStore").is_some() || v.get("credHelpers").is_some() {
+        warnings.push(format!(
+            "{}: credential helpers (credsStore/credHelpers) are not supported; only `auths` entries are used",
+            path.display()
+        ));
+    }
+    let mut out = HashMap::new();
+    if let Some(auths) = v.get("auths").and_then(|a| a.as_object()) {
+        for (server, entry) in auths {
+            let mut c = DockerCredentials {
+                serveraddress: Some(server.clone()),
+                ..Default::default()
+            };
+            if let Some(auth) = entry.get("auth").and_then(|a| a.as_str()) {
+                use base64::Engine as _;
+                match base64::engine::general_purpose::STANDARD
+                    .decode(auth.trim())
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| {
+                        s.split_once(':')
+                            .map(|(u, p)| (u.to_string(), p.to_string()))
+                    }) {
+                    Some((u, p)) => {
+                        c.username = Some(u);
+                        c.password = Some(p);
+                    }
+                    None => warnings.push(format!(
+                        "{}: the `auth` of {server} is not base64 of user:password; ignored",
+                        path.display()
+                    )),
+                }
+            }
+            if let Some(u) = entry.get("username").and_then(|a| a.as_str()) {
+                c.username = Some(u.to_string());
+            }
+            if let Some(p) = entry.get("password").and_then(|a| a.as_str()) {
+                c.password = Some(p.to_string());
+            }
+            if let Some(t) = entry.get("identitytoken").and_then(|a| a.as_str()) {
+                c.identitytoken = Some(t.to_string());
+            }
+            out.insert(registry_key(server), c);
+        }
+    }
+    (out, warnings)
+}
+
+/// The host an `auths` key names (`https://index.docker.io/v1/` → `docker.io`).
+fn registry_key(server: &str) -> String {
+    let s = server
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let host = s.split('/').next().unwrap_or(s);
+    match host {
+        "index.docker.io" | "registry-1.docker.io" | "docker.io" => "docker.io".into(),
+        h => h.to_string(),
+    }
+}
+
+/// The credentials for the registry of `image`, if any.
+pub fn credentials_for(
+    all: &HashMap<String, DockerCredentials>,
+    image: &str,
+) -> Option<DockerCredentials> {
+    all.get(&ImageRef::parse(image).registry).cloned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine calls
+
+/// Progress of a pull or push: a layer's status and bytes.
+#[derive(Debug, Clone, Default)]
+pub struct TransferEvent {
+    pub layer: Option<String>,
+    pub status: String,
+    pub current: Option<i64>,
+    pub total: Option<i64>,
+}
+
+fn stream_error(e: bollard::errors::Error) -> EngineError {
+    match e {
+        bollard::errors::Error::DockerStreamError { error } => EngineError::Other(error),
+        other => EngineError::classify(other),
+    }
+}
+
+impl Engine {
+    /// Pulls `image`; `on_event` sees the layer progress.
+    pub async fn pull_image(
+        &self,
+        image: &str,
+        credentials: Option<DockerCredentials>,
+        mut on_event: impl FnMut(TransferEvent),
+    ) -> Result<()> {
+        let (repo, tag) = ImageRef::repo_and_tag(image);
+        let opts = CreateImageOptions {
+            from_image: Some(repo),
+            tag: Some(tag),
+            ..Default::default()
+        };
+        let mut s = self.docker.create_image(Some(opts), None, credentials);
+        while let Some(item) = s.next().await {
+            let info = item.map_err(stream_error)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Other(err));
+            }
+            on_event(TransferEvent {
+                layer: info.id,
+                status: info.status.unwrap_or_default(),
+                current: info.progress_detail.as_ref().and_then(|p| p.current),
+                total: info.progress_detail.as_ref().and_then(|p| p.total),
+            });
+        }
+        Ok(())
+    }
+
+    /// Pushes `image` (its registry is in its name).
+    pub async fn push_image(
+        &self,
+        image: &str,
+        credentials: Option<DockerCredentials>,
+        mut on_event: impl FnMut(TransferEvent),
+    ) -> Result<()> {
+        let (repo, tag) = ImageRef::repo_and_tag(image);
+        let opts = PushImageOptions {
+            tag: Some(tag),
+            ..Default::default()
+        };
+        // The engine wants an auth header even for registries without auth.
+        let creds = credentials.or_else(|| Some(DockerCredentials::default()));
+        let mut s = self.docker.push_image(&repo, Some(opts), creds);
+        while let Some(item) = s.next().await {
+            let info = item.map_err(stream_error)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Other(err));
+            }
+            on_event(TransferEvent {
+                layer: None,
+                status: info.status.unwrap_or_default(),
+                current: info.progress_detail.as_ref().and_then(|p| p.current),
+                total: info.progress_detail.as_ref().and_then(|p| p.total),
+            });
+        }
+        Ok(())
+    }
+
+    /// Tags `source` as `target` (`repo[:tag]`).
+    pub async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
+        let (repo, tag) = ImageRef::repo_and_tag(target);
+        let opts = TagImageOptions {
+            repo: Some(repo),
+            tag: Some(tag),
+        };
+        self.docker
+            .tag_image(source, Some(opts))
+            .await
+            .map_err(EngineError::classify)
+    }
+
+    /// The image's inspect data, or None when the engine does not have it.
+    pub async fn inspect_image(
+        &self,
+        image: &str,
+    ) -> Result<Option<bollard::models::ImageInspect>> {
+        match self.docker.inspect_image(image).await {
+            Ok(i) => Ok(Some(i)),
+            Err(e) => match EngineError::classify(e) {
+                EngineError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// The engine's export of `images` (one `docker save` tar), as a byte stream.
+    pub fn export_images(&self, images: &[String]) -> impl Stream<Item = Result<Bytes>> + use<'_> {
+        let names: Vec<&str> = images.iter().map(String::as_str).collect();
+        self.docker
+            .export_images(&names)
+            .map(|r| r.map_err(stream_error))
+    }
+
+    /// Loads a `docker save` tar streamed from `body`; returns the engine's messages.
+    pub async fn import_images<S>(&self, body: S) -> Result<Vec<String>>
+    where
+        S: Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static,
+    {
+        let opts = ImportImageOptions {
+            quiet: true,
+            platform: None,
+        };
+        let mut s = self.docker.import_image_stream(opts, body, None);
+        let mut messages = Vec::new();
+        while let Some(item) = s.next().await {
+            let info = item.map_err(stream_error)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Other(err));
+            }
+            if let Some(m) = info.stream {
+                let m = m.trim().to_string();
+                if !m.is_empty() {
+                    messages.push(m);
+                }
+            }
+        }
+        Ok(messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs() {
+        let r = ImageRef::parse("127.0.0.1:5000/a/b:1");
+        assert_eq!(
+            (r.registry.as_str(), r.path.as_str(), r.tag.as_deref()),
+            ("127.0.0.1:5000", "a/b", Some("1"))
+        );
+        let r = ImageRef::parse("busybox");
+        assert_eq!((r.registry.as_str(), r.tag), ("docker.io", None));
+        assert_eq!(
+            ImageRef::repo_and_tag("localhost:5000/x"),
+            ("localhost:5000/x".to_string(), "latest".to_string())
+        );
+        assert_eq!(
+            ImageRef::relocate("docker.io/library/redis:7", "reg:5000/acme"),
+            "reg:5000/acme/redis:7"
+        );
+        assert_eq!(
+            ImageRef::relocate("proj-web", "reg:5000"),
+            "reg:5000/proj-web:latest"
+        );
+    }
+
+    #[test]
+    fn auth_keys() {
+        assert_eq!(registry_key("https://index.docker.io/v1/"), "docker.io");
+        assert_eq!(registry_key("127.0.0.1:5000"), "127.0.0.1:5000");
+    }
+}
