@@ -17,9 +17,32 @@ fn started_at(p: &TestProject, c: &str) -> String {
 
 /// When the engine first reported `action` (`start`, `die`, `health_status: healthy`) for a
 /// container, in nanoseconds, from the engine's own event log (a container's health log
-/// keeps only its last 5 probes, so it cannot say when it first turned healthy).
+/// keeps only its last 5 probes, so on Docker it cannot say when it first turned healthy).
+/// Podman's events say `health_status` without the status, so there the time is the end of
+/// the first passing probe in the health log (berth runs the probes, and stops once healthy,
+/// so that probe is among the last five).
 fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
     let until = now_secs() + 1;
+    if common::is_podman() {
+        if action.starts_with("health_status") {
+            let log = p.inspect(c)["State"]["Health"]["Log"].clone();
+            let end = log
+                .as_array()
+                .and_then(|l| l.iter().find(|e| e["ExitCode"] == 0))
+                .and_then(|e| e["End"].as_str().map(str::to_string))
+                .unwrap_or_else(|| panic!("no passing probe for {c}: {log}"));
+            return rfc3339_ns(&end);
+        }
+        // Podman's compat /events ignores filters (and then sends nothing): filter here.
+        let out = common::api_get(&format!("/events?since={since}&until={until}"));
+        return out
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|e| e["Actor"]["Attributes"]["name"] == c && e["Action"] == action)
+            .and_then(|e| e["timeNano"].as_u64())
+            .map(u128::from)
+            .unwrap_or_else(|| panic!("no {action} event for {c}: {out}"));
+    }
     let out = p.docker(&[
         "events",
         "--since",
@@ -37,6 +60,41 @@ fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
         .find(|(_, a)| a.trim() == action)
         .and_then(|(t, _)| t.parse().ok())
         .unwrap_or_else(|| panic!("no {action} event for {c}: {}", out.stdout))
+}
+
+/// `2026-11-25T04:25:21.7427665Z` in nanoseconds since the epoch (UTC only).
+fn rfc3339_ns(t: &str) -> u128 {
+    let (date, time) = t.trim_end_matches('Z').split_once('T').expect("RFC 3339");
+    let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let h: Vec<i64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d[2] - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let secs = days * 86400 + h[0] * 3600 + h[1] * 60 + h[2];
+    let mut f = frac.to_string();
+    f.truncate(9);
+    while f.len() < 9 {
+        f.push('0');
+    }
+    secs as u128 * 1_000_000_000 + f.parse::<u128>().unwrap()
+}
+
+#[test]
+fn rfc3339_is_read_to_the_nanosecond() {
+    assert_eq!(rfc3339_ns("1970-01-01T00:00:01.5Z"), 1_500_000_000);
+    assert_eq!(
+        rfc3339_ns("2026-11-25T04:25:21.7427665Z"),
+        1_795_580_721_742_766_500
+    );
 }
 
 fn now_secs() -> u64 {
@@ -265,6 +323,8 @@ fn orphans_are_named_and_removed_on_request() {
     assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
 }
 
+/// Docker-only: Compose v2 is the reference oracle on Docker; `BERTH_TEST_ENGINE=podman`
+/// runs exclude it (see docs/podman.md for the command).
 #[test]
 fn interchangeable_with_compose_v2_both_ways() {
     let p = TestProject::new("compat", "services:\n  web:\n    image: $IMAGE\n    init: true\n    command: [httpd, -f, -p, '80']\n    ports: ['127.0.0.1::80']\n  worker:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [web]\nvolumes:\n  data: {}\n");
@@ -285,7 +345,7 @@ fn interchangeable_with_compose_v2_both_ways() {
     let ps = p.berth(&["ps", "--services"]);
     assert_eq!(ps.stdout.trim(), "web\nworker");
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+    let out = common::berth_command()
         .args(["-p", &p.name, "down"])
         .current_dir(elsewhere.path())
         .output()
@@ -403,7 +463,7 @@ fn interrupted_up_is_resumed_by_the_next_up() {
         }
     }
     let p = TestProject::new("interrupt", &chain);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+    let mut child = common::berth_command()
         .args(["-p", &p.name, "up", "-d"])
         .current_dir(p.path())
         .stderr(std::process::Stdio::null())
@@ -434,7 +494,7 @@ fn interrupted_up_is_resumed_by_the_next_up() {
 
 #[test]
 fn no_engine_is_one_clear_line() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+    let out = common::berth_command()
         .args(["-p", "x", "ps"])
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .output()
@@ -540,7 +600,7 @@ fn docker_host_over_tcp() {
     let mut proxy = std::process::Command::new("socat")
         .args([
             &format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
-            "UNIX-CONNECT:/var/run/docker.sock",
+            &format!("UNIX-CONNECT:{}", common::socket()),
         ])
         .spawn()
         .expect("socat (scripts/test.sh installs it)");
@@ -549,7 +609,7 @@ fn docker_host_over_tcp() {
         "tcp",
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+    let out = common::berth_command()
         .args(["-p", &p.name, "up", "-d", "--progress", "quiet"])
         .current_dir(p.path())
         .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))

@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::compose::error::LoadError;
 use crate::compose::load::{self, LoadFlags, LoadedProject};
 use crate::compose::options::{ProjectOptions, ProjectRequest};
-use crate::engine::Engine;
+use crate::engine::{self, Engine, EngineChoice};
 use crate::ui::progress::{Mode, Progress as UiProgress};
 
 /// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.
@@ -79,6 +79,34 @@ pub struct GlobalOptions {
     /// Execute the command in dry run mode (print what would be done, change nothing)
     #[arg(long = "dry-run", global = true)]
     pub dry_run: bool,
+    /// Container engine: docker (DOCKER_HOST, /var/run/docker.sock), podman (CONTAINER_HOST,
+    /// DOCKER_HOST, $XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock) or auto
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "BERTH_ENGINE"
+    )]
+    pub engine: EngineArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EngineArg {
+    Docker,
+    Podman,
+    #[default]
+    Auto,
+}
+
+impl From<EngineArg> for EngineChoice {
+    fn from(a: EngineArg) -> Self {
+        match a {
+            EngineArg::Docker => EngineChoice::Docker,
+            EngineArg::Podman => EngineChoice::Podman,
+            EngineArg::Auto => EngineChoice::Auto,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -301,11 +329,34 @@ where
         .build()
         .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async {
-        let engine = Engine::connect_default()
+        let engine = Engine::connect_to(&engine::target(global.engine.into()))
             .await
             .map_err(|e| Failure::new(1, e.to_string()))?;
         let progress = global.progress("Running");
         f(engine, progress).await
+    })
+}
+
+/// The engine `berth version` reports: connected within 5 s, or why not.
+fn engine_line(choice: EngineChoice) -> Result<Engine, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let target = engine::target(choice);
+    rt.block_on(async {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            Engine::connect_to(&target),
+        )
+        .await
+        {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "no answer within 5 s from {} ({})",
+                target.host, target.source
+            )),
+        }
     })
 }
 
@@ -351,10 +402,27 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let v = env!("CARGO_PKG_VERSION");
             if short {
                 println!("{v}");
-            } else if format == "json" {
-                println!("{}", serde_json::json!({ "version": v }));
+                return Ok(0);
+            }
+            let engine = engine_line(cli.global.engine.into());
+            if format == "json" {
+                let e = match &engine {
+                    Ok(e) => serde_json::json!({
+                        "kind": e.kind.to_string(),
+                        "version": e.version,
+                        "api": format!("{}.{}", e.api_version.0, e.api_version.1),
+                        "host": e.host,
+                        "source": e.source,
+                    }),
+                    Err(m) => serde_json::json!({ "error": m }),
+                };
+                println!("{}", serde_json::json!({ "version": v, "engine": e }));
             } else {
                 println!("berth version {v}");
+                match &engine {
+                    Ok(e) => println!("engine: {}", e.describe()),
+                    Err(m) => println!("engine: {}", m.lines().next().unwrap_or_default()),
+                }
             }
             Ok(0)
         }

@@ -19,6 +19,7 @@ use crate::compose::hash;
 use crate::compose::load::LoadedProject;
 use crate::compose::model::{Project, Service};
 use crate::engine::labels as L;
+use crate::engine::podman::EventKind;
 use crate::engine::spec::{self, ContainerSpec, SpecContext};
 use crate::engine::{Engine, EngineError};
 use crate::graph::{Condition, ServiceGraph};
@@ -401,10 +402,17 @@ pub async fn up(
         let mut stream = Box::pin(engine.container_events(&[L::project_filter(&loaded.name)]));
         tokio::spawn(async move {
             while let Some(ev) = stream.next().await {
-                if ev.is_err() {
+                let Ok((kind, _)) = ev else {
                     break;
+                };
+                // Only what a waiter looks at: starts, exits, health, removal (named alike on
+                // Docker and Podman by `event_kind`).
+                if matches!(
+                    kind,
+                    EventKind::Start | EventKind::Die | EventKind::Health(_) | EventKind::Remove
+                ) {
+                    notify.notify_waiters();
                 }
-                notify.notify_waiters();
             }
         })
     };
@@ -1328,8 +1336,17 @@ async fn wait_condition(
             run.progress.update("Container", &name, "Waiting", "");
             shown = true;
         }
+        let mut wait = Duration::from_secs(2);
+        if condition == Condition::Healthy && status == Some(ContainerStateStatusEnum::RUNNING) {
+            // Podman without systemd: berth runs the check while it waits.
+            match run.engine.drive_healthcheck(id, &i).await {
+                Some(Duration::ZERO) => continue,
+                Some(left) => wait = wait.min(left),
+                None => {}
+            }
+        }
         // Events wake us at once; the timeout only guards against a missed event.
-        let _ = tokio::time::timeout(Duration::from_secs(2), notified).await;
+        let _ = tokio::time::timeout(wait, notified).await;
     }
 }
 
@@ -1391,6 +1408,14 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
         }
         run.progress.update("Container", &name, "Waiting", "");
         let mut wait = Duration::from_secs(2);
+        if has_check && state.status == Some(ContainerStateStatusEnum::RUNNING) {
+            // Podman without systemd: berth runs the check while it waits.
+            match run.engine.drive_healthcheck(id, &i).await {
+                Some(Duration::ZERO) => continue,
+                Some(left) => wait = wait.min(left),
+                None => {}
+            }
+        }
         if let Some(d) = deadline {
             let now = Instant::now();
             if now >= d {

@@ -10,8 +10,66 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The test image: `FROM scratch` + Debian's static busybox (sh, httpd, wget, nslookup, sleep).
 pub const IMAGE: &str = "berth-test/busybox:1";
 
+/// The engine under test: `BERTH_TEST_ENGINE` = docker (default) or podman. For podman,
+/// berth is pointed at the rootful socket (scripts/podman.sh starts the service there) and
+/// the harness uses the `podman` CLI and the socket's Docker-compatible API.
+pub fn engine() -> &'static str {
+    match std::env::var("BERTH_TEST_ENGINE").as_deref() {
+        Ok("podman") => "podman",
+        _ => "docker",
+    }
+}
+
+pub fn is_podman() -> bool {
+    engine() == "podman"
+}
+
+/// The engine's CLI: `docker` or `podman`.
+pub fn cli() -> &'static str {
+    engine()
+}
+
+/// The engine's socket (what berth is given as DOCKER_HOST).
+pub fn socket() -> &'static str {
+    if is_podman() {
+        "/run/podman/podman.sock"
+    } else {
+        "/var/run/docker.sock"
+    }
+}
+
+/// `berth` with the engine under test selected (DOCKER_HOST for podman).
+pub fn berth_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_berth"));
+    c.env_remove("BERTH_ENGINE").env_remove("CONTAINER_HOST");
+    if is_podman() {
+        c.env("DOCKER_HOST", format!("unix://{}", socket()));
+    }
+    c
+}
+
+/// GET on the engine's Docker-compatible API over its socket (both engines answer it alike).
+pub fn api_get(path: &str) -> String {
+    let o = Command::new("curl")
+        .args(["-s", "--max-time", "20", "--unix-socket", socket()])
+        .arg(format!("http://d{path}"))
+        .output()
+        .expect("curl runs");
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
 /// Builds the test image once per machine (kept between runs: it is 2 MB).
 pub fn ensure_image() {
+    if is_podman() {
+        let have = Command::new("podman")
+            .args(["image", "exists", IMAGE])
+            .status();
+        assert!(
+            matches!(have, Ok(s) if s.success()),
+            "the Podman tests need {IMAGE} in Podman's store: run `sudo bash scripts/podman.sh`"
+        );
+        return;
+    }
     let have = Command::new("docker")
         .args(["image", "inspect", IMAGE])
         .stdout(Stdio::null())
@@ -103,7 +161,7 @@ impl TestProject {
 
     /// Runs berth with `-p NAME` in the project directory.
     pub fn berth(&self, args: &[&str]) -> Run {
-        let o = Command::new(env!("CARGO_BIN_EXE_berth"))
+        let o = berth_command()
             .arg("-p")
             .arg(&self.name)
             .args(args)
@@ -131,8 +189,19 @@ impl TestProject {
         to_run(o)
     }
 
-    /// `docker inspect` of a container, as JSON.
+    /// `docker inspect` of a container, as JSON (on Podman, its Docker-compatible inspect, so
+    /// the fields are the same on both engines).
     pub fn inspect(&self, container: &str) -> serde_json::Value {
+        if is_podman() {
+            let v: serde_json::Value =
+                serde_json::from_str(&api_get(&format!("/containers/{container}/json")))
+                    .unwrap_or(serde_json::Value::Null);
+            return if v.get("Id").is_some() {
+                v
+            } else {
+                serde_json::Value::Null
+            };
+        }
         let o = Command::new("docker")
             .args(["inspect", container])
             .output()
@@ -144,7 +213,7 @@ impl TestProject {
 
     /// The project's container names (all states), sorted.
     pub fn containers(&self) -> Vec<String> {
-        let o = Command::new("docker")
+        let o = Command::new(cli())
             .args([
                 "ps",
                 "-a",
@@ -154,7 +223,7 @@ impl TestProject {
                 &format!("label=com.docker.compose.project={}", self.name),
             ])
             .output()
-            .expect("docker ps");
+            .expect("engine ps");
         let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
             .lines()
             .map(str::to_string)
@@ -163,19 +232,20 @@ impl TestProject {
         v
     }
 
+    /// The engine's CLI (`docker`, or `podman` under BERTH_TEST_ENGINE=podman).
     pub fn docker(&self, args: &[&str]) -> Run {
         to_run(
-            Command::new("docker")
+            Command::new(cli())
                 .args(args)
                 .output()
-                .expect("docker runs"),
+                .expect("engine CLI runs"),
         )
     }
 
     /// Removes everything carrying the project's label (containers, networks, volumes).
     pub fn cleanup(&self) {
         let label = format!("label=com.docker.compose.project={}", self.name);
-        let ids = Command::new("docker")
+        let ids = Command::new(cli())
             .args(["ps", "-aq", "--filter", &label])
             .output()
             .map(|o| o.stdout)
@@ -185,16 +255,13 @@ impl TestProject {
             .map(str::to_string)
             .collect();
         if !ids.is_empty() {
-            let _ = Command::new("docker")
-                .args(["rm", "-fv"])
-                .args(&ids)
-                .output();
+            let _ = Command::new(cli()).args(["rm", "-fv"]).args(&ids).output();
         }
         for (kind, list) in [
             ("network", ["network", "ls", "-q"]),
             ("volume", ["volume", "ls", "-q"]),
         ] {
-            let out = Command::new("docker")
+            let out = Command::new(cli())
                 .args(list)
                 .args(["--filter", &label])
                 .output()
@@ -205,10 +272,7 @@ impl TestProject {
                 .map(str::to_string)
                 .collect();
             if !ids.is_empty() {
-                let _ = Command::new("docker")
-                    .args([kind, "rm"])
-                    .args(&ids)
-                    .output();
+                let _ = Command::new(cli()).args([kind, "rm"]).args(&ids).output();
             }
         }
     }
