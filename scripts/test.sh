@@ -50,6 +50,10 @@ fi
 say "local registry (scripts/registry.sh)"
 if [ "$(id -u)" -eq 0 ]; then bash scripts/registry.sh; else sudo bash scripts/registry.sh; fi
 
+# Podman with its Docker-compatible API on /run/podman/podman.sock, for the same engine tests.
+say "Podman (scripts/podman.sh)"
+if [ "$(id -u)" -eq 0 ]; then bash scripts/podman.sh; else sudo bash scripts/podman.sh; fi
+
 # Offline Kubernetes validators for the convert tests (kubernetes-validate, helm-python-sdk).
 say "Kubernetes validation tools (scripts/k8s-tools.sh)"
 run bash scripts/k8s-tools.sh
@@ -57,6 +61,9 @@ run bash scripts/k8s-tools.sh
 status=0
 say "cargo nextest run --workspace --no-fail-fast"
 run cargo nextest run --workspace --no-fail-fast || status=1
+say "engine tests again, on Podman"
+run env BERTH_TEST_ENGINE=podman cargo nextest run --test engine_up --test engine_differences --no-fail-fast \
+  -E 'not test(interchangeable_with_compose_v2_both_ways)' || status=1
 say "cargo test --doc"
 run cargo test --doc || status=1
 
