@@ -40,6 +40,45 @@ fn body(cmd: &[&str], label: &str) -> ContainerCreateBody {
     }
 }
 
+/// Removes this test's containers (by its `berth.test` label) and networks even when an
+/// assertion fails half-way.
+struct Cleanup(String, Vec<String>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let cli = if std::env::var("BERTH_TEST_ENGINE").as_deref() == Ok("podman") {
+            "podman"
+        } else {
+            "docker"
+        };
+        let out = std::process::Command::new(cli)
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=berth.test={}", self.0),
+            ])
+            .output();
+        if let Ok(o) = out {
+            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new(cli)
+                    .args(["rm", "-f"])
+                    .args(&ids)
+                    .output();
+            }
+        }
+        for n in &self.1 {
+            let _ = std::process::Command::new(cli)
+                .args(["network", "rm", n])
+                .output();
+        }
+    }
+}
+
 fn unique(what: &str) -> String {
     format!("berthdiff-{what}-{}", std::process::id())
 }
@@ -51,6 +90,7 @@ async fn errors_mean_the_same_on_both_engines() {
     let e = engine().await;
     let name = unique("errs");
     let net = unique("errsnet");
+    let _cleanup = Cleanup(name.clone(), vec![net.clone()]);
     let id = e
         .create_container(&name, body(&["sleep", "30"], &name))
         .await
@@ -97,6 +137,7 @@ async fn wait_after_a_failed_start_is_a_real_exit_code() {
     common::ensure_image();
     let e = engine().await;
     let name = unique("wait");
+    let _cleanup = Cleanup(name.clone(), vec![]);
     let id = e
         .create_container(&name, body(&["/nonexistent"], &name))
         .await
@@ -115,6 +156,7 @@ async fn event_names_map_to_the_same_meanings() {
     common::ensure_image();
     let e = engine().await;
     let name = unique("events");
+    let _cleanup = Cleanup(name.clone(), vec![]);
     let label = format!("berth.test={name}");
     // The request is sent when the stream is first polled: poll it from now on.
     let mut stream = Box::pin(e.container_events(std::slice::from_ref(&label)));

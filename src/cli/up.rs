@@ -114,27 +114,25 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             return Err(Failure::new(1, format!("no such service: {s}")));
         }
     }
-    // Pull first, as `berth pull` would: `always` pulls every image, `missing` (and the default,
-    // each service's pull_policy) only those not on the engine; services with `build:` are
-    // built instead when their image is missing. Offline, a failed pull is exit 18.
-    match args.pull.as_str() {
-        "never" | "build" => {}
-        "always" | "missing" | "policy" => {
-            let policy = match args.pull.as_str() {
-                "always" => Some("always".to_string()),
-                _ => Some("missing".to_string()),
-            };
+    // `--pull always` pulls every image first, as `berth pull` does; `missing` (and the default,
+    // each service's pull_policy) pulls only what is missing, inside `up`, without an extra
+    // connection; services with `build:` are built instead. Offline, a failed pull exits 18.
+    let pull_missing = match args.pull.as_str() {
+        "never" | "build" => false,
+        "missing" | "policy" => true,
+        "always" => {
             let pull_args = super::images::PullArgs {
                 quiet: args.quiet_pull,
                 ignore_pull_failures: false,
                 include_deps: !args.no_deps,
-                policy,
+                policy: Some("always".into()),
                 services: args.services.clone(),
             };
             let code = super::images::pull(global, pull_args)?;
             if code != 0 {
                 return Ok(code);
             }
+            false
         }
         other => {
             return Err(Failure::new(
@@ -142,7 +140,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 format!("invalid --pull {other:?}: use always, missing, never or build"),
             ))
         }
-    }
+    };
     let detach = args.detach || args.wait || create_only;
     let opts = UpOptions {
         services: args.services.clone(),
@@ -169,6 +167,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         dry_run: global.dry_run,
         build: args.build,
         no_build: args.no_build,
+        pull_missing,
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(
@@ -191,6 +190,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                     "interrupted: the next `berth up` continues from here",
                 ));
             }
+            Err(e @ ApplyError::Pull(_)) => return Err(Failure::new(18, e.to_string())),
             Err(e) => return Err(Failure::new(1, e.to_string())),
         };
         for w in &outcome.warnings {

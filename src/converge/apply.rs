@@ -36,6 +36,9 @@ pub enum ApplyError {
     Dependency(String),
     #[error("{0}")]
     Image(String),
+    /// A pull failed (Compose's exit code 18).
+    #[error("{0}")]
+    Pull(String),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -65,6 +68,9 @@ pub struct UpOptions {
     pub build: bool,
     /// `up --no-build`: never build, even a missing image.
     pub no_build: bool,
+    /// Pull an image that is missing and has no `build:` (`--pull missing`, the default),
+    /// unless the service's `pull_policy` is `never`.
+    pub pull_missing: bool,
 }
 
 impl Default for UpOptions {
@@ -86,6 +92,7 @@ impl Default for UpOptions {
             dry_run: false,
             build: false,
             no_build: false,
+            pull_missing: false,
         }
     }
 }
@@ -300,11 +307,46 @@ pub async fn up(
             progress.update("Image", &image, "Built", "");
         }
     }
+    // One inspect per distinct image, all at once (50 services often share one image, and
+    // every inspect is a round trip: Podman's take tens of milliseconds).
+    let mut distinct: Vec<String> = selected
+        .iter()
+        .map(|n| spec::image_name(&loaded.name, n, &project.services[n]))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    let inspected =
+        futures_util::future::join_all(distinct.iter().map(|i| engine.image_id(i))).await;
+    let mut ids_by_image: HashMap<String, Option<String>> = HashMap::new();
+    for (image, r) in distinct.into_iter().zip(inspected) {
+        ids_by_image.insert(image, r?);
+    }
     let mut images = HashMap::new();
     for name in &selected {
         let svc = &project.services[name];
         let image = spec::image_name(&loaded.name, name, svc);
-        let id = engine.image_id(&image).await?;
+        let mut id = ids_by_image.get(&image).cloned().flatten();
+        let may_pull = opts.pull_missing
+            && svc.build.is_none()
+            && svc.pull_policy.as_deref() != Some("never")
+            && !opts.dry_run;
+        if id.is_none() && may_pull && replicas(name, svc, &opts.scale) > 0 {
+            progress.update("Image", &image, "Pulling", "");
+            let (creds, _) = crate::engine::images::load_credentials();
+            let cred = crate::engine::images::credentials_for(&creds, &image);
+            match engine.pull_image(&image, cred, |_| {}).await {
+                Ok(()) => {
+                    progress.update("Image", &image, "Pulled", "");
+                    id = engine.image_id(&image).await?;
+                }
+                Err(e) => {
+                    progress.update("Image", &image, "Error", "");
+                    return Err(ApplyError::Pull(format!(
+                        "service \"{name}\": cannot pull {image}: {e}\n  hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)"
+                    )));
+                }
+            }
+        }
         if id.is_none()
             && replicas(name, svc, &opts.scale) > 0
             && !(opts.dry_run && to_build.contains(name))
