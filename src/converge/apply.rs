@@ -151,6 +151,15 @@ pub fn replicas(name: &str, service: &Service, scale: &BTreeMap<String, u32>) ->
         .unwrap_or(1)
 }
 
+/// Paths as Compose writes them in a label: comma-separated.
+fn join_paths(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The labels of a service container, as Compose v2 writes them.
 pub fn container_labels(
     loaded: &LoadedProject,
@@ -168,25 +177,9 @@ pub fn container_labels(
         L::WORKING_DIR.into(),
         loaded.working_dir.display().to_string(),
     );
-    l.insert(
-        L::CONFIG_FILES.into(),
-        loaded
-            .config_files
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    l.insert(L::CONFIG_FILES.into(), join_paths(&loaded.config_files));
     if !loaded.env_files.is_empty() {
-        l.insert(
-            L::ENVIRONMENT_FILE.into(),
-            loaded
-                .env_files
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        l.insert(L::ENVIRONMENT_FILE.into(), join_paths(&loaded.env_files));
     }
     l.insert(
         L::ONEOFF.into(),

@@ -120,6 +120,13 @@ fn field(
     }
 }
 
+/// The `services` mapping of a project tree, when there is one.
+fn services_mut(root: &mut Node) -> Option<&mut Map> {
+    root.as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|s| s.as_map_mut())
+}
+
 /// Short syntaxes to long ones, defaults, and paths, over the whole merged tree.
 pub fn canonical(root: &mut Node, working_dir: &Path, flags: &LoadFlags) -> Result<(), LoadError> {
     let Some(m) = root.as_map_mut() else {
@@ -928,11 +935,7 @@ pub fn apply_profiles(
     profiles: &[String],
     named: &[String],
 ) -> Result<Vec<String>, LoadError> {
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(|s| s.as_map_mut())
-    else {
+    let Some(services) = services_mut(root) else {
         return Ok(vec![]);
     };
     let all = profiles.iter().any(|p| p == "*");
@@ -972,11 +975,7 @@ pub fn resolve_env_files(
 ) -> Result<(), LoadError> {
     let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
         Default::default();
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(|s| s.as_map_mut())
-    else {
+    let Some(services) = services_mut(root) else {
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {
@@ -1096,11 +1095,7 @@ pub fn resolve_env_files(
 /// Folds each service's `label_file` into its `labels` (the files' labels first, then
 /// `labels` wins), as Compose does, and drops `label_file`.
 pub fn resolve_label_files(root: &mut Node) -> Result<(), LoadError> {
-    let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(|s| s.as_map_mut())
-    else {
+    let Some(services) = services_mut(root) else {
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {
@@ -1156,11 +1151,7 @@ pub fn finish(root: &mut Node) {
     let mut used_volumes: Vec<String> = Vec::new();
     let mut used_secrets: Vec<String> = Vec::new();
     let mut used_configs: Vec<String> = Vec::new();
-    if let Some(services) = root
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(|s| s.as_map_mut())
-    {
+    if let Some(services) = services_mut(root) {
         for (_, svc) in services.iter_mut() {
             let Some(sm) = svc.as_map_mut() else { continue };
             sm.remove("extends");
