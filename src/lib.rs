@@ -11,3 +11,4 @@ pub mod engine;
 pub mod graph;
 pub mod k8s;
 pub mod ui;
+pub mod watch;

@@ -14,6 +14,7 @@ pub mod misc;
 pub mod run;
 pub mod select;
 pub mod up;
+pub mod watch;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -170,6 +171,8 @@ pub enum Command {
     Images(misc::ImagesArgs),
     /// Block until the first service container stops
     Wait(misc::WaitArgs),
+    /// Watch the build context of services and sync, rebuild or restart them as files change
+    Watch(watch::WatchArgs),
     /// Receive real time events from containers
     Events(misc::EventsArgs),
     /// Display a live stream of container(s) resource usage statistics
@@ -389,6 +392,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Top(a) => misc::top(&cli.global, a),
         Command::Images(a) => misc::images(&cli.global, a),
         Command::Wait(a) => misc::wait(&cli.global, a),
+        Command::Watch(a) => watch::run(&cli.global, a),
         Command::Events(a) => misc::events(&cli.global, a),
         Command::Stats(a) => misc::stats(&cli.global, a),
         Command::Attach(a) => misc::attach(&cli.global, a),

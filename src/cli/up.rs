@@ -81,6 +81,9 @@ pub struct UpArgs {
     /// Pull without printing progress information
     #[arg(long)]
     pub quiet_pull: bool,
+    /// Watch source code and rebuild/refresh containers when files are updated (develop.watch)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Services to start (default: all)
     pub services: Vec<String>,
 }
@@ -108,6 +111,51 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         ..Default::default()
     };
     let (_, loaded) = global.load(&flags)?;
+    let detach = args.detach || args.wait || create_only;
+    // `--watch` follows the logs and the files together: with -d there would be nobody left
+    // to watch (Compose 2.26 ignores --watch then, silently).
+    let watch_rules = if args.watch {
+        if detach {
+            return Err(Failure::new(
+                1,
+                "--watch follows the logs and applies develop.watch rules in the foreground:                  it cannot be combined with -d/--detach, --wait or create (use `berth up -d`                  then `berth watch --no-up`)",
+            ));
+        }
+        let candidates: Vec<String> = if args.services.is_empty() {
+            vec![]
+        } else {
+            let graph = crate::graph::ServiceGraph::from_project(&loaded.project);
+            let set = if args.no_deps {
+                args.services.iter().cloned().collect()
+            } else {
+                graph.with_dependencies(&args.services)
+            };
+            let mut v: Vec<String> = set
+                .into_iter()
+                .filter(|s| {
+                    loaded.project.services.get(s).is_some_and(|svc| {
+                        svc.develop.as_ref().is_some_and(|d| !d.watch.is_empty())
+                    })
+                })
+                .collect();
+            v.sort();
+            if v.is_empty() {
+                return Err(Failure::new(
+                    15,
+                    "none of the selected services has develop.watch rules: add a `develop:                      watch:` section, or drop --watch",
+                ));
+            }
+            v
+        };
+        Some(super::watch::compile_rules(
+            global,
+            &flags,
+            &loaded,
+            &candidates,
+        )?)
+    } else {
+        None
+    };
     let scale = parse_scale(&args.scale)?;
     for s in scale.keys() {
         if !loaded.project.services.contains_key(s) {
@@ -141,7 +189,6 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             ))
         }
     };
-    let detach = args.detach || args.wait || create_only;
     let opts = UpOptions {
         services: args.services.clone(),
         recreate: if args.force_recreate {
@@ -211,7 +258,19 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             args.attach.clone()
         };
         let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
-        super::attached::follow(
+        let watching = async {
+            if let Some(rules) = &watch_rules {
+                let opts = crate::watch::Options {
+                    quiet: false,
+                    prune: false,
+                };
+                if let Err(e) = crate::watch::run(&engine, &loaded, rules, &opts).await {
+                    warn(&format!("watch stopped: {e}"));
+                }
+            }
+            std::future::pending::<()>().await
+        };
+        let follow = super::attached::follow(
             &engine,
             &outcome.containers,
             &attach,
@@ -224,7 +283,10 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 timeout: args.timeout,
             },
             &progress,
-        )
-        .await
+        );
+        tokio::select! {
+            r = follow => r,
+            _ = watching => unreachable!("the watch future never ends"),
+        }
     })
 }

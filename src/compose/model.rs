@@ -776,6 +776,9 @@ pub struct Trigger {
     /// Ignore patterns.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
+    /// Copy the whole path into the containers when watching starts (Compose 2.32+).
+    #[serde(skip_serializing_if = "is_false")]
+    pub initial_sync: bool,
     /// `x-*` keys.
     #[serde(flatten)]
     pub extensions: Extensions,

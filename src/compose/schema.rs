@@ -664,6 +664,10 @@ const DEFINITIONS: &[(&str, Sch)] = &[
                     &Sch::Object(&Obj {
                         props: &[
                             ("ignore", STRINGS),
+                            // Newer than compose-go v2.4.8 (Compose 2.32+), accepted by berth:
+                            // tests/schema_spec.rs lists them as berth's own extensions.
+                            ("include", STRINGS),
+                            ("initial_sync", BOOLISH),
                             ("path", STR),
                             (
                                 "action",

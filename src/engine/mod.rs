@@ -704,6 +704,23 @@ impl Engine {
         }
     }
 
+    /// The names (`repo:tag`) of an image; None when it does not exist.
+    pub async fn image_tags(&self, image: &str) -> Result<Option<Vec<String>>> {
+        match self.docker.inspect_image(image).await {
+            Ok(i) => Ok(Some(
+                i.repo_tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| t != "<none>:<none>")
+                    .collect(),
+            )),
+            Err(e) => match self.err(e) {
+                EngineError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     pub async fn remove_image(&self, image: &str) -> Result<()> {
         match self
             .docker

@@ -1,0 +1,115 @@
+//! `berth watch [SERVICE...]` (and the rule checks `up --watch` shares).
+
+use clap::Args;
+
+use super::{engine_session, Failure, GlobalOptions};
+use crate::compose::load::{LoadFlags, LoadedProject};
+use crate::converge::apply::{self, ApplyError, UpOptions};
+use crate::watch::{self, rules};
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct WatchArgs {
+    /// Do not build & start services before watching
+    #[arg(long)]
+    pub no_up: bool,
+    /// Prune dangling images on rebuild
+    #[arg(long)]
+    pub prune: bool,
+    /// Hide build output
+    #[arg(long)]
+    pub quiet: bool,
+    /// Services to watch (default: every service with develop.watch rules)
+    pub services: Vec<String>,
+}
+
+/// The compiled rules of the services to watch, or every rule that cannot work (with file
+/// positions: the project is loaded a second time with provenance only to report them).
+pub fn compile_rules(
+    global: &GlobalOptions,
+    flags: &LoadFlags,
+    loaded: &LoadedProject,
+    services: &[String],
+) -> Result<Vec<watch::Rule>, Failure> {
+    let watched = rules::watched_services(loaded, services).map_err(|m| Failure::new(15, m))?;
+    match rules::compile(loaded, &watched, None) {
+        Ok(r) => Ok(r),
+        Err(errors) => {
+            let traced = global
+                .load(&LoadFlags {
+                    provenance: true,
+                    ..flags.clone()
+                })
+                .ok()
+                .and_then(|(_, l)| l.provenance);
+            let errors = match traced.as_deref() {
+                Some(t) => rules::compile(loaded, &watched, Some(t))
+                    .err()
+                    .unwrap_or(errors),
+                None => errors,
+            };
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            Err(Failure::new(
+                15,
+                format!(
+                    "{} that cannot work (nothing was started or changed):\n{}",
+                    if lines.len() == 1 {
+                        "a develop.watch rule"
+                    } else {
+                        "develop.watch rules"
+                    },
+                    lines.join("\n")
+                ),
+            ))
+        }
+    }
+}
+
+pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
+    let flags = LoadFlags {
+        services: args.services.clone(),
+        ..Default::default()
+    };
+    let (_, loaded) = global.load(&flags)?;
+    let rules = compile_rules(global, &flags, &loaded, &args.services)?;
+    let mut services: Vec<String> = rules.iter().map(|r| r.service.clone()).collect();
+    services.dedup();
+    let opts = watch::Options {
+        quiet: args.quiet,
+        prune: args.prune,
+    };
+    engine_session(global, |engine, progress| async move {
+        if !args.no_up {
+            let up = UpOptions {
+                services: services.clone(),
+                parallel: global.parallelism(),
+                pull_missing: true,
+                dry_run: global.dry_run,
+                ..Default::default()
+            };
+            let r = tokio::select! {
+                r = apply::up(&engine, &loaded, &up, &progress) => r,
+                _ = tokio::signal::ctrl_c() => Err(ApplyError::Interrupted),
+            };
+            progress.finish();
+            match r {
+                Ok(o) => o.warnings.iter().for_each(|w| super::warn(w)),
+                Err(ApplyError::Interrupted) => return Err(Failure::new(130, "interrupted")),
+                Err(e @ ApplyError::Pull(_)) => return Err(Failure::new(18, e.to_string())),
+                Err(e) => return Err(Failure::new(1, e.to_string())),
+            }
+        }
+        if global.dry_run {
+            return Ok(0);
+        }
+        tokio::select! {
+            r = watch::run(&engine, &loaded, &rules, &opts) => {
+                r.map_err(|e| Failure::new(1, e))?;
+                Ok(0)
+            }
+            _ = tokio::signal::ctrl_c() => {
+                watch::say("watch: stopped; the containers keep running (`berth down` stops them)");
+                Ok(0)
+            }
+        }
+    })
+}

@@ -1,0 +1,185 @@
+//! Copies changed files into containers through the Engine API's archive endpoint (the engine
+//! unpacks the tar, so the container needs no `tar` of its own) and removes deleted ones with
+//! `rm -rf` run in the container.
+
+use std::path::PathBuf;
+
+use crate::engine::io::{Chunk, ExecRequest};
+use crate::engine::Engine;
+use futures_util::StreamExt;
+
+/// One host path and where it goes in the container.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Copy {
+    pub host: PathBuf,
+    pub container: String,
+}
+
+/// Builds a tar of `copies` rooted at `/`: each entry named by its container path, with the
+/// host file's mode and modification time, owned by root (as `docker cp` leaves files).
+/// Directories are entries of their own so that their modes are kept too. Paths that vanished
+/// since they were seen are skipped; the count of files written is returned with the bytes.
+pub fn archive(copies: &[Copy]) -> std::io::Result<(Vec<u8>, usize)> {
+    let mut b = tar::Builder::new(Vec::new());
+    b.follow_symlinks(false);
+    let mut files = 0;
+    for c in copies {
+        let Ok(meta) = std::fs::symlink_metadata(&c.host) else {
+            continue;
+        };
+        let name = c.container.trim_start_matches('/');
+        if name.is_empty() {
+            continue;
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+        h.set_uid(0);
+        h.set_gid(0);
+        if meta.file_type().is_symlink() {
+            let link = std::fs::read_link(&c.host)?;
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            b.append_link(&mut h, name, link)?;
+            files += 1;
+        } else if meta.is_dir() {
+            h.set_entry_type(tar::EntryType::Directory);
+            h.set_size(0);
+            b.append_data(&mut h, name, std::io::empty())?;
+        } else if meta.is_file() {
+            let Ok(f) = std::fs::File::open(&c.host) else {
+                continue;
+            };
+            b.append_data(&mut h, name, f)?;
+            files += 1;
+        }
+    }
+    Ok((b.into_inner()?, files))
+}
+
+/// Unpacks `tar` at `/` in container `id`.
+pub async fn copy_in(engine: &Engine, id: &str, tar: Vec<u8>) -> Result<(), String> {
+    engine
+        .upload(id, "/", tar)
+        .await
+        .map_err(|e| format!("the engine refused the files: {e}"))
+}
+
+/// Runs `cmd` in container `id` to its end: (exit code, output).
+pub async fn exec_capture(
+    engine: &Engine,
+    id: &str,
+    req: &ExecRequest,
+) -> Result<(i64, Vec<u8>), String> {
+    let exec = engine
+        .create_exec(id, req)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut output = Vec::new();
+    if let Some((mut out, _input)) = engine
+        .start_exec(&exec, false, false)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        while let Some(chunk) = out.next().await {
+            match chunk {
+                Ok(Chunk::Stdout(b) | Chunk::Stderr(b) | Chunk::Console(b)) => {
+                    output.extend_from_slice(&b)
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+    let code = engine
+        .inspect_exec(&exec)
+        .await
+        .map_err(|e| e.to_string())?
+        .exit_code
+        .unwrap_or(-1);
+    Ok((code, output))
+}
+
+/// Removes `paths` in container `id` (`rm -rf`). A container without `rm` (a scratch or
+/// distroless image) is told apart from other failures, with what to do.
+pub async fn remove(engine: &Engine, id: &str, paths: &[String]) -> Result<(), String> {
+    let mut cmd = vec!["rm".to_string(), "-rf".into(), "--".into()];
+    cmd.extend(paths.iter().cloned());
+    let req = ExecRequest {
+        cmd,
+        user: Some("0".into()),
+        ..Default::default()
+    };
+    match exec_capture(engine, id, &req).await {
+        Ok((0, _)) => Ok(()),
+        Ok((126 | 127, _)) => Err(no_rm()),
+        Ok((code, out)) => Err(format!(
+            "rm exited with code {code}: {}",
+            String::from_utf8_lossy(&out).trim()
+        )),
+        Err(e) if e.contains("executable file not found") || e.contains("no such file") => {
+            Err(no_rm())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn no_rm() -> String {
+    "the container has no `rm`, so deleted files cannot be removed from it (copies need \
+     nothing in the container); restart or recreate the service to drop them"
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn archive_keeps_modes_and_names_entries_by_container_path() {
+        let d = tempfile::tempdir().unwrap();
+        let script = d.path().join("run.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o751)).unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        std::fs::set_permissions(d.path().join("sub"), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+        std::os::unix::fs::symlink("run.sh", d.path().join("link")).unwrap();
+        let copies = vec![
+            Copy {
+                host: d.path().join("sub"),
+                container: "/app/sub".into(),
+            },
+            Copy {
+                host: script.clone(),
+                container: "/app/run.sh".into(),
+            },
+            Copy {
+                host: d.path().join("link"),
+                container: "/app/link".into(),
+            },
+            Copy {
+                host: d.path().join("vanished"),
+                container: "/app/vanished".into(),
+            },
+        ];
+        let (bytes, files) = archive(&copies).unwrap();
+        assert_eq!(files, 2);
+        let mut a = tar::Archive::new(&bytes[..]);
+        let got: Vec<(String, u32, u64)> = a
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (
+                    e.path().unwrap().display().to_string(),
+                    h.mode().unwrap() & 0o7777,
+                    h.uid().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got[0], ("app/sub".into(), 0o700, 0));
+        assert_eq!(got[1], ("app/run.sh".into(), 0o751, 0));
+        assert_eq!(got[2].0, "app/link");
+        assert_eq!(got.len(), 3);
+    }
+}
