@@ -483,6 +483,25 @@ services:
       watch:
         - action: rebuild
           path: ./src
+  ro:
+    image: $IMAGE
+    read_only: true
+    volumes:
+      - ./src:/data:ro
+      - scratch:/data/writable
+    develop:
+      watch:
+        - action: sync
+          path: ./src
+          target: /app
+        - action: sync
+          path: ./src
+          target: /data/sub
+        - action: sync
+          path: ./src
+          target: /data/writable/ok
+volumes:
+  scratch:
 "#,
     );
     p.write("src/a.txt", "a");
@@ -497,10 +516,17 @@ services:
         "missing does not exist",
         "services.built.develop.watch[0].path:",
         "is outside the build context",
+        "services.ro.develop.watch[0].target: /app cannot be written in the container: the service has `read_only: true`",
+        "services.ro.develop.watch[1].target: /data/sub cannot be written in the container: volumes[0] (/data) is read-only",
         "nothing was started or changed",
     ] {
         assert!(r.stderr.contains(want), "missing {want:?} in:\n{}", r.stderr);
     }
+    assert!(
+        !r.stderr.contains("services.ro.develop.watch[2]"),
+        "a writable volume under a read-only one is fine:\n{}",
+        r.stderr
+    );
     assert!(
         p.containers().is_empty(),
         "nothing started: {:?}",

@@ -306,7 +306,18 @@ pub fn compile(
                         );
                         continue;
                     }
-                    Some(_) => {}
+                    Some(tg) => {
+                        if let Some(why) = read_only_target(svc, tg) {
+                            fail(
+                                "target",
+                                format!(
+                                    "{tg} cannot be written in the container: {why}. Sync to a \
+                                     writable path, or mount a writable volume there"
+                                ),
+                            );
+                            continue;
+                        }
+                    }
                 }
             }
             let exec = if action == Action::SyncExec {
@@ -407,6 +418,35 @@ pub fn compile(
         Ok(rules)
     } else {
         Err(errors)
+    }
+}
+
+/// Why a container path cannot be written, if it cannot: the mount that holds it is
+/// read-only, or no mount holds it and the root filesystem is (`read_only: true`).
+fn read_only_target(svc: &Service, target: &str) -> Option<String> {
+    let target = clean_path(target);
+    let under = |mount: &str| {
+        let m = clean_path(mount);
+        target == m || m == "/" || target.starts_with(&format!("{m}/"))
+    };
+    let mut best: Option<(usize, bool, String)> = None;
+    for (i, v) in svc.volumes.iter().enumerate() {
+        let Some(t) = v.target.as_deref() else { continue };
+        if under(t) && best.as_ref().is_none_or(|b| t.len() > b.0) {
+            best = Some((t.len(), v.read_only, format!("volumes[{i}] ({t}) is read-only")));
+        }
+    }
+    for t in &svc.tmpfs {
+        let t = t.split(':').next().unwrap_or(t);
+        if under(t) && best.as_ref().is_none_or(|b| t.len() > b.0) {
+            best = Some((t.len(), false, String::new()));
+        }
+    }
+    match best {
+        Some((_, true, why)) => Some(why),
+        Some((_, false, _)) => None,
+        None if svc.read_only => Some("the service has `read_only: true`".into()),
+        None => None,
     }
 }
 
