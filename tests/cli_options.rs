@@ -2,6 +2,9 @@
 //! run with berth and with the reference `compose-v2` (installed by scripts/test.sh from
 //! ../shared/tools/install-reference-compose.sh), and the outputs must be equal.
 
+mod common;
+
+use common::json::prune;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -39,24 +42,6 @@ fn run(tool: &str, dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Optio
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&o.stdout).to_string(),
         stderr: String::from_utf8_lossy(&o.stderr).to_string(),
-    }
-}
-
-fn prune(v: &Value) -> Option<Value> {
-    match v {
-        Value::Null => None,
-        Value::Array(a) => {
-            let items: Vec<Value> = a.iter().filter_map(prune).collect();
-            (!items.is_empty()).then_some(Value::Array(items))
-        }
-        Value::Object(o) => {
-            let m: serde_json::Map<String, Value> = o
-                .iter()
-                .filter_map(|(k, x)| prune(x).map(|x| (k.clone(), x)))
-                .collect();
-            (!m.is_empty()).then_some(Value::Object(m))
-        }
-        other => Some(other.clone()),
     }
 }
 

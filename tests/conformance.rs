@@ -3,6 +3,9 @@
 //!
 //! The corpus is data from other projects: it is read from ../shared, never copied here.
 
+mod common;
+
+use common::json::prune;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,25 +19,6 @@ fn corpus() -> PathBuf {
 /// the corpus's one reference bug (e2e-build-ssh, whose JSON output fails in 2.26.1) is
 /// compared on its YAML output, as the corpus stores it.
 const EXCEPTIONS: &[(&str, &str)] = &[];
-
-/// Drops nulls, empty maps and empty lists, as the corpus MANIFEST says to compare.
-fn prune(v: &Value) -> Option<Value> {
-    match v {
-        Value::Null => None,
-        Value::Array(a) => {
-            let items: Vec<Value> = a.iter().filter_map(prune).collect();
-            (!items.is_empty()).then_some(Value::Array(items))
-        }
-        Value::Object(o) => {
-            let m: serde_json::Map<String, Value> = o
-                .iter()
-                .filter_map(|(k, x)| prune(x).map(|x| (k.clone(), x)))
-                .collect();
-            (!m.is_empty()).then_some(Value::Object(m))
-        }
-        other => Some(other.clone()),
-    }
-}
 
 fn normalise_paths(text: &str, case_dir: &Path) -> String {
     let dir = case_dir.display().to_string();

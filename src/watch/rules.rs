@@ -431,9 +431,15 @@ fn read_only_target(svc: &Service, target: &str) -> Option<String> {
     };
     let mut best: Option<(usize, bool, String)> = None;
     for (i, v) in svc.volumes.iter().enumerate() {
-        let Some(t) = v.target.as_deref() else { continue };
+        let Some(t) = v.target.as_deref() else {
+            continue;
+        };
         if under(t) && best.as_ref().is_none_or(|b| t.len() > b.0) {
-            best = Some((t.len(), v.read_only, format!("volumes[{i}] ({t}) is read-only")));
+            best = Some((
+                t.len(),
+                v.read_only,
+                format!("volumes[{i}] ({t}) is read-only"),
+            ));
         }
     }
     for t in &svc.tmpfs {
