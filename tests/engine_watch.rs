@@ -200,6 +200,20 @@ fn sync_reaches_the_container_within_a_second() {
     p.write("src/a.txt", "two\n");
     until_file(&web, "/app/a.txt", Some("two\n"), t, SECOND);
 
+    // An editor's atomic save: a temporary file renamed over the real one. The temporary file
+    // never reaches the container, so there is nothing to delete either.
+    let n = s.count();
+    let t = Instant::now();
+    p.write("src/.a.txt.tmp1234", "three\n");
+    std::fs::rename(
+        p.path().join("src/.a.txt.tmp1234"),
+        p.path().join("src/a.txt"),
+    )
+    .unwrap();
+    until_file(&web, "/app/a.txt", Some("three\n"), t, SECOND);
+    let line = s.wait_line("synced 1 file to", n, SECOND);
+    assert!(!line.contains("deleted"), "{line}");
+
     // A brand-new nested directory, written in one go (inotify sees the inner files only if
     // berth walks the new directory).
     let t = Instant::now();

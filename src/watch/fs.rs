@@ -37,7 +37,8 @@ pub struct FsWatcher {
 }
 
 enum Signal {
-    Paths(Vec<PathBuf>),
+    /// Changed paths; `true` when the event created them.
+    Paths(Vec<PathBuf>, bool),
     /// The kernel queue overflowed: everything must be looked at again.
     Rescan,
     Error(String),
@@ -62,7 +63,8 @@ impl FsWatcher {
                     } else if matches!(ev.kind, EventKind::Access(_)) {
                         return;
                     } else {
-                        Signal::Paths(ev.paths)
+                        let created = matches!(ev.kind, EventKind::Create(_));
+                        Signal::Paths(ev.paths, created)
                     }
                 }
                 Err(e) => Signal::Error(e.to_string()),
@@ -112,8 +114,8 @@ impl FsWatcher {
 
     /// The next batch of changed paths, once the tree has been quiet for [`QUIET`] (or
     /// [`MAX_WAIT`] after the first event). None when the watcher has stopped.
-    pub async fn next_batch(&mut self) -> Option<Result<BTreeSet<PathBuf>, String>> {
-        let mut paths = BTreeSet::new();
+    pub async fn next_batch(&mut self) -> Option<Result<Batch, String>> {
+        let mut paths = Batch::default();
         let first = self.rx.recv().await?;
         if let Some(e) = self.absorb(first, &mut paths) {
             return Some(Err(e));
@@ -133,24 +135,41 @@ impl FsWatcher {
         Some(Ok(paths))
     }
 
-    fn absorb(&self, s: Signal, paths: &mut BTreeSet<PathBuf>) -> Option<String> {
+    fn absorb(&self, s: Signal, batch: &mut Batch) -> Option<String> {
         match s {
-            Signal::Paths(ps) => paths.extend(ps),
-            Signal::Rescan => paths.extend(self.roots.iter().cloned()),
+            Signal::Paths(ps, created) => {
+                if created {
+                    batch.born.extend(ps.iter().cloned());
+                }
+                batch.paths.extend(ps);
+            }
+            Signal::Rescan => batch.paths.extend(self.roots.iter().cloned()),
             Signal::Error(e) => return Some(e),
         }
         None
     }
 }
 
-/// What the changed `paths` are now on disk. A directory is walked (its whole content is
-/// reported), entering only the directories `enter` allows; each path is reported once.
-pub fn resolve(paths: &BTreeSet<PathBuf>, enter: &dyn Fn(&Path) -> bool) -> Vec<Change> {
+/// The paths of one batch of events.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub paths: BTreeSet<PathBuf>,
+    /// Paths created during the batch: one that is gone again by its end (an editor's
+    /// temporary file, renamed over the real one) was never copied, so there is nothing to
+    /// delete.
+    pub born: BTreeSet<PathBuf>,
+}
+
+/// What the changed paths of `batch` are now on disk. A directory is walked (its whole content
+/// is reported), entering only the directories `enter` allows; each path is reported once.
+pub fn resolve(batch: &Batch, enter: &dyn Fn(&Path) -> bool) -> Vec<Change> {
     let mut out = BTreeSet::new();
-    for p in paths {
+    for p in &batch.paths {
         match std::fs::symlink_metadata(p) {
             Err(_) => {
-                out.insert(Change::Deleted(p.clone()));
+                if !batch.born.contains(p) {
+                    out.insert(Change::Deleted(p.clone()));
+                }
             }
             Ok(m) if m.is_dir() => {
                 if enter(p) {
@@ -198,8 +217,11 @@ mod tests {
         std::fs::write(root.join("new/deeper/b.txt"), "b").unwrap();
         std::fs::create_dir_all(root.join("new/skip")).unwrap();
         std::fs::write(root.join("new/skip/c.txt"), "c").unwrap();
-        let paths: BTreeSet<PathBuf> = [root.join("new"), root.join("gone.txt")].into();
-        let got = resolve(&paths, &|p: &Path| !p.ends_with("skip"));
+        let batch = Batch {
+            paths: [root.join("new"), root.join("gone.txt"), root.join("tmp~1")].into(),
+            born: [root.join("tmp~1")].into(),
+        };
+        let got = resolve(&batch, &|p: &Path| !p.ends_with("skip"));
         let rel: Vec<String> = got
             .iter()
             .map(|c| {
