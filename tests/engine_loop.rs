@@ -467,3 +467,59 @@ services:
     assert_eq!(v["type"], "container");
     assert!(lines.iter().any(|x| x.contains("\"action\":\"start\"")));
 }
+
+#[test]
+fn run_builds_or_pulls_its_image_as_asked() {
+    let p = TestProject::new(
+        "runimg",
+        r#"
+services:
+  app:
+    build: ./app
+    command: ["cat", "/version"]
+  remote:
+    image: 127.0.0.1:1/berth-nowhere/remote:1
+  both:
+    image: 127.0.0.1:1/berth-nowhere/both:1
+    build: ./app
+    command: ["cat", "/version"]
+"#,
+    );
+    p.write("app/Dockerfile", "FROM $IMAGE\nCOPY version /version\n");
+    p.write("app/version", "v1\n");
+    let built = format!("{}-app", p.name);
+    // A missing image with `build:` is built before the one-off container runs.
+    let r = p.berth(&["run", "--rm", "-T", "app"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "v1\n"), "{}", r.stderr);
+    // The context changes: without --build the image stays, with --build it is rebuilt.
+    p.write("app/version", "v2\n");
+    let r = p.berth(&["run", "--rm", "-T", "app"]);
+    assert_eq!(r.stdout, "v1\n", "{}", r.stderr);
+    let r = p.berth(&["run", "--build", "--rm", "-T", "app"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "v2\n"), "{}", r.stderr);
+    // --pull: offline, a pull fails with Compose's pull exit code and says what to do.
+    let r = p.berth(&["run", "--rm", "-T", "--pull", "always", "remote", "true"]);
+    assert_eq!(r.code, 18, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot pull 127.0.0.1:1/berth-nowhere/remote:1")
+            && r.stderr.contains("bundle load"),
+        "{}",
+        r.stderr
+    );
+    let r = p.berth(&["run", "--rm", "-T", "remote", "true"]);
+    assert_eq!(r.code, 18, "{}", r.stderr);
+    let r = p.berth(&["run", "--rm", "-T", "--pull", "never", "remote", "true"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--pull never"), "{}", r.stderr);
+    let r = p.berth(&["run", "--rm", "-T", "--pull", "sometimes", "remote", "true"]);
+    assert_eq!(r.code, 16, "{}", r.stderr);
+    // A service with both: a failed pull falls back to building it.
+    let r = p.berth(&["run", "--rm", "-T", "--pull", "always", "both"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "v2\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("building it instead"), "{}", r.stderr);
+    assert!(p.containers().is_empty(), "{:?}", p.containers());
+    for image in [built.as_str(), "127.0.0.1:1/berth-nowhere/both:1"] {
+        let _ = p.docker(&["rmi", "-f", image]);
+    }
+}

@@ -146,9 +146,11 @@ impl Resize {
     }
 }
 
-/// Streams berth's stdin into `input` (closing it at end of input, so the command sees EOF).
+/// Streams berth's stdin into `input`. At end of input, `close_at_eof` closes it (the command
+/// sees EOF); `attach` keeps it open instead, since the engine ends a non-`StdinOnce`
+/// attachment's output when its input closes, which would cut off what the container says next.
 /// Reads on a plain thread: a read blocked on a terminal never holds up berth's exit.
-pub(crate) fn pump_stdin(mut input: Input) -> tokio::task::JoinHandle<()> {
+pub(crate) fn pump_stdin(mut input: Input, close_at_eof: bool) -> tokio::task::JoinHandle<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
@@ -170,7 +172,12 @@ pub(crate) fn pump_stdin(mut input: Input) -> tokio::task::JoinHandle<()> {
                 return;
             }
         }
-        let _ = input.shutdown().await;
+        if close_at_eof {
+            let _ = input.shutdown().await;
+        } else {
+            // Hold the connection's write half open until the session ends (the task is aborted).
+            std::future::pending::<()>().await;
+        }
     })
 }
 
@@ -224,7 +231,7 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> Result<i32, Failure> {
         };
         let raw = if tty { RawMode::enable() } else { None };
         let resize = tty.then(|| Resize::Exec(exec.clone()).follow(&engine));
-        let stdin_task = pump_stdin(input);
+        let stdin_task = pump_stdin(input, true);
         pump_output(output).await;
         drop(raw);
         if let Some(r) = resize {

@@ -701,6 +701,10 @@ pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
 
 #[derive(Args, Debug, Default)]
 pub struct AttachArgs {
+    /// Override the key sequence for detaching from a container (default: config.json's
+    /// detachKeys, else ctrl-p,ctrl-q)
+    #[arg(long)]
+    pub detach_keys: Option<String>,
     /// Index of the container if the service has multiple replicas
     #[arg(long)]
     pub index: Option<u32>,
@@ -713,17 +717,47 @@ pub struct AttachArgs {
     pub service: String,
 }
 
+/// Forwards SIGINT and SIGTERM to a container until aborted (what a non-TTY session's Ctrl-C
+/// means: the container's process decides, as `docker attach --sig-proxy` does).
+pub(crate) fn forward_signals(engine: &Engine, id: &str) -> tokio::task::JoinHandle<()> {
+    let engine = engine.clone();
+    let id = id.to_string();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        loop {
+            let sig = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            let _ = engine.kill_container(&id, sig).await;
+        }
+    })
+}
+
 pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> {
     let (name, loaded) = select::project(global)?;
     check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
+    if let Some(k) = &args.detach_keys {
+        check_detach_keys(k).map_err(|e| Failure::new(16, e))?;
+    }
     engine_session(global, |engine, _p| async move {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
         let cfg = i.config.unwrap_or_default();
         let tty = cfg.tty.unwrap_or(false);
         let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
+        let keys = args
+            .detach_keys
+            .clone()
+            .or_else(crate::engine::images::configured_detach_keys);
         let (output, input) = engine
-            .attach(&c.id, stdin)
+            .attach(&c.id, stdin, keys.as_deref())
             .await
             .map_err(|e| Failure::new(1, format!("service \"{}\": attach: {e}", args.service)))?;
         let raw = if tty && stdin {
@@ -733,26 +767,43 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         };
         let resize = (tty && std::io::stdin().is_terminal())
             .then(|| Resize::Container(c.id.clone()).follow(&engine));
-        let stdin_task = stdin.then(|| pump_stdin(input));
-        let forward = (args.sig_proxy && !tty).then(|| {
-            let engine = engine.clone();
-            let id = c.id.clone();
-            tokio::spawn(async move {
-                use tokio::signal::unix::{signal, SignalKind};
-                let Ok(mut int) = signal(SignalKind::interrupt()) else {
-                    return;
-                };
-                while int.recv().await.is_some() {
-                    let _ = engine.kill_container(&id, "SIGINT").await;
-                }
-            })
-        });
+        let stdin_task = stdin.then(|| pump_stdin(input, false));
+        let forward = (args.sig_proxy && !tty).then(|| forward_signals(&engine, &c.id));
         pump_output(output).await;
         drop(raw);
         for t in [resize, stdin_task, forward].into_iter().flatten() {
             t.abort();
         }
-        let code = engine.wait_container(&c.id).await.unwrap_or(0);
-        Ok(code as i32)
+        // The stream ends when the container stops (its state follows a moment later), or
+        // when the detach keys were typed (it keeps running).
+        let wait = engine.wait_container(&c.id);
+        match tokio::time::timeout(std::time::Duration::from_millis(750), wait).await {
+            Ok(code) => Ok(code.unwrap_or(0) as i32),
+            Err(_) => {
+                eprintln!("detached from {} (it keeps running)", c.name);
+                Ok(0)
+            }
+        }
     })
+}
+
+/// Docker's detach key syntax: comma-separated `a`..`z`, `ctrl-<x>` with x one of `a`..`z`,
+/// `@`, `[`, `\\`, `]`, `^`, `_`.
+fn check_detach_keys(keys: &str) -> Result<(), String> {
+    for k in keys.split(',') {
+        let ok = match k.strip_prefix("ctrl-") {
+            Some(x) => {
+                x.len() == 1
+                    && x.chars()
+                        .all(|c| c.is_ascii_lowercase() || "@[\\]^_".contains(c))
+            }
+            None => k.len() == 1,
+        };
+        if !ok {
+            return Err(format!(
+                "invalid --detach-keys {keys:?}: {k:?} is not a key; use a letter or ctrl-<letter>, comma-separated (e.g. ctrl-p,ctrl-q)"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ use crate::engine::labels as L;
 use crate::engine::spec::{self, SpecContext};
 use crate::engine::Engine;
 use crate::graph::{Condition, ServiceGraph};
+use crate::ui::progress::{Mode, Progress};
 
 #[derive(Args, Debug, Default)]
 pub struct RunArgs {
@@ -73,7 +74,7 @@ pub struct RunArgs {
     /// Build image before starting container
     #[arg(long)]
     pub build: bool,
-    /// Pull image before running ("always"|"missing"|"never")
+    /// Pull image before running ("always"|"missing"|"never"|"build"; default: the service's pull_policy)
     #[arg(long, default_value = "policy")]
     pub pull: String,
     /// Pull without printing progress information
@@ -275,6 +276,112 @@ async fn wait_dependency(
     }
 }
 
+/// `--pull` for the one-off container: always, missing, never or build; `policy` (the default)
+/// is the service's own `pull_policy` (missing when unset).
+fn pull_policy(flag: &str, svc: &Service) -> Result<String, Failure> {
+    let p = match flag {
+        "policy" => svc
+            .pull_policy
+            .clone()
+            .unwrap_or_else(|| "missing".into())
+            .replace("if_not_present", "missing"),
+        other => other.to_string(),
+    };
+    match p.as_str() {
+        "always" | "missing" | "never" | "build" => Ok(p),
+        _ if flag == "policy" => Ok("missing".into()), // daily, weekly, every_<d>: pull when missing
+        other => Err(Failure::new(
+            16,
+            format!("invalid --pull {other:?}: use always, missing, never or build"),
+        )),
+    }
+}
+
+/// Makes sure the service's image is on the engine, as Compose v2's `run` does: `--build` (or
+/// a `build` policy, or a missing image of a service with `build:`) builds it, `always` pulls
+/// it, `missing` pulls it when absent, `never` only checks. Returns the image ID.
+#[allow(clippy::too_many_arguments)]
+async fn ensure_image(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    name: &str,
+    image: &str,
+    build: bool,
+    policy: &str,
+    parallel: usize,
+    progress: &Progress,
+) -> Result<String, Failure> {
+    let svc = &loaded.project.services[name];
+    let names = [name.to_string()];
+    let build_it = || async {
+        super::images::build_with_output(
+            engine,
+            loaded,
+            &names,
+            &crate::engine::build::BuildFlags::default(),
+            parallel,
+            progress,
+            false,
+        )
+        .await
+        .map(|_| ())
+    };
+    let pull_it = || async {
+        progress.update("Image", image, "Pulling", "");
+        let (creds, _) = crate::engine::images::load_credentials();
+        let cred = crate::engine::images::credentials_for(&creds, image);
+        match engine.pull_image(image, cred, |_| {}).await {
+            Ok(()) => {
+                progress.update("Image", image, "Pulled", "");
+                Ok(())
+            }
+            Err(e) => {
+                progress.update("Image", image, "Error", "");
+                Err(format!("service \"{name}\": cannot pull {image}: {e}"))
+            }
+        }
+    };
+    let offline_hint =
+        "  hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)";
+    if svc.build.is_some() && (build || policy == "build") {
+        build_it().await?;
+    } else if policy == "always" && svc.image.is_some() {
+        if let Err(e) = pull_it().await {
+            if svc.build.is_none() {
+                progress.finish();
+                return Err(Failure::new(18, format!("{e}\n{offline_hint}")));
+            }
+            warn(&format!("{e}; building it instead"));
+            build_it().await?;
+        }
+    }
+    if let Some(id) = engine.image_id(image).await.map_err(select::engine_err)? {
+        return Ok(id);
+    }
+    if svc.build.is_some() {
+        build_it().await?;
+    } else if policy == "never" {
+        progress.finish();
+        return Err(Failure::new(
+            1,
+            format!("service \"{name}\": image {image} is not on the engine and --pull never (or pull_policy: never) forbids pulling it: load it from a bundle (`berth bundle load`) or drop the option"),
+        ));
+    } else if let Err(e) = pull_it().await {
+        progress.finish();
+        return Err(Failure::new(18, format!("{e}\n{offline_hint}")));
+    }
+    engine
+        .image_id(image)
+        .await
+        .map_err(select::engine_err)?
+        .ok_or_else(|| {
+            Failure::new(
+                1,
+                format!("service \"{name}\": image {image} is still not on the engine after building or pulling it"),
+            )
+        })
+}
+
 pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
     let flags = LoadFlags {
         services: vec![args.service.clone()],
@@ -282,15 +389,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
     };
     let (_, loaded) = global.load(&flags)?;
     check_services(Some(&loaded), std::slice::from_ref(&args.service))?;
-    if args.build {
-        return Err(Failure::new(
-            1,
-            "--build: berth does not build images yet; build it with `docker build` first",
-        ));
-    }
-    if args.pull == "always" {
-        return Err(Failure::new(18, "--pull always needs a registry; berth's pull is not implemented yet (images must be on the engine)"));
-    }
+    let policy = pull_policy(&args.pull, &loaded.project.services[&args.service])?;
     let tty = !args.no_tty && !args.detach && std::io::stdin().is_terminal();
     let slug = slug();
     let container = args
@@ -307,12 +406,23 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             .iter()
             .map(|d| (d.service.clone(), d.condition, d.required))
             .collect();
-        let fail = |e: ApplyError| Failure::new(1, e.to_string());
+        let fail = |e: ApplyError| match e {
+            ApplyError::Pull(_) => Failure::new(18, e.to_string()),
+            e => Failure::new(1, e.to_string()),
+        };
+        let image = spec::image_name(&loaded.name, &name, &svc);
+        let quiet = Progress::new(Mode::Quiet, false, "");
+        let image_progress = if args.quiet_pull { &quiet } else { &progress };
+        let image_id = tokio::select! {
+            r = ensure_image(&engine, &loaded, &name, &image, args.build, &policy, global.parallelism(), image_progress) => r?,
+            _ = tokio::signal::ctrl_c() => return Err(Failure::new(130, "interrupted")),
+        };
         if !args.no_deps && !deps.is_empty() {
             let opts = UpOptions {
                 services: deps.iter().map(|d| d.0.clone()).collect(),
                 remove_orphans: args.remove_orphans,
                 parallel: global.parallelism(),
+                pull_missing: policy != "never",
                 ..Default::default()
             };
             let outcome = tokio::select! {
@@ -346,16 +456,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             .map_err(fail)?;
         progress.finish();
 
-        let image = spec::image_name(&loaded.name, &name, &svc);
-        let image_id = engine.image_id(&image).await.map_err(select::engine_err)?;
-        if image_id.is_none() {
-            return Err(Failure::new(
-                1,
-                format!("service \"{name}\": image {image} is not on the engine: pull it, or load it from a bundle"),
-            ));
-        }
-        let mut labels =
-            apply::container_labels(&loaded, &name, &svc, 1, image_id.as_deref(), true);
+        let mut labels = apply::container_labels(&loaded, &name, &svc, 1, Some(&image_id), true);
         labels.insert(L::SLUG.into(), slug.clone());
         let resolve = |s: &str| -> Option<String> {
             let other = loaded.project.services.get(s)?;
@@ -430,7 +531,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Ok(0);
         }
         let (output, input) = engine
-            .attach(&id, interactive)
+            .attach(&id, interactive, None)
             .await
             .map_err(|e| Failure::new(1, format!("service \"{name}\": attach: {e}")))?;
         let raw = if tty { RawMode::enable() } else { None };
@@ -442,28 +543,9 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Err(Failure::new(1, format!("service \"{name}\": {e}")));
         }
         let resize = tty.then(|| Resize::Container(id.clone()).follow(&engine));
-        let stdin_task = interactive.then(|| pump_stdin(input));
+        let stdin_task = interactive.then(|| pump_stdin(input, true));
         // Without a TTY, Ctrl-C and SIGTERM go to the container as signals.
-        let forward = (!tty).then(|| {
-            let engine = engine.clone();
-            let id = id.clone();
-            tokio::spawn(async move {
-                use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut int), Ok(mut term)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                ) else {
-                    return;
-                };
-                loop {
-                    let sig = tokio::select! {
-                        _ = int.recv() => "SIGINT",
-                        _ = term.recv() => "SIGTERM",
-                    };
-                    let _ = engine.kill_container(&id, sig).await;
-                }
-            })
-        });
+        let forward = (!tty).then(|| super::misc::forward_signals(&engine, &id));
         pump_output(output).await;
         let code = engine.wait_container(&id).await.unwrap_or(-1);
         drop(raw);

@@ -92,28 +92,37 @@ impl ImageRef {
 // ---------------------------------------------------------------------------------------------
 // Credentials
 
+/// The Docker CLI's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`): its path and contents;
+/// None when there is none.
+pub fn docker_config() -> Option<(std::path::PathBuf, serde_json::Result<serde_json::Value>)> {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some((path, serde_json::from_str(&text)))
+}
+
+/// `detachKeys` from the Docker CLI's `config.json` (what `docker attach` uses by default).
+pub fn configured_detach_keys() -> Option<String> {
+    let (_, v) = docker_config()?;
+    v.ok()?.get("detachKeys")?.as_str().map(str::to_string)
+}
+
 /// Credentials per registry from `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`),
 /// `auths` only. Warnings name what could not be used (credential helpers).
 pub fn load_credentials() -> (HashMap<String, DockerCredentials>, Vec<String>) {
     let mut warnings = Vec::new();
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
-    let Some(path) = dir.map(|d| d.join("config.json")) else {
-        return (HashMap::new(), warnings);
-    };
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return (HashMap::new(), warnings);
-    };
-    let v: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => {
+    let (path, v) = match docker_config() {
+        None => return (HashMap::new(), warnings),
+        Some((path, Err(e))) => {
             warnings.push(format!(
                 "{}: not valid JSON ({e}); registry credentials ignored",
                 path.display()
             ));
             return (HashMap::new(), warnings);
         }
+        Some((path, Ok(v))) => (path, v),
     };
     if v.get("credsStore").is_some() || v.get("credHelpers").is_some() {
         warnings.push(format!(

@@ -164,14 +164,24 @@ impl Engine {
     }
 
     /// Attaches to a container's streams (from now on, no past output).
-    pub async fn attach(&self, id: &str, stdin: bool) -> Result<(ChunkStream, Input)> {
-        let opts = AttachContainerOptionsBuilder::new()
+    /// Attaches to a container's streams. `detach_keys` (`ctrl-p,ctrl-q`, the engine's default
+    /// when None) typed on stdin of a TTY container end the attachment, not the container.
+    pub async fn attach(
+        &self,
+        id: &str,
+        stdin: bool,
+        detach_keys: Option<&str>,
+    ) -> Result<(ChunkStream, Input)> {
+        let mut b = AttachContainerOptionsBuilder::new()
             .stream(true)
             .logs(false)
             .stdin(stdin)
             .stdout(true)
-            .stderr(true)
-            .build();
+            .stderr(true);
+        if let Some(k) = detach_keys {
+            b = b.detach_keys(k);
+        }
+        let opts = b.build();
         let r = self
             .docker
             .attach_container(id, Some(opts))

@@ -1,0 +1,218 @@
+//! Terminal sessions on the real engine, driven through a pseudo-terminal as a person would
+//! drive them: `exec` and `run` with a TTY (typing reaches the container, a window resize
+//! reaches it, the exit code comes back), `attach` (output, stdin, exit code, the detach keys
+//! that leave the container running), and Ctrl-C forwarded to a `run` without a TTY.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pty::Pty;
+use common::TestProject;
+
+fn berth_cmd(p: &TestProject, args: &[&str]) -> Command {
+    let mut c = common::berth_command();
+    c.arg("-p")
+        .arg(&p.name)
+        .args(args)
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROJECT_NAME");
+    c
+}
+
+const SECS: Duration = Duration::from_secs(20);
+
+/// Types `stty size` until the terminal shows `want` (a resize reaches the container a moment
+/// after the window changes).
+fn poll_size(t: &mut Pty, want: &str) {
+    let deadline = Instant::now() + SECS;
+    while Instant::now() < deadline {
+        t.type_text("stty size\r");
+        std::thread::sleep(Duration::from_millis(300));
+        if t.screen().contains(want) {
+            return;
+        }
+    }
+    panic!("stty size never said {want:?}:\n{}", t.screen());
+}
+
+const STACK: &str = r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+  console:
+    image: $IMAGE
+    tty: true
+    stdin_open: true
+    command: ["sh"]
+  reader:
+    image: $IMAGE
+    stdin_open: true
+    command: ["sh", "-c", "read x; echo got-$$x; exit 2"]
+  talker:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "until [ -f /go ]; do sleep 0.1; done; echo bye; exit 3"]
+"#;
+
+#[test]
+fn exec_and_run_tty_sessions_take_typing_and_window_resizes() {
+    let p = TestProject::new("tty", STACK);
+    p.berth(&["up", "-d", "web"]).ok();
+
+    // exec: an interactive shell on a 24x80 terminal.
+    let mut t = Pty::spawn(berth_cmd(&p, &["exec", "web", "sh"]), 24, 80);
+    poll_size(&mut t, "24 80");
+    // The window grows: the container's terminal follows.
+    t.resize(40, 132);
+    poll_size(&mut t, "40 132");
+    t.type_text("echo typed-$((6*7))\r");
+    t.expect("typed-42", SECS);
+    t.type_text("exit 7\r");
+    assert_eq!(t.wait(SECS), Some(7), "{}", t.screen());
+
+    // run: a one-off container with a TTY sized like the terminal it starts on.
+    let mut t = Pty::spawn(
+        berth_cmd(&p, &["run", "--rm", "--no-deps", "web", "sh"]),
+        30,
+        90,
+    );
+    poll_size(&mut t, "30 90");
+    t.resize(35, 100);
+    poll_size(&mut t, "35 100");
+    t.type_text("tty; exit 4\r");
+    t.expect("/dev/pts/", SECS);
+    assert_eq!(t.wait(SECS), Some(4), "{}", t.screen());
+    // --rm removed the one-off container.
+    assert_eq!(p.containers(), vec![format!("{}-web-1", p.name)]);
+}
+
+#[test]
+fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running() {
+    let p = TestProject::new("attach", STACK);
+    p.berth(&["up", "-d", "console", "reader", "talker"]).ok();
+    let console = format!("{}-console-1", p.name);
+
+    // A TTY container: typing reaches its shell; ctrl-p ctrl-q detaches.
+    let mut t = Pty::spawn(berth_cmd(&p, &["attach", "console"]), 24, 80);
+    std::thread::sleep(Duration::from_millis(500));
+    t.type_text("echo at-$((6*7))\r");
+    t.expect("at-42", SECS);
+    t.keys(b"\x10\x11");
+    assert_eq!(t.wait(SECS), Some(0), "{}", t.screen());
+    t.expect("detached from", SECS);
+    assert_eq!(p.inspect(&console)["State"]["Running"], true);
+
+    // Other detach keys.
+    let mut t = Pty::spawn(
+        berth_cmd(&p, &["attach", "--detach-keys", "ctrl-x", "console"]),
+        24,
+        80,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    t.type_text("echo again-$((6*7))\r");
+    t.expect("again-42", SECS);
+    t.keys(b"\x18");
+    assert_eq!(t.wait(SECS), Some(0), "{}", t.screen());
+    assert_eq!(p.inspect(&console)["State"]["Running"], true);
+    let r = p.berth(&["attach", "--detach-keys", "ctrl-1", "console"]);
+    assert_eq!(r.code, 16, "{}", r.stderr);
+    assert!(r.stderr.contains("--detach-keys"), "{}", r.stderr);
+
+    // Without a TTY: stdin reaches a container that keeps it open; its exit code is berth's.
+    let mut child = berth_cmd(&p, &["attach", "reader"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(500));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"hello\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("berth");
+    assert_eq!(
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()),
+        (Some(2), "got-hello\n"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Output as it comes, then the container's exit code.
+    let child = berth_cmd(&p, &["attach", "--no-stdin", "talker"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(500));
+    p.berth(&["exec", "-T", "talker", "touch", "/go"]).ok();
+    let o = child.wait_with_output().expect("berth");
+    assert_eq!(
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()),
+        (Some(3), "bye\n"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = p.berth(&["attach", "talker"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not running"), "{}", r.stderr);
+}
+
+#[test]
+fn ctrl_c_reaches_the_process_of_a_run_without_a_tty() {
+    let p = TestProject::new(
+        "sigint",
+        r#"
+services:
+  job:
+    image: $IMAGE
+    command: ["sh", "-c", "trap 'echo got-int; exit 9' INT; echo ready; while :; do sleep 0.1; done"]
+"#,
+    );
+    let mut child = berth_cmd(&p, &["run", "-T", "--rm", "job"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            let _ = tx.send(l);
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + SECS;
+    while Instant::now() < deadline && !lines.iter().any(|l: &String| l == "ready") {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            lines.push(l);
+        }
+    }
+    assert!(lines.iter().any(|l| l == "ready"), "{lines:?}");
+    // SAFETY: a signal to our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().expect("wait");
+    while let Ok(l) = rx.recv_timeout(Duration::from_millis(500)) {
+        lines.push(l);
+    }
+    assert_eq!(status.code(), Some(9), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "got-int"), "{lines:?}");
+    // --rm: nothing left behind.
+    assert!(p.containers().is_empty(), "{:?}", p.containers());
+}
