@@ -527,27 +527,109 @@ fn wait_counts_a_one_shot_that_exited_zero_as_done() {
 fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     let p = TestProject::new(
         "attached",
-        "services:\n  a:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from a; sleep 1']\n  b:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from b; exit 3']\n",
+        "services:\n  a:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from a; sleep 1']\n  b:\n    image: $IMAGE\n    command: [sh, -c, 'echo hello from b; exit 3']\n  c:\n    image: $IMAGE\n    init: true\n    command: [sh, -c, 'echo c up; sleep 3600']\n",
     );
-    let r = p.berth(&["up", "--exit-code-from", "b"]);
+    // Compose v2's names in the prefix (`b-1 | `), and its line when attaching.
+    let r = p.berth(&["up", "--exit-code-from", "b", "a", "b"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stdout.contains("b-1  | hello from b"), "{}", r.stdout);
     assert!(
-        r.stdout.contains(&format!("{}-b-1 | hello from b", p.name)),
+        r.stdout.starts_with("Attaching to a-1, b-1\n"),
         "{}",
         r.stdout
     );
-    let r = p.berth(&["up"]);
+    let r = p.berth(&["up", "a", "b"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("a-1  | hello from a"), "{}", r.stdout);
+    assert!(r.stdout.contains("b-1 exited with code 3"), "{}", r.stdout);
+    assert!(r.stdout.contains("a-1 exited with code 0"), "{}", r.stdout);
+    // The exit is printed after the container's last line.
+    let b_line = r.stdout.find("b-1  | hello from b").unwrap_or(usize::MAX);
+    let b_exit = r.stdout.find("b-1 exited with code 3").unwrap_or(0);
+    assert!(b_line < b_exit, "{}", r.stdout);
+    // --exit-code-from a service that the abort stops: that container's code (SIGTERM: 143).
+    let r = p.berth(&["up", "-t", "2", "--exit-code-from", "c", "b", "c"]);
+    assert_eq!(r.code, 143, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains(&format!("{}-a-1 | hello from a", p.name)),
+        r.stderr.contains("Aborting on container exit"),
         "{}",
-        r.stdout
+        r.stderr
     );
+    // --abort-on-container-exit: the code of the container that exited.
+    let r = p.berth(&["up", "-t", "2", "--abort-on-container-exit", "b", "c"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        p.inspect(&format!("{}-c-1", p.name))["State"]["Running"],
+        false
+    );
+}
+
+#[test]
+fn attached_up_follows_restarts_and_stops_the_stack_on_ctrl_c() {
+    let p = TestProject::new(
+        "attrestart",
+        r#"
+services:
+  flaky:
+    image: $IMAGE
+    restart: on-failure:2
+    command: ["sh", "-c", "echo flaky ran; exit 1"]
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "echo web up; exec sleep 3600"]
+"#,
+    );
+    // Both runs of flaky's restart policy are followed (Compose v2 shows only the first:
+    // docker/compose#8925), then the stack runs on until Ctrl-C.
+    let mut child = common::berth_command()
+        .args(["-p", &p.name, "up"])
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            let _ = tx.send(l);
+        }
+    });
+    let mut lines: Vec<String> = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let runs = |lines: &[String]| lines.iter().filter(|l| l.contains("flaky ran")).count();
+    let exits = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|l| *l == "flaky-1 exited with code 1")
+            .count()
+    };
+    while std::time::Instant::now() < deadline && (runs(&lines) < 3 || exits(&lines) < 3) {
+        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            lines.push(l);
+        }
+    }
+    assert_eq!((runs(&lines), exits(&lines)), (3, 3), "{lines:?}");
+    // Prefixes aligned to the longest name.
+    assert!(lines.iter().any(|l| l == "web-1    | web up"), "{lines:?}");
     assert!(
-        r.stdout
-            .contains(&format!("{}-b-1 exited with code 3", p.name)),
-        "{}",
-        r.stdout
+        lines.iter().any(|l| l == "flaky-1  | flaky ran"),
+        "{lines:?}"
+    );
+    // SAFETY: a signal to our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        p.inspect(&format!("{}-web-1", p.name))["State"]["Running"],
+        false
     );
 }
 

@@ -607,20 +607,45 @@ services:
         - action: sync
           path: ./src
           target: /app
+  app:
+    build: ./app
+    command: ["sh", "-c", "echo app says $$(cat /v); exec sleep 3600"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - action: rebuild
+          path: ./app
 "#,
     );
     p.write("src/.keep", "");
+    p.write("app/Dockerfile", "FROM $IMAGE\nCOPY v /v\n");
+    p.write("app/v", "one\n");
     let web = format!("{}-web-1", p.name);
     let mut s = Session::start(&p, &["up", "--watch"]);
-    s.wait_line("web is up", 0, START);
-    s.wait_line("watch: watching web (1 rule)", 0, START);
+    s.wait_line("web-1  | web is up", 0, START);
+    s.wait_line("app-1  | app says one", 0, START);
+    s.wait_line("watch: watching app (1 rule), web (1 rule)", 0, START);
     let t = Instant::now();
     p.write("src/live.txt", "live\n");
     until_file(&web, "/app/live.txt", Some("live\n"), t, SECOND);
-    let _ = s.stop();
-    let state = p.inspect(&web)["State"]["Status"].clone();
-    assert_eq!(
-        state, "exited",
-        "attached up stops its containers on Ctrl-C"
+    // A rebuild recreates app's container: its logs go on in the same stream, and the old
+    // container's end does not end `up`.
+    let mark = s.count();
+    p.write("app/v", "two\n");
+    s.wait_line(
+        "watch: rebuilt app and recreated",
+        mark,
+        Duration::from_secs(60),
     );
+    s.wait_line("app-1  | app says two", mark, START);
+    assert!(s.child.try_wait().unwrap().is_none(), "{}", s.output());
+    assert_eq!(s.stop(), 130, "{}", s.output());
+    for c in [&web, &format!("{}-app-1", p.name)] {
+        let state = p.inspect(c)["State"]["Status"].clone();
+        assert_eq!(
+            state, "exited",
+            "attached up stops its containers on Ctrl-C"
+        );
+    }
+    let _ = p.docker(&["rmi", "-f", &format!("{}-app", p.name)]);
 }

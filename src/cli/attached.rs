@@ -1,27 +1,34 @@
-//! `up` without `-d`: every attached service's logs, prefixed and coloured, until the
-//! containers stop; Ctrl-C stops them (a second Ctrl-C kills them), as Compose v2 does.
+//! `up` without `-d`: the attached services' logs through the multiplexer (`ui::logs`), as
+//! `berth logs -f` shows them (merged in time order, prefixed `web-1 | `), with each exit
+//! printed in its place (`web-1 exited with code 0`). Unlike Compose v2, a container its
+//! restart policy starts again, or one recreated meanwhile (`up --watch` rebuilds), goes on
+//! being followed. It ends when nothing attached runs or will restart; Ctrl-C stops the
+//! containers (a second Ctrl-C kills them) and exits 130, as Compose v2 does.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
-use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptionsBuilder;
-use futures_util::StreamExt;
+use tokio::sync::mpsc;
 
 use super::Failure;
+use crate::engine::labels as L;
 use crate::engine::Engine;
+use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
 
 pub struct FollowOptions {
+    pub project: String,
     pub abort_on_exit: bool,
     pub exit_code_from: Option<String>,
-    pub no_color: bool,
+    pub color: bool,
     pub no_prefix: bool,
     pub timestamps: bool,
     pub timeout: Option<i32>,
+    /// When `up` began: what the containers wrote and did from then on is shown, not the
+    /// older logs of containers it kept.
+    pub since: std::time::SystemTime,
+    /// `up --watch`: containers stopping do not end it (the next change may fix them).
+    pub keep_going: bool,
 }
-
-const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
 
 /// Follows the logs of `attach`'s containers; returns the exit code berth should exit with.
 pub async fn follow(
@@ -31,124 +38,104 @@ pub async fn follow(
     opts: FollowOptions,
     progress: &Progress,
 ) -> Result<i32, Failure> {
-    let mut names: Vec<(String, String, String)> = Vec::new(); // (service, id, name)
+    let mut sources = Vec::new();
     for (svc, ids) in containers {
+        if !attach.contains(svc) {
+            continue;
+        }
         for id in ids {
             let name = engine
                 .inspect_container(id)
                 .await
                 .ok()
                 .and_then(|i| i.name)
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string();
-            names.push((svc.clone(), id.clone(), name));
-        }
-    }
-    let width = names.iter().map(|(_, _, n)| n.len()).max().unwrap_or(0);
-    let color = !opts.no_color
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String, Option<i64>)>();
-    let mut followed = 0;
-    for (i, (svc, id, name)) in names.iter().enumerate() {
-        if !attach.contains(svc) {
-            continue;
-        }
-        followed += 1;
-        let prefix = if opts.no_prefix {
-            String::new()
-        } else if color {
-            format!("\x1b[{}m{name:<width$} |\x1b[0m ", COLORS[i % COLORS.len()])
-        } else {
-            format!("{name:<width$} | ")
-        };
-        let engine = engine.clone();
-        let id = id.clone();
-        let svc = svc.clone();
-        let name_for_exit = name.clone();
-        let tx = tx.clone();
-        let timestamps = opts.timestamps;
-        tokio::spawn(async move {
-            let o = LogsOptionsBuilder::new()
-                .follow(true)
-                .stdout(true)
-                .stderr(true)
-                .timestamps(timestamps)
-                .build();
-            let mut s = engine.docker.logs(&id, Some(o));
-            let mut pending = String::new();
-            while let Some(item) = s.next().await {
-                let bytes = match item {
-                    Ok(LogOutput::StdOut { message })
-                    | Ok(LogOutput::StdErr { message })
-                    | Ok(LogOutput::Console { message }) => message,
-                    Ok(_) => continue,
-                    Err(_) => break,
-                };
-                pending.push_str(&String::from_utf8_lossy(&bytes));
-                while let Some(pos) = pending.find('\n') {
-                    let line: String = pending.drain(..=pos).collect();
-                    let mut out = std::io::stdout().lock();
-                    if out.write_all(format!("{prefix}{line}").as_bytes()).is_err() {
-                        return;
-                    }
-                }
-            }
-            if !pending.is_empty() {
-                let _ = writeln!(std::io::stdout().lock(), "{prefix}{pending}");
-            }
-            let code = engine.wait_container(&id).await.ok();
-            let _ = tx.send((svc, name_for_exit, code));
-        });
-    }
-    drop(tx);
-    let mut exit_code = 0;
-    let mut ended = 0;
-    let ids: Vec<String> = names.iter().map(|(_, id, _)| id.clone()).collect();
-    let stop_all = |kill: bool| {
-        let engine = engine.clone();
-        let ids = ids.clone();
-        let timeout = opts.timeout;
-        async move {
-            let jobs = ids.iter().map(|id| {
-                let engine = engine.clone();
-                async move {
-                    if kill {
-                        let _ = engine.kill_container(id, "SIGKILL").await;
-                    } else {
-                        let _ = engine.stop_container(id, timeout).await;
-                    }
-                }
+                .unwrap_or_else(|| id.clone());
+            sources.push(Source {
+                id: id.clone(),
+                name: logs::display_name(&opts.project, &name),
+                service: svc.clone(),
             });
-            futures_util::future::join_all(jobs).await;
         }
-    };
-    if followed == 0 {
+    }
+    if sources.is_empty() {
         return Ok(0);
     }
+    let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Attaching to {}", names.join(", "));
+        let _ = out.flush();
+    }
+    let began = opts
+        .since
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let lopts = Options {
+        follow: true,
+        timestamps: opts.timestamps,
+        since: began.as_secs() as i32,
+        until: 0,
+        tail: "all".into(),
+        prefix: !opts.no_prefix,
+        color: opts.color,
+        project: opts.project.clone(),
+        services: attach.to_vec(),
+        index: None,
+        from_ts: Some(logs::format_unix(
+            began.as_secs() as i64,
+            began.subsec_nanos(),
+        )),
+    };
+    let (tx, mut exits) = mpsc::unbounded_channel();
+    let mux = logs::attached(
+        engine,
+        sources,
+        &lopts,
+        Attached {
+            exits: tx,
+            keep_going: opts.keep_going,
+            events_since: format!("{}.{:09}", began.as_secs(), began.subsec_nanos()),
+        },
+    );
+    tokio::pin!(mux);
+    let services: Vec<String> = containers.keys().cloned().collect();
+    let stop_all = |kill: bool| {
+        let engine = engine.clone();
+        let project = opts.project.clone();
+        let services = services.clone();
+        let timeout = opts.timeout;
+        async move { stop_services(&engine, &project, &services, kill, timeout).await }
+    };
+    let mut exit_code = 0;
     loop {
         tokio::select! {
-            msg = rx.recv() => {
-                let Some((svc, name, code)) = msg else { break };
-                ended += 1;
-                let _ = writeln!(std::io::stdout().lock(), "{name} exited with code {}", code.unwrap_or(-1));
-                if let Some(from) = &opts.exit_code_from {
-                    if &svc == from {
-                        exit_code = code.unwrap_or(-1) as i32;
+            r = &mut mux => {
+                while let Ok(ex) = exits.try_recv() {
+                    if opts.exit_code_from.as_deref() == Some(ex.service.as_str()) {
+                        exit_code = ex.code as i32;
                     }
                 }
-                if opts.abort_on_exit {
-                    progress.note("Aborting on container exit...");
-                    stop_all(false).await;
-                    if opts.exit_code_from.is_none() {
-                        exit_code = code.unwrap_or(0) as i32;
-                    }
-                    break;
+                return match r {
+                    Ok(_) => Ok(exit_code),
+                    Err(e) => Err(Failure::new(1, format!("following the logs: {e}"))),
+                };
+            }
+            Some(ex) = exits.recv() => {
+                if opts.exit_code_from.as_deref() == Some(ex.service.as_str()) {
+                    exit_code = ex.code as i32;
                 }
-                if ended == followed {
-                    break;
+                if !opts.abort_on_exit {
+                    continue;
                 }
+                progress.note("Aborting on container exit...");
+                stop_all(false).await;
+                return Ok(match &opts.exit_code_from {
+                    None => ex.code as i32,
+                    Some(from) if *from == ex.service => ex.code as i32,
+                    // The chosen service was stopped by the abort: its code now.
+                    Some(from) => exit_code_of(engine, &opts.project, from).await,
+                });
             }
             _ = tokio::signal::ctrl_c() => {
                 progress.note("Gracefully stopping... (press Ctrl+C again to force)");
@@ -156,9 +143,47 @@ pub async fn follow(
                     _ = stop_all(false) => {}
                     _ = tokio::signal::ctrl_c() => { stop_all(true).await; }
                 }
-                return Ok(0);
+                return Ok(130);
             }
         }
     }
-    Ok(exit_code)
+}
+
+/// Stops (or kills) the running containers of `services`, as they are now (recreated ones
+/// included).
+async fn stop_services(
+    engine: &Engine,
+    project: &str,
+    services: &[String],
+    kill: bool,
+    timeout: Option<i32>,
+) {
+    let Ok(found) = super::select::containers(engine, project).await else {
+        return;
+    };
+    let jobs = found
+        .iter()
+        .filter(|c| !c.oneoff && c.running && services.contains(&c.service))
+        .map(|c| async move {
+            if kill {
+                let _ = engine.kill_container(&c.id, "SIGKILL").await;
+            } else {
+                let _ = engine.stop_container(&c.id, timeout).await;
+            }
+        });
+    futures_util::future::join_all(jobs).await;
+}
+
+/// The exit code of the first replica of `service`.
+async fn exit_code_of(engine: &Engine, project: &str, service: &str) -> i32 {
+    let Ok(list) = engine
+        .list_containers(&[L::project_filter(project), L::service_filter(service)])
+        .await
+    else {
+        return 0;
+    };
+    let Some(id) = list.into_iter().find_map(|c| c.id) else {
+        return 0;
+    };
+    engine.wait_container(&id).await.unwrap_or(0) as i32
 }

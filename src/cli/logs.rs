@@ -63,6 +63,7 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> Result<i32, Failure> {
         project: name.clone(),
         services: args.services.clone(),
         index: args.index,
+        from_ts: None,
     };
     engine_session(global, |engine, _progress| async move {
         let sources: Vec<Source> = select::containers(&engine, &name)

@@ -222,6 +222,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             "COMPOSE_IGNORE_ORPHANS and --remove-orphans cannot be combined",
         ));
     }
+    // What the attached logs show from: this moment (not the older logs of kept containers).
+    let began = std::time::SystemTime::now();
     engine_session(global, |engine, progress| async move {
         let up = apply::up(&engine, &loaded, &opts, &progress);
         let outcome = tokio::select! {
@@ -275,12 +277,15 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             &outcome.containers,
             &attach,
             super::attached::FollowOptions {
+                project: loaded.name.clone(),
                 abort_on_exit: abort,
                 exit_code_from: args.exit_code_from.clone(),
-                no_color: args.no_color,
+                color: super::select::stdout_color(global, args.no_color),
                 no_prefix: args.no_log_prefix,
                 timestamps: args.timestamps,
                 timeout: args.timeout,
+                since: began,
+                keep_going: watch_rules.is_some(),
             },
             &progress,
         );

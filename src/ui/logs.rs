@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::engine::io::LogRequest;
 use crate::engine::labels as L;
+use crate::engine::podman::EventKind;
 use crate::engine::{Engine, EngineError};
 
 /// One container to show.
@@ -43,6 +44,8 @@ pub struct Options {
     pub project: String,
     pub services: Vec<String>,
     pub index: Option<u32>,
+    /// Only lines from this timestamp on (`format_unix`'s form), finer than `since`.
+    pub from_ts: Option<String>,
 }
 
 /// Prefix colours, as Compose v2 cycles them.
@@ -65,6 +68,8 @@ pub struct Line {
     pub name: Arc<str>,
     pub service: Arc<str>,
     pub bytes: Vec<u8>,
+    /// A message of berth's (`web-1 exited with code 0`), printed without a prefix.
+    pub note: bool,
 }
 
 /// Is `s` a Docker log timestamp (`2024-01-02T03:04:05.123456789Z`)?
@@ -162,6 +167,12 @@ impl Out {
     pub fn line(&mut self, l: &Line) -> bool {
         if self.closed {
             return false;
+        }
+        if l.note {
+            if self.w.write_all(&l.bytes).is_err() {
+                self.closed = true;
+            }
+            return !self.closed;
         }
         if self.prefix {
             self.register(&l.name, &l.service);
@@ -323,6 +334,7 @@ async fn history(
             name: name.clone(),
             service: service.clone(),
             bytes,
+            note: false,
         });
     };
     while let Some(c) = s.next().await {
@@ -342,22 +354,90 @@ async fn history(
     Ok(out)
 }
 
+/// A followed container stopped (`up` without `-d` acts on these).
+#[derive(Clone, Debug)]
+pub struct Exit {
+    pub id: String,
+    pub service: String,
+    pub name: String,
+    pub code: i64,
+    /// Its restart policy starts it again.
+    pub restarting: bool,
+}
+
+/// How a following multiplexer ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Not following: everything was shown.
+    Shown,
+    /// stdout was closed (`berth logs -f | head`).
+    Closed,
+    /// Ctrl-C (only `logs`: `up` handles its own).
+    Interrupted,
+    /// Attached: none of the followed containers runs or will restart.
+    AllStopped,
+}
+
+/// The attached mode of `up`: each exit is printed (`web-1 exited with code 0`) in its place
+/// among the lines and sent to `exits`; the multiplexer ends once nothing it follows runs or
+/// restarts (unless `keep_going`, for `up --watch`), and leaves Ctrl-C to the caller.
+pub struct Attached {
+    pub exits: mpsc::UnboundedSender<Exit>,
+    pub keep_going: bool,
+    /// When `up` began (Unix seconds and nanoseconds, `1700000000.123456789`): the project's
+    /// events since then are replayed, so that an exit before the logs were followed shows.
+    pub events_since: String,
+}
+
 /// Shows the logs of `sources` (and, following, of the project's new containers).
 pub async fn show(
     engine: &Engine,
     sources: Vec<Source>,
     opts: &Options,
 ) -> Result<(), EngineError> {
+    multiplex(engine, sources, opts, None).await.map(|_| ())
+}
+
+/// `up` without `-d`: follows `sources` (and the project's new containers of `opts.services`)
+/// as [`Attached`] says.
+pub async fn attached(
+    engine: &Engine,
+    sources: Vec<Source>,
+    opts: &Options,
+    attached: Attached,
+) -> Result<End, EngineError> {
+    multiplex(engine, sources, opts, Some(attached)).await
+}
+
+/// Is the container running, or about to be started again by its restart policy?
+async fn alive(engine: &Engine, id: &str) -> bool {
+    match engine.inspect_container(id).await {
+        Ok(i) => i
+            .state
+            .map(|s| s.running.unwrap_or(false) || s.restarting.unwrap_or(false))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+async fn multiplex(
+    engine: &Engine,
+    sources: Vec<Source>,
+    opts: &Options,
+    attached: Option<Attached>,
+) -> Result<End, EngineError> {
     let mut out = Out::new(opts.prefix, opts.color, opts.timestamps);
     for s in &sources {
         out.register(&s.name, &s.service);
     }
-    // Subscribe before reading the past, so that no start is missed in between.
+    // Subscribe before reading the past, so that no start is missed in between. Attached,
+    // the events since `up` began are replayed first: an exit before this point is shown too.
     let events = if opts.follow {
-        let mut f = HashMap::new();
-        f.insert("type".to_string(), vec!["container".to_string()]);
-        f.insert("label".to_string(), vec![L::project_filter(&opts.project)]);
-        Some(Box::pin(engine.events(f)))
+        let since = attached.as_ref().map(|a| a.events_since.as_str());
+        Some(Box::pin(engine.container_events_since(
+            &[L::project_filter(&opts.project)],
+            since,
+        )))
     } else {
         None
     };
@@ -399,27 +479,46 @@ pub async fn show(
     }
     // Each container's lines are in order; a stable sort by timestamp merges them.
     all.sort_by(|a, b| a.ts.cmp(&b.ts));
-    for l in &all {
-        if !out.line(l) {
-            return Ok(());
+    if let Some(from) = &opts.from_ts {
+        // `since` is whole seconds: drop what came before the exact moment.
+        all.retain(|l| l.ts.as_str() >= from.as_str());
+    }
+    // Attached, the past goes through the same ordering as what follows: the replayed exits
+    // take their places among these lines.
+    let backlog = if attached.is_some() {
+        all
+    } else {
+        for l in &all {
+            if !out.line(l) {
+                return Ok(End::Closed);
+            }
         }
-    }
-    if !out.flush() {
-        return Ok(());
-    }
-    drop(all);
+        if !out.flush() {
+            return Ok(End::Closed);
+        }
+        Vec::new()
+    };
     let Some(mut events) = events else {
-        return Ok(());
+        return Ok(End::Shown);
     };
 
     // Following: one task per container, re-following after each restart.
     let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
     let last = Arc::new(Mutex::new(last));
     let mut wakers: HashMap<String, Arc<Notify>> = HashMap::new();
+    let mut followed: HashMap<String, Source> = HashMap::new();
+    // Attached: the followed containers that run or will restart.
+    let mut running: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Attached and nothing left running: when to look once more before ending (a container
+    // being recreated is gone for a moment before its successor starts).
+    let mut quiet_since: Option<Instant> = None;
     let seq = Arc::new(std::sync::atomic::AtomicU64::new(seq));
-    let spawn = |src: Source, wakers: &mut HashMap<String, Arc<Notify>>| {
+    let spawn = |src: Source,
+                 wakers: &mut HashMap<String, Arc<Notify>>,
+                 followed: &mut HashMap<String, Source>| {
         let notify = Arc::new(Notify::new());
         wakers.insert(src.id.clone(), notify.clone());
+        followed.insert(src.id.clone(), src.clone());
         let engine = engine.clone();
         let tx = tx.clone();
         let last = last.clone();
@@ -428,13 +527,32 @@ pub async fn show(
         tokio::spawn(follow_container(engine, src, until, tx, last, seq, notify))
     };
     for s in sources {
-        spawn(s, &mut wakers);
+        if attached.is_some() && alive(engine, &s.id).await {
+            running.insert(s.id.clone());
+        }
+        spawn(s, &mut wakers, &mut followed);
+    }
+    if attached.is_some() && running.is_empty() {
+        quiet_since = Some(Instant::now());
     }
     // Lines are held back briefly and released in timestamp order.
     let hold = Duration::from_millis(150);
     let mut heap: BinaryHeap<Reverse<(String, u64, Instant)>> = BinaryHeap::new();
     let mut held: HashMap<u64, Line> = HashMap::new();
+    let mut exits_held: HashMap<u64, Exit> = HashMap::new();
+    let arrived = Instant::now();
+    for l in backlog {
+        heap.push(Reverse((l.ts.clone(), l.seq, arrived)));
+        held.insert(l.seq, l);
+    }
     let mut tick = tokio::time::interval(Duration::from_millis(50));
+    let ctrl_c = async {
+        if attached.is_some() {
+            std::future::pending::<()>().await;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
             l = rx.recv() => {
@@ -454,29 +572,93 @@ pub async fn show(
                     heap.pop();
                     if let Some(l) = held.remove(&seq) {
                         if !out.line(&l) {
-                            return Ok(());
+                            return Ok(End::Closed);
                         }
                         wrote = true;
                     }
+                    // An exit reaches the caller once the lines before it are out.
+                    if let (Some(a), Some(ex)) = (&attached, exits_held.remove(&seq)) {
+                        if !out.flush() {
+                            return Ok(End::Closed);
+                        }
+                        let _ = a.exits.send(ex);
+                    }
                 }
                 if wrote && !out.flush() {
-                    return Ok(());
+                    return Ok(End::Closed);
+                }
+                if let (Some(a), Some(t)) = (&attached, quiet_since) {
+                    if running.is_empty() && heap.is_empty() && !a.keep_going
+                        && now.duration_since(t) > Duration::from_millis(500)
+                    {
+                        // Nothing followed runs: anything new of the project that does?
+                        let mut again = false;
+                        for id in followed.keys() {
+                            if alive(engine, id).await {
+                                running.insert(id.clone());
+                                again = true;
+                            }
+                        }
+                        if !again {
+                            out.flush();
+                            return Ok(End::AllStopped);
+                        }
+                        quiet_since = None;
+                    }
                 }
             }
             ev = events.next() => {
-                let Some(Ok(ev)) = ev else {
+                let Some(Ok((kind, ev))) = ev else {
                     // The event stream ended: keep the followers, stop looking for new ones.
                     continue;
                 };
-                let action = ev.action.clone().unwrap_or_default();
                 let Some(actor) = ev.actor else { continue };
                 let Some(id) = actor.id else { continue };
                 let attrs = actor.attributes.unwrap_or_default();
                 if let Some(w) = wakers.get(&id) {
                     w.notify_one();
+                    match (&attached, &kind) {
+                        (Some(_), EventKind::Die) => {
+                            let code: i64 = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(-1);
+                            let src = followed.get(&id).cloned();
+                            let name = src.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+                            let service = src.map(|s| s.service).unwrap_or_default();
+                            // In its place among the lines: the engine's time of the exit.
+                            let ts = ev.time_nano.map(|n| format_unix(n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000) as u32)).unwrap_or_else(now_ts);
+                            let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            heap.push(Reverse((ts.clone(), n, Instant::now())));
+                            held.insert(n, Line {
+                                ts,
+                                seq: n,
+                                name: name.as_str().into(),
+                                service: service.as_str().into(),
+                                bytes: format!("{name} exited with code {code}\n").into_bytes(),
+                                note: true,
+                            });
+                            let restarting = alive(engine, &id).await;
+                            if !restarting {
+                                running.remove(&id);
+                                if running.is_empty() {
+                                    quiet_since = Some(Instant::now());
+                                }
+                            }
+                            exits_held.insert(n, Exit { id: id.clone(), service, name, code, restarting });
+                        }
+                        (Some(_), EventKind::Start) => {
+                            running.insert(id.clone());
+                            quiet_since = None;
+                        }
+                        (Some(_), EventKind::Remove) => {
+                            running.remove(&id);
+                            if running.is_empty() && quiet_since.is_none() {
+                                quiet_since = Some(Instant::now());
+                            }
+                        }
+                        _ => {}
+                    }
                     continue;
                 }
-                if action != "start" {
+                if kind != EventKind::Start {
                     continue;
                 }
                 let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
@@ -490,11 +672,15 @@ pub async fn show(
                 }
                 let name = display_name(&opts.project, attrs.get("name").map(String::as_str).unwrap_or(&id));
                 out.register(&name, &service);
-                spawn(Source { id, name, service }, &mut wakers);
+                if attached.is_some() {
+                    running.insert(id.clone());
+                    quiet_since = None;
+                }
+                spawn(Source { id, name, service }, &mut wakers, &mut followed);
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut ctrl_c => {
                 out.flush();
-                return Ok(());
+                return Ok(End::Interrupted);
             }
         }
     }
@@ -539,6 +725,7 @@ async fn follow_container(
                 name: name.clone(),
                 service: service.clone(),
                 bytes,
+                note: false,
             })
             .is_ok()
         };
