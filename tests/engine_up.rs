@@ -625,7 +625,17 @@ services:
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
-    let status = child.wait().expect("wait");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("berth up did not stop on Ctrl-C: {lines:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(status.code(), Some(130));
     assert_eq!(
         p.inspect(&format!("{}-web-1", p.name))["State"]["Running"],

@@ -37,6 +37,7 @@ pub async fn follow(
     attach: &[String],
     opts: FollowOptions,
     progress: &Progress,
+    interrupts: &mut super::Interrupts,
 ) -> Result<i32, Failure> {
     let mut sources = Vec::new();
     for (svc, ids) in containers {
@@ -137,11 +138,11 @@ pub async fn follow(
                     Some(from) => exit_code_of(engine, &opts.project, from).await,
                 });
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.recv() => {
                 progress.note("Gracefully stopping... (press Ctrl+C again to force)");
                 tokio::select! {
                     _ = stop_all(false) => {}
-                    _ = tokio::signal::ctrl_c() => { stop_all(true).await; }
+                    _ = interrupts.recv() => { stop_all(true).await; }
                 }
                 return Ok(130);
             }

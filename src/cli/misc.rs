@@ -1,6 +1,6 @@
 //! `cp`, `port`, `top`, `images`, `wait`, `events`, `stats`, `attach`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -486,17 +486,16 @@ pub fn events(global: &GlobalOptions, args: EventsArgs) -> Result<i32, Failure> 
     let (name, loaded) = select::project(global)?;
     check_services(loaded.as_ref(), &args.services)?;
     engine_session(global, |engine, _p| async move {
-        let mut f = HashMap::new();
-        f.insert("type".to_string(), vec!["container".to_string()]);
-        f.insert("label".to_string(), vec![L::project_filter(&name)]);
-        let mut s = Box::pin(engine.events(f));
+        let mut interrupts = super::Interrupts::new();
+        // Filtered by the project's label on the engine's side, or on ours for Podman.
+        let mut s = Box::pin(engine.container_events(&[L::project_filter(&name)]));
         loop {
             let ev = tokio::select! {
                 ev = s.next() => ev,
-                _ = tokio::signal::ctrl_c() => return Ok(0),
+                _ = interrupts.recv() => return Ok(0),
             };
             let Some(ev) = ev else { return Ok(0) };
-            let ev = ev.map_err(engine_err)?;
+            let (_, ev) = ev.map_err(engine_err)?;
             let actor = ev.actor.clone().unwrap_or_default();
             let attrs = actor.attributes.clone().unwrap_or_default();
             let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
@@ -644,6 +643,7 @@ pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
     let (name, loaded) = select::project(global)?;
     check_services(loaded.as_ref(), &args.services)?;
     engine_session(global, |engine, _p| async move {
+        let mut interrupts = super::Interrupts::new();
         loop {
             let list = service_containers(&engine, &name, &args.services, args.all).await?;
             let samples =
@@ -691,7 +691,7 @@ pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
             drop(o);
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(0),
+                _ = interrupts.recv() => return Ok(0),
             }
         }
     })

@@ -320,6 +320,37 @@ impl GlobalOptions {
     }
 }
 
+/// Ctrl-C (SIGINT) as one stream per command. Made once and awaited wherever the command
+/// waits, a Ctrl-C that comes while it is busy elsewhere is still seen at the next wait: a
+/// fresh `tokio::signal::ctrl_c()` per wait misses it, and with tokio's handler installed the
+/// process would ignore that Ctrl-C altogether.
+pub struct Interrupts(Option<tokio::signal::unix::Signal>);
+
+impl Default for Interrupts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Interrupts {
+    /// Must be called on the runtime (inside `engine_session`).
+    pub fn new() -> Interrupts {
+        Interrupts(
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        )
+    }
+
+    /// The next Ctrl-C (never, if the handler could not be installed).
+    pub async fn recv(&mut self) {
+        match &mut self.0 {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+}
+
 /// Connects to the engine and runs `f` on a runtime; a missing engine is one clear line.
 pub fn engine_session<F, Fut>(global: &GlobalOptions, f: F) -> Result<i32, Failure>
 where

@@ -399,6 +399,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
     let svc = one_off_service(&loaded, &args, &container, tty)?;
     let interactive = svc.stdin_open;
     engine_session(global, |engine, progress| async move {
+        let mut interrupts = super::Interrupts::new();
         let name = args.service.clone();
         let graph = ServiceGraph::from_project(&loaded.project);
         let deps: Vec<(String, Condition, bool)> = graph
@@ -415,7 +416,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         let image_progress = if args.quiet_pull { &quiet } else { &progress };
         let image_id = tokio::select! {
             r = ensure_image(&engine, &loaded, &name, &image, args.build, &policy, global.parallelism(), image_progress) => r?,
-            _ = tokio::signal::ctrl_c() => return Err(Failure::new(130, "interrupted")),
+            _ = interrupts.recv() => return Err(Failure::new(130, "interrupted")),
         };
         if !args.no_deps && !deps.is_empty() {
             let opts = UpOptions {
@@ -427,7 +428,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             };
             let outcome = tokio::select! {
                 r = apply::up(&engine, &loaded, &opts, &progress) => r.map_err(fail)?,
-                _ = tokio::signal::ctrl_c() => return Err(Failure::new(130, "interrupted")),
+                _ = interrupts.recv() => return Err(Failure::new(130, "interrupted")),
             };
             for w in &outcome.warnings {
                 warn(w);

@@ -225,10 +225,11 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
     // What the attached logs show from: this moment (not the older logs of kept containers).
     let began = std::time::SystemTime::now();
     engine_session(global, |engine, progress| async move {
+        let mut interrupts = super::Interrupts::new();
         let up = apply::up(&engine, &loaded, &opts, &progress);
         let outcome = tokio::select! {
             r = up => r,
-            _ = tokio::signal::ctrl_c() => Err(ApplyError::Interrupted),
+            _ = interrupts.recv() => Err(ApplyError::Interrupted),
         };
         progress.finish();
         let outcome = match outcome {
@@ -288,6 +289,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 keep_going: watch_rules.is_some(),
             },
             &progress,
+            &mut interrupts,
         );
         tokio::select! {
             r = follow => r,

@@ -78,6 +78,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
         prune: args.prune,
     };
     engine_session(global, |engine, progress| async move {
+        let mut interrupts = super::Interrupts::new();
         if !args.no_up {
             let up = UpOptions {
                 services: services.clone(),
@@ -88,7 +89,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
             };
             let r = tokio::select! {
                 r = apply::up(&engine, &loaded, &up, &progress) => r,
-                _ = tokio::signal::ctrl_c() => Err(ApplyError::Interrupted),
+                _ = interrupts.recv() => Err(ApplyError::Interrupted),
             };
             progress.finish();
             match r {
@@ -106,7 +107,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
                 r.map_err(|e| Failure::new(1, e))?;
                 Ok(0)
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.recv() => {
                 watch::say("watch: stopped; the containers keep running (`berth down` stops them)");
                 Ok(0)
             }
