@@ -523,3 +523,227 @@ services:
         let _ = p.docker(&["rmi", "-f", image]);
     }
 }
+
+/// The options of the loop's commands that the tests above do not exercise, each checked for
+/// what a user sees.
+#[test]
+fn loop_command_options() {
+    let p = TestProject::new(
+        "opts",
+        r#"
+services:
+  web:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "echo I am $$(hostname); i=0; while [ $$i -lt 200 ]; do echo line $$i; i=$$((i+1)); done; exec sleep 3600"]
+    ports: ["127.0.0.1::53/udp", "127.0.0.1::80"]
+    scale: 2
+  stopper:
+    image: $IMAGE
+    command: ["sh", "-c", "sleep 2; exit 4"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    let id = |n: u32| {
+        p.inspect(&format!("{}-web-{n}", p.name))["Id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (id1, id2) = (id(1), id(2));
+    // logs --index: one replica; --tail; a closed pipe ends quietly.
+    std::thread::sleep(Duration::from_millis(500));
+    let r = p.berth(&[
+        "logs",
+        "--index",
+        "2",
+        "--no-log-prefix",
+        "--tail",
+        "1",
+        "web",
+    ]);
+    assert_eq!(r.stdout, "line 199\n", "{}", r.stderr);
+    let r = p.berth(&["logs", "--index", "2", "--no-log-prefix", "web"]);
+    assert!(
+        r.stdout.starts_with(&format!("I am {}", &id2[..12])),
+        "{}",
+        r.stdout
+    );
+    let mut child = berth_cmd(&p, &["logs", "web"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    out.read_line(&mut first).expect("read");
+    drop(out); // `berth logs | head -1`
+    let o = child.wait_with_output().expect("berth");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // exec --index, --privileged (every capability).
+    let r = p.berth(&["exec", "--index", "2", "web", "hostname"]);
+    assert_eq!(r.stdout.trim(), &id2[..12]);
+    let r = p.berth(&["exec", "web", "hostname"]);
+    assert_eq!(r.stdout.trim(), &id1[..12]);
+    // --privileged reaches the engine: berth answers as the engine's own CLI does (every
+    // capability; or, where the engine may not grant them, as in an unprivileged sandbox,
+    // the same refusal and exit code 126).
+    let cmd = ["sh", "-c", "grep CapEff /proc/self/status"];
+    let mut a = vec!["exec", "--privileged", "web"];
+    a.extend_from_slice(&cmd);
+    let r = p.berth(&a);
+    let mut d = vec!["exec", "--privileged", &id1];
+    d.extend_from_slice(&cmd);
+    let reference = p.docker(&d);
+    assert_eq!(
+        r.code, reference.code,
+        "{} / {}",
+        r.stderr, reference.stderr
+    );
+    if reference.code == 0 {
+        assert_eq!(r.stdout, reference.stdout);
+        assert!(r.stdout.trim().ends_with("ffffffff"), "{}", r.stdout);
+    } else {
+        assert!(
+            r.stdout.contains("unable to apply caps") || r.stderr.contains("unable to apply caps"),
+            "{} {}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    // port --protocol, --index.
+    let r = p.berth(&["port", "--protocol", "udp", "--index", "2", "web", "53"]);
+    let want = p.inspect(&format!("{}-web-2", p.name))["NetworkSettings"]["Ports"]["53/udp"][0]
+        ["HostPort"]
+        .clone();
+    assert_eq!(
+        r.stdout.trim(),
+        format!("127.0.0.1:{}", want.as_str().unwrap_or("?"))
+    );
+    // images --format json.
+    let r = p.berth(&["images", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let names: Vec<&str> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["ContainerName"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        names.contains(&format!("{}-web-2", p.name).as_str()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(v[0]["Repository"], "berth-test/busybox", "{}", r.stdout);
+    // version --short, --format json.
+    let r = p.berth(&["version", "--short"]);
+    assert_eq!(r.stdout.trim(), env!("CARGO_PKG_VERSION"));
+    let r = p.berth(&["version", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"), "{}", r.stdout);
+    // run --name, -v, -u, --cap-add, --use-aliases.
+    p.write("data/in.txt", "from the host\n");
+    let r = p.berth(&[
+        "run",
+        "-d",
+        "--name",
+        &format!("{}-custom", p.name),
+        "-v",
+        "./data:/mnt",
+        "-u",
+        "1234",
+        "--cap-add",
+        "NET_ADMIN",
+        "--use-aliases",
+        "--no-deps",
+        "web",
+        "sleep",
+        "60",
+    ]);
+    r.ok();
+    let custom = format!("{}-custom", p.name);
+    let v = p.inspect(&custom);
+    assert_eq!(v["Config"]["User"], "1234");
+    assert!(v["HostConfig"]["CapAdd"].as_array().is_some_and(|a| a
+        .iter()
+        .any(|c| c.as_str().unwrap_or_default().contains("NET_ADMIN"))));
+    let aliases =
+        v["NetworkSettings"]["Networks"][format!("{}_default", p.name)]["Aliases"].clone();
+    assert!(
+        aliases
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "web")),
+        "{aliases}"
+    );
+    let r = p.docker(&["exec", &custom, "cat", "/mnt/in.txt"]);
+    assert_eq!(r.stdout, "from the host\n");
+    // A single file out of the container to a new name (it once failed: `back.txt/`).
+    p.berth(&[
+        "exec",
+        "web",
+        "sh",
+        "-c",
+        "echo out > /out.txt; chown 777:778 /out.txt",
+    ])
+    .ok();
+    p.berth(&["cp", "web:/out.txt", "back.txt"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("back.txt")).unwrap_or_default(),
+        "out\n"
+    );
+    // Ownership: into the container, both keep the host's owner, as `docker cp` does on this
+    // engine; out of it, -a keeps the container's owner (docker cp -a does not: berth does
+    // what the flag says).
+    use std::os::unix::fs::chown;
+    let owned = p.path().join("owned.txt");
+    std::fs::write(&owned, "x").expect("write");
+    chown(&owned, Some(4321), Some(4322)).expect("chown (the tests run as root)");
+    p.berth(&["cp", "owned.txt", "web:/plain.txt"]).ok();
+    p.berth(&["cp", "-a", "owned.txt", "web:/kept.txt"]).ok();
+    let r = p.berth(&[
+        "exec",
+        "web",
+        "stat",
+        "-c",
+        "%u:%g",
+        "/plain.txt",
+        "/kept.txt",
+    ]);
+    let reference = {
+        let d = p.docker(&[
+            "cp",
+            &owned.display().to_string(),
+            &format!("{id1}:/ref.txt"),
+        ]);
+        assert_eq!(d.code, 0, "{}", d.stderr);
+        p.berth(&["exec", "web", "stat", "-c", "%u:%g", "/ref.txt"])
+            .stdout
+    };
+    assert_eq!(r.stdout, format!("{reference}4321:4322\n"), "{}", r.stderr);
+    p.berth(&["cp", "-a", "web:/out.txt", "kept-out.txt"]).ok();
+    let meta = std::fs::metadata(p.path().join("kept-out.txt")).expect("copied");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((meta.uid(), meta.gid()), (777, 778));
+    // wait --down-project: the first container to stop ends the wait and the project.
+    let r = p.berth(&["wait", "--down-project", "stopper", "web"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let left = p.containers();
+    assert!(
+        !left
+            .iter()
+            .any(|c| c.ends_with("-web-1") || c.ends_with("-stopper-1")),
+        "{left:?}"
+    );
+}

@@ -217,15 +217,23 @@ fn extract(tar: &[u8], src: &str, dest: &Path, archive: bool) -> Result<(), Stri
         let mut comps = path.components();
         let root = comps.next();
         let rest: PathBuf = comps.collect();
+        // `Path::join("")` would add a trailing slash: the root entry is `dest` itself.
+        let under = |base: PathBuf| {
+            if rest.as_os_str().is_empty() {
+                base
+            } else {
+                base.join(&rest)
+            }
+        };
         let target = if contents_only {
-            dest.join(&rest)
+            under(dest.to_path_buf())
         } else if into_dir {
             match root {
-                Some(r) => dest.join(r).join(&rest),
+                Some(r) => under(dest.join(r)),
                 None => continue,
             }
         } else {
-            dest.join(&rest)
+            under(dest.to_path_buf())
         };
         if target
             .components()

@@ -335,9 +335,7 @@ impl Default for Interrupts {
 impl Interrupts {
     /// Must be called on the runtime (inside `engine_session`).
     pub fn new() -> Interrupts {
-        Interrupts(
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
-        )
+        Interrupts(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok())
     }
 
     /// The next Ctrl-C (never, if the handler could not be installed).
