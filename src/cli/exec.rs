@@ -149,8 +149,14 @@ impl Resize {
 /// Streams berth's stdin into `input`. At end of input, `close_at_eof` closes it (the command
 /// sees EOF); `attach` keeps it open instead, since the engine ends a non-`StdinOnce`
 /// attachment's output when its input closes, which would cut off what the container says next.
-/// Reads on a plain thread: a read blocked on a terminal never holds up berth's exit.
-pub(crate) fn pump_stdin(mut input: Input, close_at_eof: bool) -> tokio::task::JoinHandle<()> {
+/// With `detach`, its key sequence is watched for (and not sent); when typed, the task ends
+/// and the notify fires. Reads on a plain thread: a read blocked on a terminal never holds up
+/// berth's exit.
+pub(crate) fn pump_stdin(
+    mut input: Input,
+    close_at_eof: bool,
+    detach: Option<(Vec<u8>, std::sync::Arc<tokio::sync::Notify>)>,
+) -> tokio::task::JoinHandle<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
@@ -167,8 +173,21 @@ pub(crate) fn pump_stdin(mut input: Input, close_at_eof: bool) -> tokio::task::J
         }
     });
     tokio::spawn(async move {
+        let mut keys = detach.as_ref().map(|(k, _)| DetachKeys::new(k.clone()));
         while let Some(b) = rx.recv().await {
-            if input.write_all(&b).await.is_err() || input.flush().await.is_err() {
+            let (send, detached) = match keys.as_mut() {
+                Some(k) => k.feed(&b),
+                None => (b, false),
+            };
+            if !send.is_empty()
+                && (input.write_all(&send).await.is_err() || input.flush().await.is_err())
+            {
+                return;
+            }
+            if detached {
+                if let Some((_, n)) = &detach {
+                    n.notify_one();
+                }
                 return;
             }
         }
@@ -179,6 +198,76 @@ pub(crate) fn pump_stdin(mut input: Input, close_at_eof: bool) -> tokio::task::J
             std::future::pending::<()>().await;
         }
     })
+}
+
+/// Docker's detach key syntax (`ctrl-p,ctrl-q`, `a`, `ctrl-@` ... `ctrl-_`) as the bytes a
+/// terminal sends for them.
+pub(crate) fn parse_detach_keys(keys: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for k in keys.split(',') {
+        let b = match k.strip_prefix("ctrl-") {
+            Some(x) if x.len() == 1 => {
+                let c = x.as_bytes()[0];
+                match c {
+                    b'a'..=b'z' => Some(c - b'a' + 1),
+                    b'@' => Some(0),
+                    b'[' => Some(27),
+                    b'\\' => Some(28),
+                    b']' => Some(29),
+                    b'^' => Some(30),
+                    b'_' => Some(31),
+                    _ => None,
+                }
+            }
+            None if k.len() == 1 && k.is_ascii() => Some(k.as_bytes()[0]),
+            _ => None,
+        };
+        match b {
+            Some(b) => out.push(b),
+            None => {
+                return Err(format!(
+                    "invalid --detach-keys {keys:?}: {k:?} is not a key; use a letter or ctrl-<letter>, comma-separated (e.g. ctrl-p,ctrl-q)"
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Finds a detach sequence in a byte stream: bytes that might start it are held back until
+/// they do not (then sent) or they do (then dropped).
+pub(crate) struct DetachKeys {
+    seq: Vec<u8>,
+    held: Vec<u8>,
+}
+
+impl DetachKeys {
+    pub(crate) fn new(seq: Vec<u8>) -> DetachKeys {
+        DetachKeys {
+            seq,
+            held: Vec::new(),
+        }
+    }
+
+    /// The bytes to send now, and whether the sequence was completed.
+    pub(crate) fn feed(&mut self, data: &[u8]) -> (Vec<u8>, bool) {
+        let mut out = Vec::new();
+        for &b in data {
+            self.held.push(b);
+            if self.seq.starts_with(&self.held) {
+                if self.held.len() == self.seq.len() {
+                    self.held.clear();
+                    return (out, true);
+                }
+                continue;
+            }
+            // Not the sequence: release what was held up to where a new match could start.
+            while !self.held.is_empty() && !self.seq.starts_with(&self.held) {
+                out.push(self.held.remove(0));
+            }
+        }
+        (out, false)
+    }
 }
 
 /// Copies the output to stdout and stderr until it ends. A closed stdout is not an error.
@@ -231,7 +320,7 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> Result<i32, Failure> {
         };
         let raw = if tty { RawMode::enable() } else { None };
         let resize = tty.then(|| Resize::Exec(exec.clone()).follow(&engine));
-        let stdin_task = pump_stdin(input, true);
+        let stdin_task = pump_stdin(input, true, None);
         pump_output(output).await;
         drop(raw);
         if let Some(r) = resize {
@@ -248,4 +337,35 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> Result<i32, Failure> {
         }
         Ok(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detach_keys_parse_as_a_terminal_sends_them() {
+        assert_eq!(parse_detach_keys("ctrl-p,ctrl-q"), Ok(vec![16, 17]));
+        assert_eq!(
+            parse_detach_keys("ctrl-@,ctrl-[,ctrl-_"),
+            Ok(vec![0, 27, 31])
+        );
+        assert_eq!(parse_detach_keys("a,ctrl-x"), Ok(vec![b'a', 24]));
+        for bad in ["ctrl-1", "ctrl-", "ab", "", "ctrl-p,"] {
+            assert!(parse_detach_keys(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_detach_sequence_is_found_across_reads_and_not_sent() {
+        let mut k = DetachKeys::new(vec![16, 17]);
+        assert_eq!(k.feed(b"ls\r"), (b"ls\r".to_vec(), false));
+        // Split across two reads.
+        assert_eq!(k.feed(&[b'x', 16]), (vec![b'x'], false));
+        assert_eq!(k.feed(&[17]), (vec![], true));
+        // A start that does not complete is sent after all.
+        let mut k = DetachKeys::new(vec![16, 17]);
+        assert_eq!(k.feed(&[16, b'a']), (vec![16, b'a'], false));
+        assert_eq!(k.feed(&[16, 16, 17]), (vec![16], true));
+    }
 }

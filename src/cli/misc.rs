@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use futures_util::StreamExt;
 
-use super::exec::{pump_output, pump_stdin, RawMode, Resize};
+use super::exec::{parse_detach_keys, pump_output, pump_stdin, RawMode, Resize};
 use super::select::{self, check_services, engine_err, Found};
 use super::{engine_session, Failure, GlobalOptions};
 use crate::engine::labels as L;
@@ -166,7 +166,7 @@ pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
                 .map_err(fail)?
             };
             engine
-                .upload(&c.id, &dir, tar)
+                .upload(&c.id, &dir, tar, args.archive)
                 .await
                 .map_err(|e| fail(e.to_string()))?;
         }
@@ -751,19 +751,20 @@ pub(crate) fn forward_signals(engine: &Engine, id: &str) -> tokio::task::JoinHan
 pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> {
     let (name, loaded) = select::project(global)?;
     check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
-    if let Some(k) = &args.detach_keys {
-        check_detach_keys(k).map_err(|e| Failure::new(16, e))?;
-    }
+    let keys = args
+        .detach_keys
+        .clone()
+        .or_else(crate::engine::images::configured_detach_keys);
+    let detach_seq = match &keys {
+        Some(k) => parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
+        None => vec![0x10, 0x11], // ctrl-p,ctrl-q
+    };
     engine_session(global, |engine, _p| async move {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
         let cfg = i.config.unwrap_or_default();
         let tty = cfg.tty.unwrap_or(false);
         let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
-        let keys = args
-            .detach_keys
-            .clone()
-            .or_else(crate::engine::images::configured_detach_keys);
         let (output, input) = engine
             .attach(&c.id, stdin, keys.as_deref())
             .await
@@ -775,17 +776,33 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         };
         let resize = (tty && std::io::stdin().is_terminal())
             .then(|| Resize::Container(c.id.clone()).follow(&engine));
-        let stdin_task = stdin.then(|| pump_stdin(input, false));
+        // The detach keys are watched for here as well as by the engine: Podman's
+        // Docker-compatible attach ignores them.
+        let detached = std::sync::Arc::new(tokio::sync::Notify::new());
+        let watch = (tty && stdin).then(|| (detach_seq.clone(), detached.clone()));
+        let stdin_task = stdin.then(|| pump_stdin(input, false, watch));
         let forward = (args.sig_proxy && !tty).then(|| forward_signals(&engine, &c.id));
-        pump_output(output).await;
+        let by_keys = tokio::select! {
+            _ = pump_output(output) => false,
+            _ = detached.notified() => true,
+        };
+        if by_keys {
+            drop(raw);
+            for t in [resize, stdin_task, forward].into_iter().flatten() {
+                t.abort();
+            }
+            eprintln!("\r\ndetached from {} (it keeps running)", c.name);
+            return Ok(0);
+        }
         drop(raw);
         for t in [resize, stdin_task, forward].into_iter().flatten() {
             t.abort();
         }
-        // The stream ends when the container stops (its state follows a moment later), or
-        // when the detach keys were typed (it keeps running).
+        // The stream ends when the container stops (its state follows a moment later; on a
+        // busy Podman, seconds later), or when the engine saw the detach keys (it keeps
+        // running).
         let wait = engine.wait_container(&c.id);
-        match tokio::time::timeout(std::time::Duration::from_millis(750), wait).await {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), wait).await {
             Ok(code) => Ok(code.unwrap_or(0) as i32),
             Err(_) => {
                 eprintln!("detached from {} (it keeps running)", c.name);
@@ -793,25 +810,4 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
             }
         }
     })
-}
-
-/// Docker's detach key syntax: comma-separated `a`..`z`, `ctrl-<x>` with x one of `a`..`z`,
-/// `@`, `[`, `\\`, `]`, `^`, `_`.
-fn check_detach_keys(keys: &str) -> Result<(), String> {
-    for k in keys.split(',') {
-        let ok = match k.strip_prefix("ctrl-") {
-            Some(x) => {
-                x.len() == 1
-                    && x.chars()
-                        .all(|c| c.is_ascii_lowercase() || "@[\\]^_".contains(c))
-            }
-            None => k.len() == 1,
-        };
-        if !ok {
-            return Err(format!(
-                "invalid --detach-keys {keys:?}: {k:?} is not a key; use a letter or ctrl-<letter>, comma-separated (e.g. ctrl-p,ctrl-q)"
-            ));
-        }
-    }
-    Ok(())
 }

@@ -2,7 +2,6 @@
 //! dependencies are up and meet their conditions (through `up`'s own machinery).
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use clap::Args;
 
@@ -231,51 +230,6 @@ fn one_off_service(
     Ok(svc)
 }
 
-/// Waits until a dependency's container meets `condition` (Compose v2's messages).
-async fn wait_dependency(
-    engine: &Engine,
-    service: &str,
-    id: &str,
-    condition: Condition,
-) -> Result<(), String> {
-    use bollard::models::{ContainerStateStatusEnum as S, HealthStatusEnum as H};
-    loop {
-        let i = engine
-            .inspect_container(id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let name = i.name.clone().unwrap_or_default();
-        let name = name.trim_start_matches('/');
-        let st = i.state.clone().unwrap_or_default();
-        let exited = matches!(st.status, Some(S::EXITED) | Some(S::DEAD));
-        let code = st.exit_code.unwrap_or(-1);
-        match condition {
-            Condition::Started => return Ok(()),
-            Condition::Healthy => match st.health.as_ref().and_then(|h| h.status) {
-                Some(H::HEALTHY) => return Ok(()),
-                Some(H::UNHEALTHY) => return Err(format!("container {name} is unhealthy")),
-                None | Some(H::NONE) | Some(H::EMPTY) if !exited => {
-                    return Err(format!("container {name} has no healthcheck configured"))
-                }
-                _ if exited => return Err(format!("container {name} exited ({code})")),
-                _ => {}
-            },
-            Condition::CompletedSuccessfully => {
-                if exited {
-                    return if code == 0 {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "service \"{service}\" didn't complete successfully: exit {code}"
-                        ))
-                    };
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// `--pull` for the one-off container: always, missing, never or build; `policy` (the default)
 /// is the service's own `pull_policy` (missing when unset).
 fn pull_policy(flag: &str, svc: &Service) -> Result<String, Failure> {
@@ -424,6 +378,8 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
                 remove_orphans: args.remove_orphans,
                 parallel: global.parallelism(),
                 pull_missing: policy != "never",
+                // Health waits through up's own (woken by events; drives Podman's checks).
+                then_wait: deps.clone(),
                 ..Default::default()
             };
             let outcome = tokio::select! {
@@ -432,20 +388,6 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             };
             for w in &outcome.warnings {
                 warn(w);
-            }
-            for (dep, cond, required) in &deps {
-                for id in outcome.containers.get(dep).cloned().unwrap_or_default() {
-                    if let Err(e) = wait_dependency(&engine, dep, &id, *cond).await {
-                        if *required {
-                            progress.finish();
-                            return Err(Failure::new(
-                                1,
-                                format!("dependency failed to start: {e}"),
-                            ));
-                        }
-                        warn(&format!("optional dependency \"{dep}\" is not ready: {e}"));
-                    }
-                }
             }
         }
         let selected = std::slice::from_ref(&name);
@@ -544,7 +486,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Err(Failure::new(1, format!("service \"{name}\": {e}")));
         }
         let resize = tty.then(|| Resize::Container(id.clone()).follow(&engine));
-        let stdin_task = interactive.then(|| pump_stdin(input, true));
+        let stdin_task = interactive.then(|| pump_stdin(input, true, None));
         // Without a TTY, Ctrl-C and SIGTERM go to the container as signals.
         let forward = (!tty).then(|| super::misc::forward_signals(&engine, &id));
         pump_output(output).await;

@@ -215,6 +215,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         build: args.build,
         no_build: args.no_build,
         pull_missing,
+        then_wait: Vec::new(),
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(

@@ -71,6 +71,9 @@ pub struct UpOptions {
     /// Pull an image that is missing and has no `build:` (`--pull missing`, the default),
     /// unless the service's `pull_policy` is `never`.
     pub pull_missing: bool,
+    /// `run`: once the services are up, wait until these meet their condition (service,
+    /// condition, required: an optional one that fails is a warning).
+    pub then_wait: Vec<(String, Condition, bool)>,
 }
 
 impl Default for UpOptions {
@@ -93,6 +96,7 @@ impl Default for UpOptions {
             build: false,
             no_build: false,
             pull_missing: false,
+            then_wait: Vec::new(),
         }
     }
 }
@@ -562,6 +566,21 @@ pub async fn up(
         for name in &selected {
             for id in outcome.containers.get(name).cloned().unwrap_or_default() {
                 wait_ready(&run, &id, deadline).await?;
+            }
+        }
+    }
+    for (service, condition, required) in &opts.then_wait {
+        for id in outcome.containers.get(service).cloned().unwrap_or_default() {
+            if let Err(e) = wait_condition(&run, service, &id, *condition).await {
+                if *required {
+                    events_task.abort();
+                    return Err(ApplyError::Dependency(format!(
+                        "dependency failed to start: {e}"
+                    )));
+                }
+                outcome.warnings.push(format!(
+                    "optional dependency \"{service}\" is not ready: {e}"
+                ));
             }
         }
     }

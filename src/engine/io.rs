@@ -215,8 +215,20 @@ impl Engine {
     }
 
     /// Unpacks a tar archive into directory `path` of the container.
-    pub async fn upload(&self, id: &str, path: &str, tar: Vec<u8>) -> Result<()> {
-        let opts = UploadToContainerOptionsBuilder::new().path(path).build();
+    /// `copy_uid_gid` (`cp -a`): the engine gives the files the container user's ownership
+    /// (Docker when the container has a `user`, Podman always) rather than the archive's.
+    pub async fn upload(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Vec<u8>,
+        copy_uid_gid: bool,
+    ) -> Result<()> {
+        let mut b = UploadToContainerOptionsBuilder::new().path(path);
+        if copy_uid_gid {
+            b = b.copy_uidgid("true");
+        }
+        let opts = b.build();
         self.docker
             .upload_to_container(id, Some(opts), bollard::body_full(tar.into()))
             .await

@@ -59,7 +59,7 @@ pub fn archive(copies: &[Copy]) -> std::io::Result<(Vec<u8>, usize)> {
 /// Unpacks `tar` at `/` in container `id`.
 pub async fn copy_in(engine: &Engine, id: &str, tar: Vec<u8>) -> Result<(), String> {
     engine
-        .upload(id, "/", tar)
+        .upload(id, "/", tar, false)
         .await
         .map_err(|e| format!("the engine refused the files: {e}"))
 }
