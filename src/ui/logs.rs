@@ -463,18 +463,28 @@ async fn multiplex(
     });
     let results = futures_util::future::join_all(jobs).await;
     let mut all: Vec<Line> = Vec::new();
-    let mut last: HashMap<String, String> = HashMap::new();
+    let mut last: HashMap<String, Mark> = HashMap::new();
+    // With whole-second timestamps (Podman 4.3), "now" is the start of this second: a line
+    // logged in it after this point must not count as already shown.
+    let started = if engine.kind == crate::engine::EngineKind::Podman {
+        format!("{}.000000000Z", &started[..19])
+    } else {
+        started
+    };
     for (s, r) in sources.iter().zip(results) {
         let mut lines = r?;
         for l in lines.iter_mut() {
             seq += 1;
             l.seq = seq;
         }
-        let cut = lines
-            .last()
-            .map(|l| l.ts.clone())
-            .unwrap_or_else(|| started.clone());
-        last.insert(s.id.clone(), cut);
+        let mut mark = Mark {
+            ts: started.clone(),
+            at_ts: 0,
+        };
+        for l in &lines {
+            mark.saw(&l.ts);
+        }
+        last.insert(s.id.clone(), mark);
         all.extend(lines);
     }
     // Each container's lines are in order; a stable sort by timestamp merges them.
@@ -686,6 +696,25 @@ async fn multiplex(
     }
 }
 
+/// How far a container's log has been shown: the newest timestamp, and how many lines with
+/// exactly that timestamp (engines with whole-second timestamps give many lines the same).
+#[derive(Clone, Debug)]
+struct Mark {
+    ts: String,
+    at_ts: usize,
+}
+
+impl Mark {
+    fn saw(&mut self, ts: &str) {
+        if ts == self.ts {
+            self.at_ts += 1;
+        } else if ts > self.ts.as_str() {
+            self.ts = ts.to_string();
+            self.at_ts = 1;
+        }
+    }
+}
+
 /// Follows one container: its log from the last line shown, again after each restart,
 /// until the container is removed.
 async fn follow_container(
@@ -693,7 +722,7 @@ async fn follow_container(
     src: Source,
     until: i32,
     tx: mpsc::UnboundedSender<Line>,
-    last: Arc<Mutex<HashMap<String, String>>>,
+    last: Arc<Mutex<HashMap<String, Mark>>>,
     seq: Arc<std::sync::atomic::AtomicU64>,
     notify: Arc<Notify>,
 ) {
@@ -704,20 +733,34 @@ async fn follow_container(
         let req = LogRequest {
             follow: true,
             timestamps: true,
-            since: after.as_deref().map(unix_of_ts).unwrap_or(0),
+            since: after.as_ref().map(|a| unix_of_ts(&a.ts)).unwrap_or(0),
             until,
             tail: "all".into(),
         };
         let mut s = engine.logs(&src.id, &req);
         let mut asm = Assembler::default();
         let mut newest = after.clone();
+        // Lines stamped exactly `after.ts` that were already shown, to skip again.
+        let mut to_skip = after.as_ref().map(|a| a.at_ts).unwrap_or(0);
         let mut send = |(ts, bytes): (String, Vec<u8>)| -> bool {
             if let Some(a) = &after {
-                if ts.as_str() <= a.as_str() {
+                if ts.as_str() < a.ts.as_str() {
+                    return true;
+                }
+                if ts == a.ts && to_skip > 0 {
+                    to_skip -= 1;
                     return true;
                 }
             }
-            newest = Some(ts.clone());
+            match newest.as_mut() {
+                Some(m) => m.saw(&ts),
+                None => {
+                    newest = Some(Mark {
+                        ts: ts.clone(),
+                        at_ts: 1,
+                    })
+                }
+            }
             let seq = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             tx.send(Line {
                 ts,
@@ -778,6 +821,30 @@ mod tests {
         let l = a.push(b"2024-01-02T03:04:06.000000001Z \xffld\n");
         assert_eq!(l[0].1, b"wor\xffld\n".to_vec());
         assert!(a.finish().is_none());
+    }
+
+    #[test]
+    fn a_mark_counts_the_lines_of_its_timestamp() {
+        // Whole-second stamps (Podman 4.3): three lines share one; a restart's line in the
+        // same second must still count as new once those three are skipped.
+        let mut m = Mark {
+            ts: "2026-01-01T00:00:00.000000000Z".into(),
+            at_ts: 0,
+        };
+        for _ in 0..3 {
+            m.saw("2026-01-01T00:00:05.000000000Z");
+        }
+        assert_eq!(
+            (m.ts.as_str(), m.at_ts),
+            ("2026-01-01T00:00:05.000000000Z", 3)
+        );
+        m.saw("2026-01-01T00:00:04.000000000Z"); // older: ignored
+        assert_eq!(m.at_ts, 3);
+        m.saw("2026-01-01T00:00:06.000000000Z");
+        assert_eq!(
+            (m.ts.as_str(), m.at_ts),
+            ("2026-01-01T00:00:06.000000000Z", 1)
+        );
     }
 
     #[test]
