@@ -655,7 +655,7 @@ services:
     let r = p.berth(&["version", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"), "{}", r.stdout);
-    // run --name, -v, -u, --cap-add, --use-aliases.
+    // run --name, -v, -u, --cap-add, --cap-drop, -p, --use-aliases.
     p.write("data/in.txt", "from the host\n");
     let r = p.berth(&[
         "run",
@@ -668,6 +668,10 @@ services:
         "1234",
         "--cap-add",
         "NET_ADMIN",
+        "--cap-drop",
+        "CHOWN",
+        "-p",
+        "127.0.0.1::8080",
         "--use-aliases",
         "--no-deps",
         "web",
@@ -681,6 +685,14 @@ services:
     assert!(v["HostConfig"]["CapAdd"].as_array().is_some_and(|a| a
         .iter()
         .any(|c| c.as_str().unwrap_or_default().contains("NET_ADMIN"))));
+    assert!(v["HostConfig"]["CapDrop"].as_array().is_some_and(|a| a
+        .iter()
+        .any(|c| c.as_str().unwrap_or_default().contains("CHOWN"))));
+    assert_eq!(
+        v["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostIp"], "127.0.0.1",
+        "{}",
+        v["HostConfig"]
+    );
     let aliases =
         v["NetworkSettings"]["Networks"][format!("{}_default", p.name)]["Aliases"].clone();
     assert!(

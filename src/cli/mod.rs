@@ -355,8 +355,12 @@ where
     F: FnOnce(Engine, UiProgress) -> Fut,
     Fut: std::future::Future<Output = Result<i32, Failure>>,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: berth waits on the engine, it does not compute. A multi-threaded runtime
+    // pays a cross-thread wake-up per chunk of a stream (Docker sends a log line per HTTP
+    // chunk) and competes with the engine for the cores: on 2 cores, `logs` of 40,000 lines
+    // took 0.64 s against 0.18 s here, and `up` of 50 services 12.0 s against 9.8 s
+    // (BENCHMARKS.md). Blocking work goes to `spawn_blocking`.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;

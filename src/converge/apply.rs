@@ -1407,7 +1407,9 @@ async fn wait_condition(
 /// `--wait`: a container is ready when it runs (and is healthy if it has a healthcheck), or
 /// when it is a one-shot container that exited 0 (Compose v2 fails there, docker/compose#10596).
 async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Result<(), ApplyError> {
-    let mut settled = false;
+    // When it was first seen running (without a healthcheck it must stay up a moment).
+    let mut running_since: Option<Instant> = None;
+    const SETTLE: Duration = Duration::from_millis(300);
     loop {
         let notified = run.events.notified();
         let i = run.engine.inspect_container(id).await?;
@@ -1434,13 +1436,15 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             Some(ContainerStateStatusEnum::RUNNING) => {
                 if !has_check {
                     // Without a healthcheck, "running" is all there is to wait for; a short
-                    // settle time catches a container that exits right after it starts.
-                    if settled {
+                    // settle time catches a container that exits right after it starts (an
+                    // event may wake us before it is over: the time is what counts).
+                    let since = *running_since.get_or_insert_with(Instant::now);
+                    let up_for = since.elapsed();
+                    if up_for >= SETTLE {
                         run.progress.update("Container", &name, "Running", "");
                         return Ok(());
                     }
-                    settled = true;
-                    let _ = tokio::time::timeout(Duration::from_millis(300), notified).await;
+                    let _ = tokio::time::timeout(SETTLE - up_for, notified).await;
                     continue;
                 }
                 match state.health.as_ref().and_then(|h| h.status) {
