@@ -60,6 +60,10 @@ services:
     image: $IMAGE
     init: true
     command: ["sh", "-c", "until [ -f /go ]; do sleep 0.1; done; echo bye; exit 3"]
+  phoenix:
+    image: $IMAGE
+    restart: always
+    command: ["sh", "-c", "echo rising; sleep 2; exit 5"]
 "#;
 
 #[test]
@@ -167,6 +171,17 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
     let r = p.berth(&["attach", "talker"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not running"), "{}", r.stderr);
+
+    // A container its restart policy starts again: the attachment ends with its run, and says
+    // so rather than pretending it was detached.
+    p.berth(&["up", "-d", "phoenix"]).ok();
+    let r = p.berth(&["attach", "--no-stdin", "phoenix"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("restart policy started it again"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

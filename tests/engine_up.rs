@@ -544,6 +544,14 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     assert!(r.stdout.contains("b-1 exited with code 3"), "{}", r.stdout);
     assert!(r.stdout.contains("a-1 exited with code 0"), "{}", r.stdout);
     // The exit is printed after the container's last line.
+    // Once: b had exited before the logs were followed; its exit comes from its state, and
+    // the engine's replayed `die` is not shown again.
+    assert_eq!(
+        r.stdout.matches("b-1 exited with code 3").count(),
+        1,
+        "{}",
+        r.stdout
+    );
     let b_line = r.stdout.find("b-1  | hello from b").unwrap_or(usize::MAX);
     let b_exit = r.stdout.find("b-1 exited with code 3").unwrap_or(0);
     assert!(b_line < b_exit, "{}", r.stdout);
@@ -561,6 +569,37 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     assert_eq!(
         p.inspect(&format!("{}-c-1", p.name))["State"]["Running"],
         false
+    );
+}
+
+/// The kernel's OOM killer ending a child process is not the container's exit: attached `up`
+/// neither prints an exit nor aborts on it.
+#[test]
+fn an_oom_killed_child_is_not_an_exit() {
+    let p = TestProject::new(
+        "oom",
+        r#"
+services:
+  hog:
+    image: $IMAGE
+    mem_limit: 16m
+    memswap_limit: 16m
+    command: ["sh", "-c", "tail /dev/zero; echo survived $$?; sleep 1"]
+"#,
+    );
+    let r = p.berth(&["up", "--exit-code-from", "hog"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("hog-1  | survived 137"), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("exited with code").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("hog-1 exited with code 0"),
+        "{}",
+        r.stdout
     );
 }
 

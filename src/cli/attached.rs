@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
 use super::Failure;
-use crate::engine::labels as L;
 use crate::engine::Engine;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
@@ -83,9 +82,14 @@ pub async fn follow(
         project: opts.project.clone(),
         services: attach.to_vec(),
         index: None,
+        // Podman's log timestamps are whole seconds: from the start of that second there.
         from_ts: Some(logs::format_unix(
             began.as_secs() as i64,
-            began.subsec_nanos(),
+            if engine.kind == crate::engine::EngineKind::Podman {
+                0
+            } else {
+                began.subsec_nanos()
+            },
         )),
     };
     let (tx, mut exits) = mpsc::unbounded_channel();
@@ -175,16 +179,22 @@ async fn stop_services(
     futures_util::future::join_all(jobs).await;
 }
 
-/// The exit code of the first replica of `service`.
+/// The exit code of `service`'s first replica (not a one-off `run` container), once it has
+/// stopped (the abort just stopped it; a bound guards against one that will not).
 async fn exit_code_of(engine: &Engine, project: &str, service: &str) -> i32 {
-    let Ok(list) = engine
-        .list_containers(&[L::project_filter(project), L::service_filter(service)])
-        .await
+    let Ok(found) = super::select::containers(engine, project).await else {
+        return 0;
+    };
+    let Some(c) = found
+        .into_iter()
+        .filter(|c| c.service == service && !c.oneoff)
+        .min_by_key(|c| c.number)
     else {
         return 0;
     };
-    let Some(id) = list.into_iter().find_map(|c| c.id) else {
-        return 0;
-    };
-    engine.wait_container(&id).await.unwrap_or(0) as i32
+    let wait = engine.wait_container(&c.id);
+    match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
+        Ok(code) => code.unwrap_or(0) as i32,
+        Err(_) => 0,
+    }
 }

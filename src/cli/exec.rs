@@ -191,6 +191,13 @@ pub(crate) fn pump_stdin(
                 return;
             }
         }
+        // A start of the detach keys held back at end of input was typed after all.
+        if let Some(k) = keys.as_mut() {
+            let rest = std::mem::take(&mut k.held);
+            if !rest.is_empty() && input.write_all(&rest).await.is_ok() {
+                let _ = input.flush().await;
+            }
+        }
         if close_at_eof {
             let _ = input.shutdown().await;
         } else {

@@ -725,22 +725,24 @@ pub struct AttachArgs {
     pub service: String,
 }
 
-/// Forwards SIGINT and SIGTERM to a container until aborted (what a non-TTY session's Ctrl-C
-/// means: the container's process decides, as `docker attach --sig-proxy` does).
-pub(crate) fn forward_signals(engine: &Engine, id: &str) -> tokio::task::JoinHandle<()> {
+/// Forwards Ctrl-C (SIGINT, from `interrupts`: one that came before this task started is
+/// not lost) and SIGTERM to a container until aborted: in a session without a TTY, the
+/// container's process decides what they mean, as with `docker attach --sig-proxy`.
+pub(crate) fn forward_signals(
+    engine: &Engine,
+    id: &str,
+    mut interrupts: super::Interrupts,
+) -> tokio::task::JoinHandle<()> {
     let engine = engine.clone();
     let id = id.to_string();
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
             return;
         };
         loop {
             let sig = tokio::select! {
-                _ = int.recv() => "SIGINT",
+                _ = interrupts.recv() => "SIGINT",
                 _ = term.recv() => "SIGTERM",
             };
             let _ = engine.kill_container(&id, sig).await;
@@ -762,6 +764,7 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
     engine_session(global, |engine, _p| async move {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
+        let restarts = i.restart_count.unwrap_or(0);
         let cfg = i.config.unwrap_or_default();
         let tty = cfg.tty.unwrap_or(false);
         let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
@@ -781,7 +784,8 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         let detached = std::sync::Arc::new(tokio::sync::Notify::new());
         let watch = (tty && stdin).then(|| (detach_seq.clone(), detached.clone()));
         let stdin_task = stdin.then(|| pump_stdin(input, false, watch));
-        let forward = (args.sig_proxy && !tty).then(|| forward_signals(&engine, &c.id));
+        let forward = (args.sig_proxy && !tty)
+            .then(|| forward_signals(&engine, &c.id, super::Interrupts::new()));
         let by_keys = tokio::select! {
             _ = pump_output(output) => false,
             _ = detached.notified() => true,
@@ -799,15 +803,28 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
             t.abort();
         }
         // The stream ends when the container stops (its state follows a moment later; on a
-        // busy Podman, seconds later), or when the engine saw the detach keys (it keeps
-        // running).
-        let wait = engine.wait_container(&c.id);
-        match tokio::time::timeout(std::time::Duration::from_secs(10), wait).await {
-            Ok(code) => Ok(code.unwrap_or(0) as i32),
-            Err(_) => {
-                eprintln!("detached from {} (it keeps running)", c.name);
-                Ok(0)
+        // busy Podman, seconds later), when its restart policy has already started it again,
+        // or when the engine saw the detach keys (it keeps running).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let now = engine.inspect_container(&c.id).await.map_err(engine_err)?;
+            let st = now.state.unwrap_or_default();
+            if !st.running.unwrap_or(false) && !st.restarting.unwrap_or(false) {
+                let code = engine.wait_container(&c.id).await.unwrap_or(0);
+                return Ok(code as i32);
             }
+            if now.restart_count.unwrap_or(0) > restarts || st.restarting.unwrap_or(false) {
+                eprintln!(
+                    "{} exited and its restart policy started it again: `berth attach {}` follows it",
+                    c.name, args.service
+                );
+                return Ok(0);
+            }
+            if std::time::Instant::now() > deadline {
+                eprintln!("detached from {} (it keeps running)", c.name);
+                return Ok(0);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     })
 }

@@ -323,8 +323,10 @@ impl GlobalOptions {
 /// Ctrl-C (SIGINT) as one stream per command. Made once and awaited wherever the command
 /// waits, a Ctrl-C that comes while it is busy elsewhere is still seen at the next wait: a
 /// fresh `tokio::signal::ctrl_c()` per wait misses it, and with tokio's handler installed the
-/// process would ignore that Ctrl-C altogether.
-pub struct Interrupts(Option<tokio::signal::unix::Signal>);
+/// process would ignore that Ctrl-C altogether. A clone sees the Ctrl-Cs its original has not
+/// seen yet (what `run` hands to the task that forwards them to the container).
+#[derive(Clone)]
+pub struct Interrupts(Option<tokio::sync::watch::Receiver<u64>>);
 
 impl Default for Interrupts {
     fn default() -> Self {
@@ -335,14 +337,30 @@ impl Default for Interrupts {
 impl Interrupts {
     /// Must be called on the runtime (inside `engine_session`).
     pub fn new() -> Interrupts {
-        Interrupts(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok())
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut sig) = signal(SignalKind::interrupt()) else {
+            return Interrupts(None);
+        };
+        let (tx, rx) = tokio::sync::watch::channel(0u64);
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while sig.recv().await.is_some() {
+                n += 1;
+                if tx.send(n).is_err() {
+                    break;
+                }
+            }
+        });
+        Interrupts(Some(rx))
     }
 
     /// The next Ctrl-C (never, if the handler could not be installed).
     pub async fn recv(&mut self) {
         match &mut self.0 {
-            Some(s) => {
-                s.recv().await;
+            Some(rx) => {
+                if rx.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
             }
             None => std::future::pending::<()>().await,
         }

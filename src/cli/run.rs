@@ -488,7 +488,8 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         let resize = tty.then(|| Resize::Container(id.clone()).follow(&engine));
         let stdin_task = interactive.then(|| pump_stdin(input, true, None));
         // Without a TTY, Ctrl-C and SIGTERM go to the container as signals.
-        let forward = (!tty).then(|| super::misc::forward_signals(&engine, &id));
+        let forward =
+            (!tty).then(|| super::misc::forward_signals(&engine, &id, interrupts.clone()));
         pump_output(output).await;
         let code = engine.wait_container(&id).await.unwrap_or(-1);
         drop(raw);

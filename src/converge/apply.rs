@@ -1422,6 +1422,10 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             .and_then(|h| h.test.as_ref())
             .map(|t| !t.is_empty() && t[0] != "NONE")
             .unwrap_or(false);
+        if state.status != Some(ContainerStateStatusEnum::RUNNING) {
+            // A restart policy's next run must settle again.
+            running_since = None;
+        }
         match state.status {
             Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
                 let code = state.exit_code.unwrap_or(-1);

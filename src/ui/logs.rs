@@ -288,6 +288,21 @@ pub fn parse_unix(s: &str) -> Option<i64> {
     Some(days * 86400 + hh * 3600 + mm * 60 + ss - off)
 }
 
+/// Unix nanoseconds of an RFC 3339 timestamp (`2024-01-02T03:04:05.123456789Z`).
+fn parse_unix_nanos(s: &str) -> Option<i64> {
+    let secs = parse_unix(s)?;
+    let frac = s
+        .split_once('.')
+        .map(|(_, f)| {
+            f.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let nanos: i64 = format!("{frac:0<9}")[..9].parse().ok()?;
+    Some(secs * 1_000_000_000 + nanos)
+}
+
 /// `--since`/`--until`: a duration before now (`10m`, `1h30m`), a timestamp, or Unix seconds.
 pub fn parse_time_bound(s: &str) -> Result<i32, String> {
     let now = std::time::SystemTime::now()
@@ -536,15 +551,6 @@ async fn multiplex(
         let until = opts.until;
         tokio::spawn(follow_container(engine, src, until, tx, last, seq, notify))
     };
-    for s in sources {
-        if attached.is_some() && alive(engine, &s.id).await {
-            running.insert(s.id.clone());
-        }
-        spawn(s, &mut wakers, &mut followed);
-    }
-    if attached.is_some() && running.is_empty() {
-        quiet_since = Some(Instant::now());
-    }
     // Lines are held back briefly and released in timestamp order.
     let hold = Duration::from_millis(150);
     let mut heap: BinaryHeap<Reverse<(String, u64, Instant)>> = BinaryHeap::new();
@@ -555,7 +561,80 @@ async fn multiplex(
         heap.push(Reverse((l.ts.clone(), l.seq, arrived)));
         held.insert(l.seq, l);
     }
+    // Attached: a container that already stopped gets its exit from its state, since the
+    // engine replays only its last events (Docker keeps 256 of every kind, health probes'
+    // execs included); its replayed `die`, if it comes after all, is not reported twice.
+    // (container, when it finished, Unix nanoseconds)
+    let mut reported: HashMap<String, i64> = HashMap::new();
+    for s in sources {
+        if attached.is_some() {
+            let state = engine
+                .inspect_container(&s.id)
+                .await
+                .ok()
+                .and_then(|i| i.state);
+            let up = state
+                .as_ref()
+                .map(|st| st.running.unwrap_or(false) || st.restarting.unwrap_or(false))
+                .unwrap_or(false);
+            if up {
+                running.insert(s.id.clone());
+            } else if let Some(st) = state {
+                let code = st.exit_code.unwrap_or(-1);
+                // The process's exit time can precede the stamps of its last lines (the engine
+                // copies them out after): the note goes after them whatever the clock says.
+                let finished = st
+                    .finished_at
+                    .as_deref()
+                    .filter(|t| is_ts(t.as_bytes()))
+                    .map(normalize_ts)
+                    .unwrap_or_else(now_ts);
+                let shown = last
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&s.id).map(|m| m.ts.clone()))
+                    .unwrap_or_default();
+                let ts = finished.max(shown);
+                let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                heap.push(Reverse((ts.clone(), n, arrived)));
+                held.insert(
+                    n,
+                    Line {
+                        ts,
+                        seq: n,
+                        name: s.name.as_str().into(),
+                        service: s.service.as_str().into(),
+                        bytes: format!("{} exited with code {code}\n", s.name).into_bytes(),
+                        note: true,
+                    },
+                );
+                exits_held.insert(
+                    n,
+                    Exit {
+                        id: s.id.clone(),
+                        service: s.service.clone(),
+                        name: s.name.clone(),
+                        code,
+                        restarting: false,
+                    },
+                );
+                let finished_ns = st
+                    .finished_at
+                    .as_deref()
+                    .and_then(parse_unix_nanos)
+                    .unwrap_or(i64::MAX);
+                reported.insert(s.id.clone(), finished_ns);
+            }
+        }
+        spawn(s, &mut wakers, &mut followed);
+    }
+    if attached.is_some() && running.is_empty() {
+        quiet_since = Some(Instant::now());
+    }
     let mut tick = tokio::time::interval(Duration::from_millis(50));
+    // Attached: now and then, what `running` says is checked against the engine, so that a
+    // missed or reordered event cannot keep `up` waiting for a container long gone.
+    let mut rechecked = Instant::now();
     let ctrl_c = async {
         if attached.is_some() {
             std::future::pending::<()>().await;
@@ -597,8 +676,23 @@ async fn multiplex(
                 if wrote && !out.flush() {
                     return Ok(End::Closed);
                 }
+                if attached.is_some()
+                    && !running.is_empty()
+                    && rechecked.elapsed() > Duration::from_secs(2)
+                {
+                    rechecked = Instant::now();
+                    let ids: Vec<String> = running.iter().cloned().collect();
+                    for id in ids {
+                        if !alive(engine, &id).await {
+                            running.remove(&id);
+                        }
+                    }
+                    if running.is_empty() {
+                        quiet_since = Some(Instant::now());
+                    }
+                }
                 if let (Some(a), Some(t)) = (&attached, quiet_since) {
-                    if running.is_empty() && heap.is_empty() && !a.keep_going
+                    if running.is_empty() && heap.is_empty() && rx.is_empty() && !a.keep_going
                         && now.duration_since(t) > Duration::from_millis(500)
                     {
                         // Nothing followed runs: anything new of the project that does?
@@ -627,8 +721,27 @@ async fn multiplex(
                 let attrs = actor.attributes.unwrap_or_default();
                 if let Some(w) = wakers.get(&id) {
                     w.notify_one();
+                    // `oom` says the kernel killed a process, not that the container ended:
+                    // its `die`, if it ends, follows.
+                    let oom = ev.action.as_deref() == Some("oom");
                     match (&attached, &kind) {
+                        (Some(_), EventKind::Die) if oom => {}
                         (Some(_), EventKind::Die) => {
+                            // The exit already shown from its state at the start (the engine's
+                            // event comes a moment after the process's exit time)?
+                            let shown = reported.get(&id).is_some_and(|f| {
+                                ev.time_nano.is_none_or(|t| t <= f.saturating_add(2_000_000_000))
+                            });
+                            let restarting = alive(engine, &id).await;
+                            if !restarting {
+                                running.remove(&id);
+                                if running.is_empty() {
+                                    quiet_since = Some(Instant::now());
+                                }
+                            }
+                            if shown {
+                                continue;
+                            }
                             let code: i64 = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(-1);
                             let src = followed.get(&id).cloned();
                             let name = src.as_ref().map(|s| s.name.clone()).unwrap_or_default();
@@ -645,13 +758,6 @@ async fn multiplex(
                                 bytes: format!("{name} exited with code {code}\n").into_bytes(),
                                 note: true,
                             });
-                            let restarting = alive(engine, &id).await;
-                            if !restarting {
-                                running.remove(&id);
-                                if running.is_empty() {
-                                    quiet_since = Some(Instant::now());
-                                }
-                            }
                             exits_held.insert(n, Exit { id: id.clone(), service, name, code, restarting });
                         }
                         (Some(_), EventKind::Start) => {
@@ -844,6 +950,22 @@ mod tests {
         assert_eq!(
             (m.ts.as_str(), m.at_ts),
             ("2026-01-01T00:00:06.000000000Z", 1)
+        );
+    }
+
+    #[test]
+    fn nanoseconds_of_a_timestamp() {
+        assert_eq!(
+            parse_unix_nanos("1970-01-01T00:00:01.5Z"),
+            Some(1_500_000_000)
+        );
+        assert_eq!(
+            parse_unix_nanos("1970-01-01T00:00:02.000000007Z"),
+            Some(2_000_000_007)
+        );
+        assert_eq!(
+            parse_unix_nanos("1970-01-01T00:00:03Z"),
+            Some(3_000_000_000)
         );
     }
 
