@@ -5,55 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::session::Session;
 use common::TestProject;
-
-fn berth_cmd(p: &TestProject, args: &[&str]) -> Command {
-    let mut c = common::berth_command();
-    c.arg("-p")
-        .arg(&p.name)
-        .args(args)
-        .current_dir(p.path())
-        .env("NO_COLOR", "1")
-        .env_remove("COMPOSE_FILE")
-        .env_remove("COMPOSE_PROJECT_NAME");
-    c
-}
-
-/// Reads a child's stdout lines until `done` says so or the time is up; then kills it.
-fn read_until(
-    mut child: std::process::Child,
-    timeout: Duration,
-    mut act: impl FnMut(&[String]) -> bool,
-) -> Vec<String> {
-    let out = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines() {
-            let Ok(l) = l else { break };
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + timeout;
-    let mut lines = Vec::new();
-    while Instant::now() < deadline {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            lines.push(l);
-        }
-        if act(&lines) {
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    lines
-}
 
 /// alpha and b take turns through files on a shared volume: a1, b1, a2, b2 in real time.
 const TWO: &str = r#"
@@ -104,7 +61,8 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
         r.stdout
     );
     // The bytes are the engine's (json-file stores invalid UTF-8 as U+FFFD; berth adds nothing).
-    let raw = berth_cmd(&p, &["logs", "--no-log-prefix", "alpha"])
+    let raw = p
+        .command(&["logs", "--no-log-prefix", "alpha"])
         .output()
         .expect("berth runs");
     let docker = p.docker(&["logs", &format!("{}-alpha-1", p.name)]);
@@ -130,7 +88,8 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no such service: nope"), "{}", r.stderr);
     // A closed pipe ends quietly.
-    let mut c = berth_cmd(&p, &["logs"])
+    let mut c = p
+        .command(&["logs"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -157,13 +116,9 @@ services:
 "#,
     );
     p.berth(&["up", "-d"]).ok();
-    let child = berth_cmd(&p, &["logs", "-f", "--no-color"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let s = Session::start(&p, &["logs", "-f", "--no-color"]);
     let mut step = 0;
-    let lines = read_until(child, Duration::from_secs(30), |lines| {
+    let lines = s.collect_until(Duration::from_secs(30), |lines| {
         let hellos = lines.iter().filter(|l| l.contains("hello from")).count();
         if step == 0 && hellos >= 1 {
             step = 1;
@@ -206,7 +161,8 @@ services:
     assert_eq!((r.code, r.stdout.as_str()), (3, "out\n"));
     assert_eq!(r.stderr, "err\n");
     // Output bytes that are not UTF-8 pass through.
-    let o = berth_cmd(&p, &["exec", "-T", "web", "printf", "\\377\\376"])
+    let o = p
+        .command(&["exec", "-T", "web", "printf", "\\377\\376"])
         .stdin(Stdio::null())
         .output()
         .expect("berth");
@@ -215,12 +171,14 @@ services:
     let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let file = p.path().join("input.bin");
     std::fs::write(&file, &data).expect("write");
-    let o = berth_cmd(&p, &["exec", "-T", "web", "sh", "-c", "cat > /x"])
+    let o = p
+        .command(&["exec", "-T", "web", "sh", "-c", "cat > /x"])
         .stdin(std::fs::File::open(&file).expect("open"))
         .output()
         .expect("berth");
     assert_eq!(o.status.code(), Some(0));
-    let o = berth_cmd(&p, &["exec", "-T", "web", "cat", "/x"])
+    let o = p
+        .command(&["exec", "-T", "web", "cat", "/x"])
         .stdin(Stdio::null())
         .output()
         .expect("berth");
@@ -435,17 +393,12 @@ services:
     let r = p.berth(&["wait", "job"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     // events --json: only this project's.
-    let mut child = berth_cmd(&p, &["events", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let _ = child.stdin.take().map(|mut s| s.flush());
+    let s = Session::start(&p, &["events", "--json"]);
     // Restarted until berth reports it: the subscription may take a moment on a busy engine.
     let other = TestProject::new("misc-other", "services: {}\n");
     let web = format!("{}-web-1", p.name);
     let mut last = Instant::now() - Duration::from_secs(10);
-    let lines = read_until(child, Duration::from_secs(30), |l| {
+    let lines = s.collect_until(Duration::from_secs(30), |l| {
         if last.elapsed() > Duration::from_secs(3) {
             let _ = other.docker(&["restart", "-t", "0", &web]);
             last = Instant::now();
@@ -454,9 +407,9 @@ services:
         l.iter().any(|x| x.contains("\"action\":\"restart\""))
             && l.iter().any(|x| x.contains("\"action\":\"start\""))
     });
-    let v: serde_json::Value =
-        serde_json::from_str(lines.first().map(String::as_str).unwrap_or("null"))
-            .unwrap_or(serde_json::Value::Null);
+    let first = lines.iter().find(|l| l.starts_with('{'));
+    let v: serde_json::Value = serde_json::from_str(first.map(String::as_str).unwrap_or("null"))
+        .unwrap_or(serde_json::Value::Null);
     assert_eq!(v["service"], "web", "{lines:?}");
     assert_eq!(v["type"], "container");
     assert!(lines.iter().any(|x| x.contains("\"action\":\"start\"")));
@@ -563,7 +516,8 @@ services:
         "{}",
         r.stdout
     );
-    let mut child = berth_cmd(&p, &["logs", "web"])
+    let mut child = p
+        .command(&["logs", "web"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -10,18 +10,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
+use common::session::Session;
 use common::TestProject;
 
-fn berth_cmd(p: &TestProject, args: &[&str]) -> Command {
-    let mut c = common::berth_command();
-    c.arg("-p")
-        .arg(&p.name)
-        .args(args)
-        .current_dir(p.path())
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
-        .env_remove("COMPOSE_FILE")
-        .env_remove("COMPOSE_PROJECT_NAME");
+/// berth on a terminal that draws nothing fancy.
+fn on_terminal(p: &TestProject, args: &[&str]) -> Command {
+    let mut c = p.command(args);
+    c.env("TERM", "dumb");
     c
 }
 
@@ -72,7 +67,7 @@ fn exec_and_run_tty_sessions_take_typing_and_window_resizes() {
     p.berth(&["up", "-d", "web"]).ok();
 
     // exec: an interactive shell on a 24x80 terminal.
-    let mut t = Pty::spawn(berth_cmd(&p, &["exec", "web", "sh"]), 24, 80);
+    let mut t = Pty::spawn(on_terminal(&p, &["exec", "web", "sh"]), 24, 80);
     poll_size(&mut t, "24 80");
     // The window grows: the container's terminal follows.
     t.resize(40, 132);
@@ -84,7 +79,7 @@ fn exec_and_run_tty_sessions_take_typing_and_window_resizes() {
 
     // run: a one-off container with a TTY sized like the terminal it starts on.
     let mut t = Pty::spawn(
-        berth_cmd(&p, &["run", "--rm", "--no-deps", "web", "sh"]),
+        on_terminal(&p, &["run", "--rm", "--no-deps", "web", "sh"]),
         30,
         90,
     );
@@ -105,7 +100,7 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
     let console = format!("{}-console-1", p.name);
 
     // A TTY container: typing reaches its shell; ctrl-p ctrl-q detaches.
-    let mut t = Pty::spawn(berth_cmd(&p, &["attach", "console"]), 24, 80);
+    let mut t = Pty::spawn(on_terminal(&p, &["attach", "console"]), 24, 80);
     std::thread::sleep(Duration::from_millis(500));
     t.type_text("echo at-$((6*7))\r");
     t.expect("at-42", SECS);
@@ -116,7 +111,7 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
 
     // Other detach keys.
     let mut t = Pty::spawn(
-        berth_cmd(&p, &["attach", "--detach-keys", "ctrl-x", "console"]),
+        on_terminal(&p, &["attach", "--detach-keys", "ctrl-x", "console"]),
         24,
         80,
     );
@@ -131,7 +126,8 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
     assert!(r.stderr.contains("--detach-keys"), "{}", r.stderr);
 
     // Without a TTY: stdin reaches a container that keeps it open; its exit code is berth's.
-    let mut child = berth_cmd(&p, &["attach", "reader"])
+    let mut child = p
+        .command(&["attach", "reader"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -153,7 +149,8 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
     );
 
     // Output as it comes, then the container's exit code.
-    let child = berth_cmd(&p, &["attach", "--no-stdin", "talker"])
+    let child = p
+        .command(&["attach", "--no-stdin", "talker"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -195,39 +192,12 @@ services:
     command: ["sh", "-c", "trap 'echo got-int; exit 9' INT; echo ready; while :; do sleep 0.1; done"]
 "#,
     );
-    let mut child = berth_cmd(&p, &["run", "-T", "--rm", "job"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(out).lines() {
-            let Ok(l) = l else { break };
-            let _ = tx.send(l);
-        }
-    });
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + SECS;
-    while Instant::now() < deadline && !lines.iter().any(|l: &String| l == "ready") {
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            lines.push(l);
-        }
-    }
-    assert!(lines.iter().any(|l| l == "ready"), "{lines:?}");
-    // SAFETY: a signal to our own child.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let status = child.wait().expect("wait");
-    while let Ok(l) = rx.recv_timeout(Duration::from_millis(500)) {
-        lines.push(l);
-    }
-    assert_eq!(status.code(), Some(9), "{lines:?}");
-    assert!(lines.iter().any(|l| l == "got-int"), "{lines:?}");
+    let mut s = Session::start(&p, &["run", "-T", "--rm", "job"]);
+    s.wait_line("ready", 0, SECS);
+    let code = s.stop();
+    let out = s.output();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.lines().any(|l| l == "got-int"), "{out}");
     // --rm: nothing left behind.
     assert!(p.containers().is_empty(), "{:?}", p.containers());
 }

@@ -6,6 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::session::Session;
 use common::TestProject;
 
 fn started_at(p: &TestProject, c: &str) -> String {
@@ -621,26 +622,7 @@ services:
     );
     // Both runs of flaky's restart policy are followed (Compose v2 shows only the first:
     // docker/compose#8925), then the stack runs on until Ctrl-C.
-    let mut child = common::berth_command()
-        .args(["-p", &p.name, "up"])
-        .current_dir(p.path())
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(out).lines() {
-            let Ok(l) = l else { break };
-            let _ = tx.send(l);
-        }
-    });
-    let mut lines: Vec<String> = Vec::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut s = Session::start(&p, &["up"]);
     let runs = |lines: &[String]| lines.iter().filter(|l| l.contains("flaky ran")).count();
     let exits = |lines: &[String]| {
         lines
@@ -648,11 +630,7 @@ services:
             .filter(|l| *l == "flaky-1 exited with code 1")
             .count()
     };
-    while std::time::Instant::now() < deadline && (runs(&lines) < 3 || exits(&lines) < 3) {
-        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
-            lines.push(l);
-        }
-    }
+    let lines = s.collect_until(Duration::from_secs(30), |l| runs(l) >= 3 && exits(l) >= 3);
     assert_eq!((runs(&lines), exits(&lines)), (3, 3), "{lines:?}");
     // Prefixes aligned to the longest name.
     assert!(lines.iter().any(|l| l == "web-1    | web up"), "{lines:?}");
@@ -660,22 +638,7 @@ services:
         lines.iter().any(|l| l == "flaky-1  | flaky ran"),
         "{lines:?}"
     );
-    // SAFETY: a signal to our own child.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            break s;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("berth up did not stop on Ctrl-C: {lines:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(s.stop(), 130, "{}", s.output());
     assert_eq!(
         p.inspect(&format!("{}-web-1", p.name))["State"]["Running"],
         false

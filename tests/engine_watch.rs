@@ -5,110 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{berth_command, socket, TestProject};
-
-/// A running `berth watch` (or `up --watch`) whose stdout lines are collected; interrupted
-/// with SIGINT when dropped.
-struct Session {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Session {
-    fn start(p: &TestProject, args: &[&str]) -> Session {
-        let mut child = berth_command()
-            .arg("-p")
-            .arg(&p.name)
-            .args(args)
-            .current_dir(p.path())
-            .env("NO_COLOR", "1")
-            .env_remove("COMPOSE_FILE")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("berth starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(stream).lines() {
-                    let Ok(l) = l else { break };
-                    lines.lock().unwrap().push(l);
-                }
-            });
-        }
-        Session { child, lines }
-    }
-
-    fn output(&self) -> String {
-        self.lines.lock().unwrap().join("\n")
-    }
-
-    /// Waits for a line containing `needle` (after the first `skip` lines); panics with the
-    /// whole output when it does not come in time.
-    fn wait_line(&self, needle: &str, skip: usize, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(l) = self
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .skip(skip)
-                .find(|l| l.contains(needle))
-            {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no line with {needle:?} within {timeout:?}; output:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn count(&self) -> usize {
-        self.lines.lock().unwrap().len()
-    }
-
-    fn stop(&mut self) -> i32 {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGINT);
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s.code().unwrap_or(-1);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("berth did not stop on SIGINT; output:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use common::session::Session;
+use common::{socket, TestProject};
 
 /// A file of a container, read through the engine's archive API (no exec, so a poll costs a
 /// few milliseconds): its bytes and mode, or None when it does not exist.

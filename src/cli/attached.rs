@@ -82,15 +82,7 @@ pub async fn follow(
         project: opts.project.clone(),
         services: attach.to_vec(),
         index: None,
-        // Podman's log timestamps are whole seconds: from the start of that second there.
-        from_ts: Some(logs::format_unix(
-            began.as_secs() as i64,
-            if engine.kind == crate::engine::EngineKind::Podman {
-                0
-            } else {
-                began.subsec_nanos()
-            },
-        )),
+        from_ts: Some(logs::log_moment(engine, opts.since)),
     };
     let (tx, mut exits) = mpsc::unbounded_channel();
     let mux = logs::attached(

@@ -280,32 +280,18 @@ async fn ensure_image(
         .await
         .map(|_| ())
     };
-    let pull_it = || async {
-        progress.update("Image", image, "Pulling", "");
-        let (creds, _) = crate::engine::images::load_credentials();
-        let cred = crate::engine::images::credentials_for(&creds, image);
-        match engine.pull_image(image, cred, |_| {}).await {
-            Ok(()) => {
-                progress.update("Image", image, "Pulled", "");
-                Ok(())
-            }
-            Err(e) => {
-                progress.update("Image", image, "Error", "");
-                Err(format!("service \"{name}\": cannot pull {image}: {e}"))
-            }
-        }
-    };
-    let offline_hint =
-        "  hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)";
+    let pull_it = || apply::pull_image(engine, name, image, progress);
     if svc.build.is_some() && (build || policy == "build") {
         build_it().await?;
     } else if policy == "always" && svc.image.is_some() {
         if let Err(e) = pull_it().await {
             if svc.build.is_none() {
                 progress.finish();
-                return Err(Failure::new(18, format!("{e}\n{offline_hint}")));
+                return Err(Failure::new(18, e.to_string()));
             }
-            warn(&format!("{e}; building it instead"));
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            warn(&format!("{first}; building it instead"));
             build_it().await?;
         }
     }
@@ -322,7 +308,7 @@ async fn ensure_image(
         ));
     } else if let Err(e) = pull_it().await {
         progress.finish();
-        return Err(Failure::new(18, format!("{e}\n{offline_hint}")));
+        return Err(Failure::new(18, e.to_string()));
     }
     engine
         .image_id(image)

@@ -101,6 +101,35 @@ impl Default for UpOptions {
     }
 }
 
+/// What a failed pull says offline: where the image can come from instead.
+pub const PULL_HINT: &str =
+    "hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)";
+
+/// Pulls service `name`'s `image` with the Docker CLI's credentials, its state on the progress
+/// lines (`up` and `run`, for an image that must be there).
+pub async fn pull_image(
+    engine: &Engine,
+    name: &str,
+    image: &str,
+    progress: &Progress,
+) -> Result<(), ApplyError> {
+    progress.update("Image", image, "Pulling", "");
+    let (creds, _) = crate::engine::images::load_credentials();
+    let cred = crate::engine::images::credentials_for(&creds, image);
+    match engine.pull_image(image, cred, |_| {}).await {
+        Ok(()) => {
+            progress.update("Image", image, "Pulled", "");
+            Ok(())
+        }
+        Err(e) => {
+            progress.update("Image", image, "Error", "");
+            Err(ApplyError::Pull(format!(
+                "service \"{name}\": cannot pull {image}: {e}\n  {PULL_HINT}"
+            )))
+        }
+    }
+}
+
 /// Reads the project's containers from the engine.
 pub async fn observe(engine: &Engine, project: &str) -> Result<Vec<Observed>, EngineError> {
     let list = engine
@@ -328,21 +357,8 @@ pub async fn up(
             && svc.pull_policy.as_deref() != Some("never")
             && !opts.dry_run;
         if id.is_none() && may_pull && replicas(name, svc, &opts.scale) > 0 {
-            progress.update("Image", &image, "Pulling", "");
-            let (creds, _) = crate::engine::images::load_credentials();
-            let cred = crate::engine::images::credentials_for(&creds, &image);
-            match engine.pull_image(&image, cred, |_| {}).await {
-                Ok(()) => {
-                    progress.update("Image", &image, "Pulled", "");
-                    id = engine.image_id(&image).await?;
-                }
-                Err(e) => {
-                    progress.update("Image", &image, "Error", "");
-                    return Err(ApplyError::Pull(format!(
-                        "service \"{name}\": cannot pull {image}: {e}\n  hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)"
-                    )));
-                }
-            }
+            pull_image(engine, name, &image, progress).await?;
+            id = engine.image_id(&image).await?;
         }
         if id.is_none()
             && replicas(name, svc, &opts.scale) > 0

@@ -1,19 +1,17 @@
-//! The streaming side of the engine: logs, exec, attach, archives, top, stats, events, images.
+//! The streaming side of the engine: logs, exec, attach, archives, top, stats, images (events:
+//! `Engine::container_events` in mod.rs, which works on both engines).
 //! Streams carry raw bytes (never decoded as UTF-8 here) and classified errors.
 
-use std::collections::HashMap;
 use std::pin::Pin;
 
 use bollard::container::{LogOutput, PathStatResponse};
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{
-    ContainerStatsResponse, ContainerTopResponse, EventMessage, ExecInspectResponse,
-};
+use bollard::models::{ContainerStatsResponse, ContainerTopResponse, ExecInspectResponse};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, ContainerArchiveInfoOptionsBuilder,
-    DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
-    ResizeContainerTTYOptionsBuilder, ResizeExecOptionsBuilder, StatsOptionsBuilder,
-    TopOptionsBuilder, UploadToContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, LogsOptionsBuilder, ResizeContainerTTYOptionsBuilder,
+    ResizeExecOptionsBuilder, StatsOptionsBuilder, TopOptionsBuilder,
+    UploadToContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 use tokio::io::AsyncWrite;
@@ -266,16 +264,5 @@ impl Engine {
             Some(r) => r.map(Some).map_err(EngineError::classify),
             None => Ok(None),
         }
-    }
-
-    /// Engine events matching `filters` (e.g. `label`, `type`), from now on.
-    pub fn events(
-        &self,
-        filters: HashMap<String, Vec<String>>,
-    ) -> impl Stream<Item = Result<EventMessage>> + use<> {
-        let opts = EventsOptionsBuilder::new().filters(&filters).build();
-        self.docker
-            .events(Some(opts))
-            .map(|r| r.map_err(EngineError::classify))
     }
 }

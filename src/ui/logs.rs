@@ -224,6 +224,19 @@ pub fn now_ts() -> String {
     format_unix(d.as_secs() as i64, d.subsec_nanos())
 }
 
+/// A moment as a log timestamp as precise as `engine` stamps its log lines: Podman 4.3's API
+/// stamps them in whole seconds, so there a moment is the start of its second (a line logged
+/// later in that second must not compare as older).
+pub fn log_moment(engine: &Engine, t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let nanos = if engine.kind == crate::engine::EngineKind::Podman {
+        0
+    } else {
+        d.subsec_nanos()
+    };
+    format_unix(d.as_secs() as i64, nanos)
+}
+
 /// Unix time as `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC).
 pub fn format_unix(secs: i64, nanos: u32) -> String {
     let days = secs.div_euclid(86400);
@@ -424,6 +437,53 @@ pub async fn attached(
     multiplex(engine, sources, opts, Some(attached)).await
 }
 
+/// What `multiplex` holds back briefly before printing: lines, and (attached) exits with the
+/// note that shows them, released in timestamp order once they have waited their time.
+#[derive(Default)]
+struct Hold {
+    order: BinaryHeap<Reverse<(String, u64, Instant)>>,
+    lines: HashMap<u64, Line>,
+    exits: HashMap<u64, Exit>,
+}
+
+impl Hold {
+    fn line(&mut self, l: Line, arrived: Instant) {
+        self.order.push(Reverse((l.ts.clone(), l.seq, arrived)));
+        self.lines.insert(l.seq, l);
+    }
+
+    /// `web-1 exited with code 0` at `ts`, and the exit handed on once it is printed.
+    fn exit(&mut self, ts: String, seq: u64, ex: Exit, arrived: Instant) {
+        self.line(
+            Line {
+                ts,
+                seq,
+                name: ex.name.as_str().into(),
+                service: ex.service.as_str().into(),
+                bytes: format!("{} exited with code {}\n", ex.name, ex.code).into_bytes(),
+                note: true,
+            },
+            arrived,
+        );
+        self.exits.insert(seq, ex);
+    }
+
+    /// The next line (and exit) that has waited `hold`, if any.
+    fn due(&mut self, hold: Duration) -> Option<(Option<Line>, Option<Exit>)> {
+        let Reverse((_, seq, at)) = self.order.peek()?;
+        if at.elapsed() < hold {
+            return None;
+        }
+        let seq = *seq;
+        self.order.pop();
+        Some((self.lines.remove(&seq), self.exits.remove(&seq)))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
 /// Is the container running, or about to be started again by its restart policy?
 async fn alive(engine: &Engine, id: &str) -> bool {
     match engine.inspect_container(id).await {
@@ -456,7 +516,7 @@ async fn multiplex(
     } else {
         None
     };
-    let started = now_ts();
+    let started = log_moment(engine, std::time::SystemTime::now());
     let req = LogRequest {
         follow: false,
         timestamps: true,
@@ -479,13 +539,6 @@ async fn multiplex(
     let results = futures_util::future::join_all(jobs).await;
     let mut all: Vec<Line> = Vec::new();
     let mut last: HashMap<String, Mark> = HashMap::new();
-    // With whole-second timestamps (Podman 4.3), "now" is the start of this second: a line
-    // logged in it after this point must not count as already shown.
-    let started = if engine.kind == crate::engine::EngineKind::Podman {
-        format!("{}.000000000Z", &started[..19])
-    } else {
-        started
-    };
     for (s, r) in sources.iter().zip(results) {
         let mut lines = r?;
         for l in lines.iter_mut() {
@@ -553,13 +606,10 @@ async fn multiplex(
     };
     // Lines are held back briefly and released in timestamp order.
     let hold = Duration::from_millis(150);
-    let mut heap: BinaryHeap<Reverse<(String, u64, Instant)>> = BinaryHeap::new();
-    let mut held: HashMap<u64, Line> = HashMap::new();
-    let mut exits_held: HashMap<u64, Exit> = HashMap::new();
+    let mut held = Hold::default();
     let arrived = Instant::now();
     for l in backlog {
-        heap.push(Reverse((l.ts.clone(), l.seq, arrived)));
-        held.insert(l.seq, l);
+        held.line(l, arrived);
     }
     // Attached: a container that already stopped gets its exit from its state, since the
     // engine replays only its last events (Docker keeps 256 of every kind, health probes'
@@ -596,28 +646,14 @@ async fn multiplex(
                     .unwrap_or_default();
                 let ts = finished.max(shown);
                 let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                heap.push(Reverse((ts.clone(), n, arrived)));
-                held.insert(
-                    n,
-                    Line {
-                        ts,
-                        seq: n,
-                        name: s.name.as_str().into(),
-                        service: s.service.as_str().into(),
-                        bytes: format!("{} exited with code {code}\n", s.name).into_bytes(),
-                        note: true,
-                    },
-                );
-                exits_held.insert(
-                    n,
-                    Exit {
-                        id: s.id.clone(),
-                        service: s.service.clone(),
-                        name: s.name.clone(),
-                        code,
-                        restarting: false,
-                    },
-                );
+                let ex = Exit {
+                    id: s.id.clone(),
+                    service: s.service.clone(),
+                    name: s.name.clone(),
+                    code,
+                    restarting: false,
+                };
+                held.exit(ts, n, ex, arrived);
                 let finished_ns = st
                     .finished_at
                     .as_deref()
@@ -646,27 +682,21 @@ async fn multiplex(
         tokio::select! {
             l = rx.recv() => {
                 if let Some(l) = l {
-                    heap.push(Reverse((l.ts.clone(), l.seq, Instant::now())));
-                    held.insert(l.seq, l);
+                    held.line(l, Instant::now());
                 }
             }
             _ = tick.tick() => {
                 let now = Instant::now();
                 let mut wrote = false;
-                while let Some(Reverse((_, seq, at))) = heap.peek() {
-                    if now.duration_since(*at) < hold {
-                        break;
-                    }
-                    let seq = *seq;
-                    heap.pop();
-                    if let Some(l) = held.remove(&seq) {
+                while let Some((line, exit)) = held.due(hold) {
+                    if let Some(l) = line {
                         if !out.line(&l) {
                             return Ok(End::Closed);
                         }
                         wrote = true;
                     }
                     // An exit reaches the caller once the lines before it are out.
-                    if let (Some(a), Some(ex)) = (&attached, exits_held.remove(&seq)) {
+                    if let (Some(a), Some(ex)) = (&attached, exit) {
                         if !out.flush() {
                             return Ok(End::Closed);
                         }
@@ -692,7 +722,7 @@ async fn multiplex(
                     }
                 }
                 if let (Some(a), Some(t)) = (&attached, quiet_since) {
-                    if running.is_empty() && heap.is_empty() && rx.is_empty() && !a.keep_going
+                    if running.is_empty() && held.is_empty() && rx.is_empty() && !a.keep_going
                         && now.duration_since(t) > Duration::from_millis(500)
                     {
                         // Nothing followed runs: anything new of the project that does?
@@ -749,16 +779,7 @@ async fn multiplex(
                             // In its place among the lines: the engine's time of the exit.
                             let ts = ev.time_nano.map(|n| format_unix(n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000) as u32)).unwrap_or_else(now_ts);
                             let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                            heap.push(Reverse((ts.clone(), n, Instant::now())));
-                            held.insert(n, Line {
-                                ts,
-                                seq: n,
-                                name: name.as_str().into(),
-                                service: service.as_str().into(),
-                                bytes: format!("{name} exited with code {code}\n").into_bytes(),
-                                note: true,
-                            });
-                            exits_held.insert(n, Exit { id: id.clone(), service, name, code, restarting });
+                            held.exit(ts, n, Exit { id: id.clone(), service, name, code, restarting }, Instant::now());
                         }
                         (Some(_), EventKind::Start) => {
                             running.insert(id.clone());

@@ -5,6 +5,7 @@
 
 pub mod json;
 pub mod pty;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -142,6 +143,7 @@ impl TestProject {
     /// `compose` may use `$IMAGE` for the test image.
     pub fn new(prefix: &str, compose: &str) -> TestProject {
         ensure_image();
+        sweep_dead_projects();
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("berthtest-{prefix}-{}-{n}", std::process::id());
         let dir = tempfile::tempdir().expect("temp dir");
@@ -162,17 +164,26 @@ impl TestProject {
         std::fs::write(path, text.replace("$IMAGE", IMAGE)).expect("write");
     }
 
-    /// Runs berth with `-p NAME` in the project directory.
-    pub fn berth(&self, args: &[&str]) -> Run {
-        let o = berth_command()
-            .arg("-p")
+    /// berth with `-p NAME` in the project directory, on the engine under test, with no
+    /// colour and no COMPOSE_* variables of the caller's: to spawn or to run with other
+    /// standard streams.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = berth_command();
+        c.arg("-p")
             .arg(&self.name)
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("COMPOSE_FILE")
             .env_remove("COMPOSE_PROJECT_NAME")
-            .env_remove("COMPOSE_PROFILES")
+            .env_remove("COMPOSE_PROFILES");
+        c
+    }
+
+    /// Runs berth with `-p NAME` in the project directory.
+    pub fn berth(&self, args: &[&str]) -> Run {
+        let o = self
+            .command(args)
             .stdin(Stdio::null())
             .output()
             .expect("berth runs");
@@ -247,38 +258,78 @@ impl TestProject {
 
     /// Removes everything carrying the project's label (containers, networks, volumes).
     pub fn cleanup(&self) {
-        let label = format!("label=com.docker.compose.project={}", self.name);
-        let ids = Command::new(cli())
-            .args(["ps", "-aq", "--filter", &label])
+        remove_project(&self.name);
+    }
+}
+
+/// Removes everything carrying project `name`'s label (containers, networks, volumes).
+fn remove_project(name: &str) {
+    let label = format!("label=com.docker.compose.project={name}");
+    let ids = Command::new(cli())
+        .args(["ps", "-aq", "--filter", &label])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let ids: Vec<String> = String::from_utf8_lossy(&ids)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    if !ids.is_empty() {
+        let _ = Command::new(cli()).args(["rm", "-fv"]).args(&ids).output();
+    }
+    for (kind, list) in [
+        ("network", ["network", "ls", "-q"]),
+        ("volume", ["volume", "ls", "-q"]),
+    ] {
+        let out = Command::new(cli())
+            .args(list)
+            .args(["--filter", &label])
             .output()
             .map(|o| o.stdout)
             .unwrap_or_default();
-        let ids: Vec<String> = String::from_utf8_lossy(&ids)
+        let ids: Vec<String> = String::from_utf8_lossy(&out)
             .lines()
             .map(str::to_string)
             .collect();
         if !ids.is_empty() {
-            let _ = Command::new(cli()).args(["rm", "-fv"]).args(&ids).output();
-        }
-        for (kind, list) in [
-            ("network", ["network", "ls", "-q"]),
-            ("volume", ["volume", "ls", "-q"]),
-        ] {
-            let out = Command::new(cli())
-                .args(list)
-                .args(["--filter", &label])
-                .output()
-                .map(|o| o.stdout)
-                .unwrap_or_default();
-            let ids: Vec<String> = String::from_utf8_lossy(&out)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            if !ids.is_empty() {
-                let _ = Command::new(cli()).args([kind, "rm"]).args(&ids).output();
-            }
+            let _ = Command::new(cli()).args([kind, "rm"]).args(&ids).output();
         }
     }
+}
+
+/// Projects left behind by a test process that was killed (a nextest timeout sends SIGKILL,
+/// so no `Drop` ran): `berthtest-<prefix>-<pid>-<n>` whose process is gone. Swept once per
+/// test process, before its first project.
+fn sweep_dead_projects() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = "%7B%22label%22%3A%5B%22com.docker.compose.project%22%5D%7D";
+        let mut names = std::collections::BTreeSet::new();
+        for path in [
+            format!("/containers/json?all=1&filters={filter}"),
+            format!("/networks?filters={filter}"),
+        ] {
+            let v: serde_json::Value =
+                serde_json::from_str(&api_get(&path)).unwrap_or(serde_json::Value::Null);
+            for item in v.as_array().into_iter().flatten() {
+                if let Some(p) = item["Labels"]["com.docker.compose.project"].as_str() {
+                    names.insert(p.to_string());
+                }
+            }
+        }
+        for name in names {
+            let Some(rest) = name.strip_prefix("berthtest-") else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.rsplitn(3, '-').collect();
+            let Some(pid) = parts.get(1).and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                remove_project(&name);
+            }
+        }
+    });
 }
 
 impl Drop for TestProject {
