@@ -9,15 +9,6 @@ berth=target/release/berth
 
 bash scripts/setup.sh
 
-if ! "$berth" up --help >/dev/null 2>&1; then
-  cat >&2 <<MSG
-quickstart: this build of berth has no 'up' command yet (it is in progress).
-quickstart: what works today:  $berth -f $compose config
-quickstart: to run the sample meanwhile:  docker compose -f $compose up -d --wait
-MSG
-  exit 1
-fi
-
 echo "quickstart: $berth -f $compose up -d"
 "$berth" -f "$compose" up -d
 

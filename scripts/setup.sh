@@ -6,7 +6,7 @@
 # Sample images: every directory under compose-samples/ with a Dockerfile is a build context.
 # Its image tag is berth-samples/<path below compose-samples, '/' -> '-'>:1.0
 # (compose-samples/web-cache/web -> berth-samples/web-cache-web:1.0), the same tag the
-# sample's compose.yaml pins. `docker build` does it until `berth build` lands.
+# sample's compose.yaml pins, built with the engine's own `docker build`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
