@@ -27,6 +27,8 @@ pub struct FollowOptions {
     pub since: std::time::SystemTime,
     /// `up --watch`: containers stopping do not end it (the next change may fix them).
     pub keep_going: bool,
+    /// The project's events since before `up` started anything (`logs::subscribe`).
+    pub events: logs::ProjectEvents,
 }
 
 /// Follows the logs of `attach`'s containers; returns the exit code berth should exit with.
@@ -92,7 +94,7 @@ pub async fn follow(
         Attached {
             exits: tx,
             keep_going: opts.keep_going,
-            events_since: format!("{}.{:09}", began.as_secs(), began.subsec_nanos()),
+            events: opts.events,
         },
     );
     tokio::pin!(mux);

@@ -227,6 +227,10 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
     let began = std::time::SystemTime::now();
     engine_session(global, |engine, progress| async move {
         let mut interrupts = super::Interrupts::new();
+        // Attached, the project's events are collected from before anything starts: no exit
+        // can come before the logs are followed and go unseen.
+        let events =
+            (!detach && !opts.dry_run).then(|| crate::ui::logs::subscribe(&engine, &loaded.name));
         let up = apply::up(&engine, &loaded, &opts, &progress);
         let outcome = tokio::select! {
             r = up => r,
@@ -247,9 +251,9 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         for w in &outcome.warnings {
             warn(w);
         }
-        if detach || opts.dry_run {
-            return Ok(0);
-        }
+        let Some(events) = events else {
+            return Ok(0); // detached, or a dry run
+        };
         // Attached: follow the logs until the containers stop or Ctrl-C stops them.
         let attach: Vec<String> = if args.attach.is_empty() {
             outcome
@@ -288,6 +292,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 timeout: args.timeout,
                 since: began,
                 keep_going: watch_rules.is_some(),
+                events,
             },
             &progress,
             &mut interrupts,

@@ -745,16 +745,6 @@ impl Engine {
         &self,
         labels: &[String],
     ) -> impl Stream<Item = Result<(podman::EventKind, EventMessage)>> + use<> {
-        self.container_events_since(labels, None)
-    }
-
-    /// [`Engine::container_events`], replaying those since `since` (Unix seconds with a
-    /// fraction, `1700000000.123456789`) first.
-    pub fn container_events_since(
-        &self,
-        labels: &[String],
-        since: Option<&str>,
-    ) -> impl Stream<Item = Result<(podman::EventKind, EventMessage)>> + use<> {
         // Podman 4.3's compat /events ignores `label` (and `container`) filters and sends
         // nothing at all when they are given: filter on its side by type only, and on ours by
         // the labels it puts in the event's attributes.
@@ -765,11 +755,7 @@ impl Engine {
             Self::label_filters(labels)
         };
         f.insert("type".to_string(), vec!["container".to_string()]);
-        let mut b = EventsOptionsBuilder::new().filters(&f);
-        if let Some(since) = since {
-            b = b.since(since);
-        }
-        let opts = b.build();
+        let opts = EventsOptionsBuilder::new().filters(&f).build();
         let me = self.clone();
         let wanted = labels.to_vec();
         self.docker

@@ -16,6 +16,8 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::engine::io::LogRequest;
 use crate::engine::labels as L;
+use bollard::models::EventMessage;
+
 use crate::engine::podman::EventKind;
 use crate::engine::{Engine, EngineError};
 
@@ -301,21 +303,6 @@ pub fn parse_unix(s: &str) -> Option<i64> {
     Some(days * 86400 + hh * 3600 + mm * 60 + ss - off)
 }
 
-/// Unix nanoseconds of an RFC 3339 timestamp (`2024-01-02T03:04:05.123456789Z`).
-fn parse_unix_nanos(s: &str) -> Option<i64> {
-    let secs = parse_unix(s)?;
-    let frac = s
-        .split_once('.')
-        .map(|(_, f)| {
-            f.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let nanos: i64 = format!("{frac:0<9}")[..9].parse().ok()?;
-    Some(secs * 1_000_000_000 + nanos)
-}
-
 /// `--since`/`--until`: a duration before now (`10m`, `1h30m`), a timestamp, or Unix seconds.
 pub fn parse_time_bound(s: &str) -> Result<i32, String> {
     let now = std::time::SystemTime::now()
@@ -412,9 +399,29 @@ pub enum End {
 pub struct Attached {
     pub exits: mpsc::UnboundedSender<Exit>,
     pub keep_going: bool,
-    /// When `up` began (Unix seconds and nanoseconds, `1700000000.123456789`): the project's
-    /// events since then are replayed, so that an exit before the logs were followed shows.
-    pub events_since: String,
+    /// The project's events, subscribed to before `up` started anything ([`subscribe`]), so
+    /// that an exit before the logs are followed is seen too (Docker replays only its last
+    /// 256 events, Podman 4.3's replay cannot be relied on).
+    pub events: ProjectEvents,
+}
+
+/// The project's container events, collected in the background from the moment of
+/// [`subscribe`].
+pub type ProjectEvents = mpsc::UnboundedReceiver<Result<(EventKind, EventMessage), EngineError>>;
+
+/// Subscribes to the project's container events now and collects them until the receiver is
+/// dropped.
+pub fn subscribe(engine: &Engine, project: &str) -> ProjectEvents {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut stream = Box::pin(engine.container_events(&[L::project_filter(project)]));
+    tokio::spawn(async move {
+        while let Some(ev) = stream.next().await {
+            if tx.send(ev).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// Shows the logs of `sources` (and, following, of the project's new containers).
@@ -507,14 +514,12 @@ async fn multiplex(
     }
     // Subscribe before reading the past, so that no start is missed in between. Attached,
     // the events since `up` began are replayed first: an exit before this point is shown too.
-    let events = if opts.follow {
-        let since = attached.as_ref().map(|a| a.events_since.as_str());
-        Some(Box::pin(engine.container_events_since(
-            &[L::project_filter(&opts.project)],
-            since,
-        )))
-    } else {
-        None
+    let (attached, events) = match attached {
+        Some(a) => (
+            Some((a.exits, a.keep_going)),
+            opts.follow.then_some(a.events),
+        ),
+        None => (None, opts.follow.then(|| subscribe(engine, &opts.project))),
     };
     let started = log_moment(engine, std::time::SystemTime::now());
     let req = LogRequest {
@@ -579,6 +584,7 @@ async fn multiplex(
     let Some(mut events) = events else {
         return Ok(End::Shown);
     };
+    let mut events_open = true;
 
     // Following: one task per container, re-following after each restart.
     let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
@@ -611,56 +617,9 @@ async fn multiplex(
     for l in backlog {
         held.line(l, arrived);
     }
-    // Attached: a container that already stopped gets its exit from its state, since the
-    // engine replays only its last events (Docker keeps 256 of every kind, health probes'
-    // execs included); its replayed `die`, if it comes after all, is not reported twice.
-    // (container, when it finished, Unix nanoseconds)
-    let mut reported: HashMap<String, i64> = HashMap::new();
     for s in sources {
-        if attached.is_some() {
-            let state = engine
-                .inspect_container(&s.id)
-                .await
-                .ok()
-                .and_then(|i| i.state);
-            let up = state
-                .as_ref()
-                .map(|st| st.running.unwrap_or(false) || st.restarting.unwrap_or(false))
-                .unwrap_or(false);
-            if up {
-                running.insert(s.id.clone());
-            } else if let Some(st) = state {
-                let code = st.exit_code.unwrap_or(-1);
-                // The process's exit time can precede the stamps of its last lines (the engine
-                // copies them out after): the note goes after them whatever the clock says.
-                let finished = st
-                    .finished_at
-                    .as_deref()
-                    .filter(|t| is_ts(t.as_bytes()))
-                    .map(normalize_ts)
-                    .unwrap_or_else(now_ts);
-                let shown = last
-                    .lock()
-                    .ok()
-                    .and_then(|m| m.get(&s.id).map(|m| m.ts.clone()))
-                    .unwrap_or_default();
-                let ts = finished.max(shown);
-                let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                let ex = Exit {
-                    id: s.id.clone(),
-                    service: s.service.clone(),
-                    name: s.name.clone(),
-                    code,
-                    restarting: false,
-                };
-                held.exit(ts, n, ex, arrived);
-                let finished_ns = st
-                    .finished_at
-                    .as_deref()
-                    .and_then(parse_unix_nanos)
-                    .unwrap_or(i64::MAX);
-                reported.insert(s.id.clone(), finished_ns);
-            }
+        if attached.is_some() && alive(engine, &s.id).await {
+            running.insert(s.id.clone());
         }
         spawn(s, &mut wakers, &mut followed);
     }
@@ -696,11 +655,11 @@ async fn multiplex(
                         wrote = true;
                     }
                     // An exit reaches the caller once the lines before it are out.
-                    if let (Some(a), Some(ex)) = (&attached, exit) {
+                    if let (Some((exits, _)), Some(ex)) = (&attached, exit) {
                         if !out.flush() {
                             return Ok(End::Closed);
                         }
-                        let _ = a.exits.send(ex);
+                        let _ = exits.send(ex);
                     }
                 }
                 if wrote && !out.flush() {
@@ -721,8 +680,8 @@ async fn multiplex(
                         quiet_since = Some(Instant::now());
                     }
                 }
-                if let (Some(a), Some(t)) = (&attached, quiet_since) {
-                    if running.is_empty() && held.is_empty() && rx.is_empty() && !a.keep_going
+                if let (Some((_, keep_going)), Some(t)) = (&attached, quiet_since) {
+                    if running.is_empty() && held.is_empty() && rx.is_empty() && !keep_going
                         && now.duration_since(t) > Duration::from_millis(500)
                     {
                         // Nothing followed runs: anything new of the project that does?
@@ -741,11 +700,13 @@ async fn multiplex(
                     }
                 }
             }
-            ev = events.next() => {
-                let Some(Ok((kind, ev))) = ev else {
+            ev = events.recv(), if events_open => {
+                let Some(ev) = ev else {
                     // The event stream ended: keep the followers, stop looking for new ones.
+                    events_open = false;
                     continue;
                 };
+                let Ok((kind, ev)) = ev else { continue };
                 let Some(actor) = ev.actor else { continue };
                 let Some(id) = actor.id else { continue };
                 let attrs = actor.attributes.unwrap_or_default();
@@ -757,20 +718,12 @@ async fn multiplex(
                     match (&attached, &kind) {
                         (Some(_), EventKind::Die) if oom => {}
                         (Some(_), EventKind::Die) => {
-                            // The exit already shown from its state at the start (the engine's
-                            // event comes a moment after the process's exit time)?
-                            let shown = reported.get(&id).is_some_and(|f| {
-                                ev.time_nano.is_none_or(|t| t <= f.saturating_add(2_000_000_000))
-                            });
                             let restarting = alive(engine, &id).await;
                             if !restarting {
                                 running.remove(&id);
                                 if running.is_empty() {
                                     quiet_since = Some(Instant::now());
                                 }
-                            }
-                            if shown {
-                                continue;
                             }
                             let code: i64 = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(-1);
                             let src = followed.get(&id).cloned();
@@ -971,22 +924,6 @@ mod tests {
         assert_eq!(
             (m.ts.as_str(), m.at_ts),
             ("2026-01-01T00:00:06.000000000Z", 1)
-        );
-    }
-
-    #[test]
-    fn nanoseconds_of_a_timestamp() {
-        assert_eq!(
-            parse_unix_nanos("1970-01-01T00:00:01.5Z"),
-            Some(1_500_000_000)
-        );
-        assert_eq!(
-            parse_unix_nanos("1970-01-01T00:00:02.000000007Z"),
-            Some(2_000_000_007)
-        );
-        assert_eq!(
-            parse_unix_nanos("1970-01-01T00:00:03Z"),
-            Some(3_000_000_000)
         );
     }
 
