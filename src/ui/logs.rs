@@ -808,6 +808,20 @@ async fn follow_container(
 ) {
     let name: Arc<str> = src.name.as_str().into();
     let service: Arc<str> = src.service.as_str().into();
+    // Which run of the container was last read: its start time and restart count. A run can
+    // begin and end while this follower waits (a restart policy's quick retries): a new
+    // identity means there are lines to read even though the container no longer runs.
+    let run_of = |i: &bollard::models::ContainerInspectResponse| {
+        (
+            i.state.as_ref().and_then(|s| s.started_at.clone()),
+            i.restart_count,
+        )
+    };
+    let mut read_run = match engine.inspect_container(&src.id).await {
+        Ok(i) => Some(run_of(&i)),
+        Err(e) if e.is_not_found() => return,
+        Err(_) => None,
+    };
     loop {
         let after = last.lock().ok().and_then(|m| m.get(&src.id).cloned());
         let req = LogRequest {
@@ -866,13 +880,21 @@ async fn follow_container(
         if let (Some(n), Ok(mut m)) = (newest, last.lock()) {
             m.insert(src.id.clone(), n);
         }
-        // The stream ends when the container stops: wait for it to run again.
+        // The stream ends when the container stops: wait for it to run again, or for a run
+        // that came and went meanwhile (read from the mark: the stream then ends at once).
         loop {
             let notified = notify.notified();
             match engine.inspect_container(&src.id).await {
                 Err(e) if e.is_not_found() => return,
-                Ok(i) if i.state.as_ref().and_then(|s| s.running).unwrap_or(false) => break,
-                _ => {}
+                Ok(i) => {
+                    let run = Some(run_of(&i));
+                    let running = i.state.as_ref().and_then(|s| s.running).unwrap_or(false);
+                    if running || run != read_run {
+                        read_run = run;
+                        break;
+                    }
+                }
+                Err(_) => {}
             }
             let _ = tokio::time::timeout(Duration::from_secs(5), notified).await;
         }
