@@ -243,3 +243,24 @@ services:
     p.berth(&["down"]).ok();
     assert!(p.containers().is_empty());
 }
+
+/// The engine's clock is read from `/info` (attached `up` and `logs -f --tail 0` compare log
+/// timestamps with its "now"): here, on the same machine, it is this clock to the millisecond
+/// and no offset is applied.
+#[tokio::test]
+async fn the_engine_clock_is_read_and_a_local_one_needs_no_offset() {
+    let e = engine().await;
+    let info = e.docker.info().await.expect("info");
+    let theirs =
+        berth::ui::logs::parse_unix_nanos(info.system_time.as_deref().expect("SystemTime"))
+            .expect("an RFC 3339 time");
+    let ours = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i128;
+    assert!(
+        (ours - theirs).abs() < 1_000_000_000,
+        "engine {theirs}, here {ours}"
+    );
+    assert_eq!(berth::ui::logs::engine_clock_offset(e.clone()).await, None);
+}

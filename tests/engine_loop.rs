@@ -141,6 +141,78 @@ services:
 }
 
 #[test]
+fn logs_follow_from_tail_0_and_from_a_silent_container() {
+    let p = TestProject::new(
+        "followzero",
+        r#"
+services:
+  talk:
+    image: $IMAGE
+    init: true
+    command: ["sh", "-c", "echo old line; exec sleep 3600"]
+  quiet:
+    image: $IMAGE
+    init: true
+    command: ["sleep", "3600"]
+"#,
+    );
+    p.berth(&["up", "-d"]).ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !p.berth(&["logs", "talk"]).stdout.contains("old line") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // What a process writes to the container's output: through its pid 1 (docker-init).
+    let say = |service: &str, text: &str| {
+        p.berth(&[
+            "exec",
+            "-T",
+            service,
+            "sh",
+            "-c",
+            &format!("echo {text} > /proc/1/fd/1"),
+        ])
+        .ok();
+    };
+    // --tail 0: only what comes after; a container that had said nothing: its first line.
+    // (Said again until seen: when the follower has begun is not visible from outside.)
+    let s = Session::start(&p, &["logs", "-f", "--tail", "0", "--no-color"]);
+    let mut said = 0;
+    let lines = s.collect_until(Duration::from_secs(30), |l| {
+        let seen =
+            l.iter().any(|l| l.contains("new line")) && l.iter().any(|l| l.contains("first words"));
+        if !seen {
+            say("talk", "new line");
+            say("quiet", "first words");
+            said += 1;
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        seen
+    });
+    assert!(
+        lines.contains(&"talk-1   | new line".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"quiet-1  | first words".to_string()),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("old line")), "{lines:?}");
+    // Without --tail: the whole past once, then what follows.
+    let s = Session::start(&p, &["logs", "-f", "--no-color", "quiet"]);
+    let firsts = |l: &[String]| l.iter().filter(|l| l.contains("first words")).count();
+    s.collect_until(Duration::from_secs(10), |l| firsts(l) >= said);
+    say("quiet", "more words");
+    let lines = s.collect_until(Duration::from_secs(20), |l| {
+        l.iter().any(|l| l.contains("more words"))
+    });
+    assert_eq!(firsts(&lines), said, "{lines:?}");
+    assert!(
+        lines.contains(&"quiet-1  | more words".to_string()),
+        "{lines:?}"
+    );
+}
+
+#[test]
 fn exec_exit_codes_stdin_options_and_tty() {
     let p = TestProject::new(
         "exec",

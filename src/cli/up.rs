@@ -231,6 +231,10 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         // can come before the logs are followed and go unseen.
         let events =
             (!detach && !opts.dry_run).then(|| crate::ui::logs::subscribe(&engine, &loaded.name));
+        // Meanwhile, the engine's clock against ours: "from when `up` began" is on its clock.
+        let clock = events
+            .is_some()
+            .then(|| tokio::spawn(crate::ui::logs::engine_clock_offset(engine.clone())));
         let up = apply::up(&engine, &loaded, &opts, &progress);
         let outcome = tokio::select! {
             r = up => r,
@@ -290,7 +294,13 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 no_prefix: args.no_log_prefix,
                 timestamps: args.timestamps,
                 timeout: args.timeout,
-                since: began,
+                since: crate::ui::logs::shift(
+                    began,
+                    match clock {
+                        Some(c) => c.await.ok().flatten(),
+                        None => None,
+                    },
+                ),
                 keep_going: watch_rules.is_some(),
                 events,
             },

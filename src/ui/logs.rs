@@ -303,6 +303,51 @@ pub fn parse_unix(s: &str) -> Option<i64> {
     Some(days * 86400 + hh * 3600 + mm * 60 + ss - off)
 }
 
+/// Unix nanoseconds of an RFC 3339 timestamp (`2024-01-02T03:04:05.123456789Z`, any offset).
+pub fn parse_unix_nanos(s: &str) -> Option<i128> {
+    let secs = parse_unix(s)? as i128;
+    let frac = s
+        .get(19..)
+        .and_then(|t| t.strip_prefix('.'))
+        .map(|t| {
+            t.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    Some(secs * 1_000_000_000 + frac.parse::<i128>().ok()?)
+}
+
+/// How far the engine's clock runs ahead of this machine's, in nanoseconds (negative: behind),
+/// from its `/info` time halfway through the round trip. `None` when the engine does not say,
+/// or when the difference is within the round trip: a local engine shares this clock. A remote
+/// engine or one in a VM (Docker Desktop, `podman machine`) can drift; the log timestamps
+/// compared with "now" are the engine's.
+pub async fn engine_clock_offset(engine: Engine) -> Option<i128> {
+    let t0 = std::time::SystemTime::now();
+    let info = engine.docker.info().await.ok()?;
+    let t1 = std::time::SystemTime::now();
+    let theirs = parse_unix_nanos(info.system_time.as_deref()?)?;
+    let ns = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0)
+    };
+    let rtt = ns(t1) - ns(t0);
+    let offset = theirs - (ns(t0) + rtt / 2);
+    (offset.abs() > rtt.max(1_000_000)).then_some(offset)
+}
+
+/// `t` on a clock `offset` nanoseconds ahead.
+pub fn shift(t: std::time::SystemTime, offset: Option<i128>) -> std::time::SystemTime {
+    match offset {
+        Some(o) if o >= 0 => t + Duration::from_nanos(o as u64),
+        Some(o) => t - Duration::from_nanos(o.unsigned_abs() as u64),
+        None => t,
+    }
+}
+
 /// `--since`/`--until`: a duration before now (`10m`, `1h30m`), a timestamp, or Unix seconds.
 pub fn parse_time_bound(s: &str) -> Result<i32, String> {
     let now = std::time::SystemTime::now()
@@ -521,7 +566,20 @@ async fn multiplex(
         ),
         None => (None, opts.follow.then(|| subscribe(engine, &opts.project))),
     };
-    let started = log_moment(engine, std::time::SystemTime::now());
+    // Where following takes up a container whose past showed no line: the lower bound asked
+    // for (a line logged since the past was read is new), or, with `--tail 0`, the engine's
+    // now (its clock: a drifting one must not hide or repeat lines).
+    let follow_from: Option<String> = if opts.follow && opts.tail.trim() == "0" {
+        let offset = engine_clock_offset(engine.clone()).await;
+        Some(log_moment(
+            engine,
+            shift(std::time::SystemTime::now(), offset),
+        ))
+    } else if let Some(from) = &opts.from_ts {
+        Some(from.clone())
+    } else {
+        (opts.since > 0).then(|| format_unix(opts.since as i64, 0))
+    };
     let req = LogRequest {
         follow: false,
         timestamps: true,
@@ -550,14 +608,21 @@ async fn multiplex(
             seq += 1;
             l.seq = seq;
         }
-        let mut mark = Mark {
-            ts: started.clone(),
-            at_ts: 0,
-        };
+        let mut mark = follow_from.clone().map(|ts| Mark { ts, at_ts: 0 });
         for l in &lines {
-            mark.saw(&l.ts);
+            match mark.as_mut() {
+                Some(m) => m.saw(&l.ts),
+                None => {
+                    mark = Some(Mark {
+                        ts: l.ts.clone(),
+                        at_ts: 1,
+                    })
+                }
+            }
         }
-        last.insert(s.id.clone(), mark);
+        if let Some(mark) = mark {
+            last.insert(s.id.clone(), mark);
+        }
         all.extend(lines);
     }
     // Each container's lines are in order; a stable sort by timestamp merges them.
@@ -956,5 +1021,25 @@ mod tests {
         assert_eq!(parse_unix("1970-01-01T01:00:00+01:00"), Some(0));
         assert!(parse_time_bound("10m").is_ok());
         assert!(parse_time_bound("yesterday").is_err());
+        // Docker's /info SystemTime, and one with a zone offset.
+        assert_eq!(
+            parse_unix_nanos("2026-12-02T11:09:23.261261348Z"),
+            Some(1_796_209_763_261_261_348)
+        );
+        assert_eq!(
+            parse_unix_nanos("2026-12-02T12:09:23.5+01:00"),
+            Some(1_796_209_763_500_000_000)
+        );
+        assert_eq!(
+            parse_unix_nanos("1970-01-01T00:00:01Z"),
+            Some(1_000_000_000)
+        );
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(100);
+        assert_eq!(
+            shift(t, Some(-2_500_000_000)),
+            t - Duration::from_millis(2500)
+        );
+        assert_eq!(shift(t, Some(1)), t + Duration::from_nanos(1));
+        assert_eq!(shift(t, None), t);
     }
 }
