@@ -573,6 +573,57 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     );
 }
 
+/// The abort stops every container of the stack, dependents first, as Compose v2 shows it;
+/// one that its restart policy would start again is stopped too (it went on restarting after
+/// `up` had ended).
+#[test]
+fn an_abort_stops_the_stack_in_order_restarting_containers_included() {
+    let p = TestProject::new(
+        "abortall",
+        r#"
+services:
+  retry:
+    image: $IMAGE
+    restart: always
+    command: [sh, -c, 'echo try; sleep 1; exit 1']
+  db:
+    image: $IMAGE
+    init: true
+    command: [sleep, "3600"]
+  app:
+    image: $IMAGE
+    init: true
+    depends_on: [db]
+    command: [sleep, "3600"]
+"#,
+    );
+    let r = p.berth(&["up", "-t", "2", "--abort-on-container-exit"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let at = |line: &str| {
+        let l = format!(" Container {}-{line}", p.name);
+        r.stderr
+            .find(&l)
+            .unwrap_or_else(|| panic!("no {l:?} in:\n{}", r.stderr))
+    };
+    let abort = r
+        .stderr
+        .find("Aborting on container exit...")
+        .expect("abort note");
+    assert!(abort < at("retry-1  Stopping"), "{}", r.stderr);
+    at("retry-1  Stopped");
+    assert!(at("app-1  Stopped") < at("db-1  Stopping"), "{}", r.stderr);
+    at("db-1  Stopped");
+    std::thread::sleep(Duration::from_secs(3));
+    for c in ["retry", "app", "db"] {
+        let state = p.inspect(&format!("{}-{c}-1", p.name));
+        assert_eq!(
+            state["State"]["Status"], "exited",
+            "{c}: {}",
+            state["State"]
+        );
+    }
+}
+
 /// The kernel's OOM killer ending a child process is not the container's exit: attached `up`
 /// neither prints an exit nor aborts on it.
 #[test]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
 use super::Failure;
+use crate::converge::down;
 use crate::engine::Engine;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
@@ -99,12 +100,15 @@ pub async fn follow(
     );
     tokio::pin!(mux);
     let services: Vec<String> = containers.keys().cloned().collect();
+    // The stop after an abort or Ctrl-C is shown as Compose v2 shows it, below the logs.
+    let stopping = progress.fresh("Stopping");
+    let stopping = &stopping;
     let stop_all = |kill: bool| {
         let engine = engine.clone();
         let project = opts.project.clone();
         let services = services.clone();
         let timeout = opts.timeout;
-        async move { stop_services(&engine, &project, &services, kill, timeout).await }
+        async move { stop_services(&engine, &project, &services, kill, timeout, stopping).await }
     };
     let mut exit_code = 0;
     loop {
@@ -148,29 +152,53 @@ pub async fn follow(
     }
 }
 
-/// Stops (or kills) the running containers of `services`, as they are now (recreated ones
-/// included).
+/// Stops the containers of `services` that run or will (a restart policy's pending retry
+/// included: left alone, it would start again after `up` ended), dependents first as
+/// `berth stop` does, or kills them (the second Ctrl-C). Shown as Compose v2 shows it.
 async fn stop_services(
     engine: &Engine,
     project: &str,
     services: &[String],
     kill: bool,
     timeout: Option<i32>,
+    progress: &Progress,
 ) {
-    let Ok(found) = super::select::containers(engine, project).await else {
+    let Ok(found) = down::containers_with_labels(engine, project).await else {
         return;
     };
-    let jobs = found
-        .iter()
-        .filter(|c| !c.oneoff && c.running && services.contains(&c.service))
-        .map(|c| async move {
-            if kill {
-                let _ = engine.kill_container(&c.id, "SIGKILL").await;
-            } else {
-                let _ = engine.stop_container(&c.id, timeout).await;
+    let mine: Vec<_> = found
+        .into_iter()
+        .filter(|(o, _)| !o.oneoff && services.contains(&o.service))
+        .collect();
+    if kill {
+        let jobs = mine.iter().map(|(o, _)| async move {
+            let r = match o.state.as_str() {
+                "running" => {
+                    progress.update("Container", &o.name, "Killing", "");
+                    engine.kill_container(&o.id, "SIGKILL").await
+                }
+                // A restarting container cannot be killed; a stop cancels its next start.
+                "restarting" | "paused" => {
+                    progress.update("Container", &o.name, "Killing", "");
+                    engine.stop_container(&o.id, Some(0)).await
+                }
+                _ => return,
+            };
+            match r {
+                Ok(()) => progress.update("Container", &o.name, "Killed", ""),
+                Err(e) if e.is_not_found() => progress.update("Container", &o.name, "Killed", ""),
+                Err(e) => progress.update("Container", &o.name, "Error", &e.to_string()),
             }
         });
-    futures_util::future::join_all(jobs).await;
+        futures_util::future::join_all(jobs).await;
+    } else {
+        let deps = down::dependencies(None, &mine);
+        if let Err(e) = down::stop_in_order(engine, &mine, &deps, timeout, 64, progress, None).await
+        {
+            progress.note(&format!("stopping: {e}"));
+        }
+    }
+    progress.finish();
 }
 
 /// The exit code of `service`'s first replica (not a one-off `run` container), once it has

@@ -29,7 +29,7 @@ pub struct DownOptions {
 }
 
 /// Who depends on whom, from the project if we have it, else from the containers' labels.
-fn dependencies(
+pub fn dependencies(
     loaded: Option<&LoadedProject>,
     containers: &[(Observed, BTreeMap<String, String>)],
 ) -> HashMap<String, BTreeSet<String>> {

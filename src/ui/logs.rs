@@ -661,6 +661,8 @@ async fn multiplex(
     // Attached and nothing left running: when to look once more before ending (a container
     // being recreated is gone for a moment before its successor starts).
     let mut quiet_since: Option<Instant> = None;
+    // Attached: the containers whose exit was shown and that have not started since.
+    let mut died: std::collections::HashSet<String> = std::collections::HashSet::new();
     let seq = Arc::new(std::sync::atomic::AtomicU64::new(seq));
     let spawn = |src: Source,
                  wakers: &mut HashMap<String, Arc<Notify>>,
@@ -782,6 +784,9 @@ async fn multiplex(
                     let oom = ev.action.as_deref() == Some("oom");
                     match (&attached, &kind) {
                         (Some(_), EventKind::Die) if oom => {}
+                        // A second `die` without a `start` between is the same exit told twice
+                        // (Podman under load; Docker's shim and containerd: moby#46391).
+                        (Some(_), EventKind::Die) if !died.insert(id.clone()) => {}
                         (Some(_), EventKind::Die) => {
                             let restarting = alive(engine, &id).await;
                             if !restarting {
@@ -800,6 +805,7 @@ async fn multiplex(
                             held.exit(ts, n, Exit { id: id.clone(), service, name, code, restarting }, Instant::now());
                         }
                         (Some(_), EventKind::Start) => {
+                            died.remove(&id);
                             running.insert(id.clone());
                             quiet_since = None;
                         }

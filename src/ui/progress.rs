@@ -75,6 +75,12 @@ impl Progress {
         }
     }
 
+    /// A new display in the same mode and colours, for a later phase (`up`'s stop after
+    /// its logs): only that phase's lines are drawn.
+    pub fn fresh(&self, title: &str) -> Progress {
+        Progress::new(self.mode, self.color, title)
+    }
+
     pub fn mode(&self) -> Mode {
         self.mode
     }
