@@ -694,6 +694,13 @@ services:
         p.inspect(&format!("{}-web-1", p.name))["State"]["Running"],
         false
     );
+    // The stop is shown, as Compose v2 shows it.
+    let out = s.output();
+    let graceful = out.find("Gracefully stopping...").expect("the Ctrl-C note");
+    let stopped = out
+        .find(&format!(" Container {}-web-1  Stopped", p.name))
+        .unwrap_or_else(|| panic!("no Stopped line:\n{out}"));
+    assert!(graceful < stopped, "{out}");
 }
 
 #[test]
