@@ -93,6 +93,44 @@ fn exec_and_run_tty_sessions_take_typing_and_window_resizes() {
     assert_eq!(p.containers(), vec![format!("{}-web-1", p.name)]);
 }
 
+/// `run` with a TTY takes the detach keys as `docker run -it` and Compose v2 do: berth returns
+/// 0 and the one-off container keeps running (berth used to wait for it; on Podman the keys
+/// reached the container).
+#[test]
+fn run_with_a_tty_detaches_on_the_detach_keys() {
+    let p = TestProject::new("rundetach", STACK);
+    for rm in [false, true] {
+        let mut args = vec!["run", "--no-deps"];
+        if rm {
+            args.push("--rm");
+        }
+        args.extend(["web", "sh"]);
+        let mut t = Pty::spawn(on_terminal(&p, &args), 24, 80);
+        // Typing reaches the shell (it has started), then ctrl-p ctrl-q.
+        let deadline = Instant::now() + SECS;
+        while !t.screen().contains("up-42") && Instant::now() < deadline {
+            t.type_text("echo up-$((6*7))\r");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        t.keys(b"\x10\x11");
+        assert_eq!(t.wait(SECS), Some(0), "{}", t.screen());
+        let screen = t.screen();
+        let name = screen
+            .split("detached from ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap_or_else(|| panic!("no 'detached from':\n{screen}"))
+            .to_string();
+        assert!(
+            name.starts_with(&format!("{}-web-run-", p.name)),
+            "{screen}"
+        );
+        assert_eq!(p.inspect(&name)["State"]["Running"], true, "{screen}");
+        // --rm cannot act once berth has gone: it says what will remove the container.
+        assert_eq!(screen.contains("`berth down` will"), rm, "{screen}");
+    }
+}
+
 #[test]
 fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running() {
     let p = TestProject::new("attach", STACK);

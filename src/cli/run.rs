@@ -338,6 +338,11 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         .unwrap_or_else(|| format!("{}-{}-run-{}", loaded.name, args.service, &slug[..12]));
     let svc = one_off_service(&loaded, &args, &container, tty)?;
     let interactive = svc.stdin_open;
+    let detach_keys = crate::engine::images::configured_detach_keys();
+    let detach_seq = match &detach_keys {
+        Some(k) => super::exec::parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
+        None => vec![0x10, 0x11], // ctrl-p,ctrl-q
+    };
     engine_session(global, |engine, progress| async move {
         let mut interrupts = super::Interrupts::new();
         let name = args.service.clone();
@@ -460,7 +465,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Ok(0);
         }
         let (output, input) = engine
-            .attach(&id, interactive, None)
+            .attach(&id, interactive, detach_keys.as_deref())
             .await
             .map_err(|e| Failure::new(1, format!("service \"{name}\": attach: {e}")))?;
         let raw = if tty { RawMode::enable() } else { None };
@@ -472,11 +477,31 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Err(Failure::new(1, format!("service \"{name}\": {e}")));
         }
         let resize = tty.then(|| Resize::Container(id.clone()).follow(&engine));
-        let stdin_task = interactive.then(|| pump_stdin(input, true, None));
+        // The detach keys (as `docker run -it` and Compose v2 take them) are watched for here
+        // as well as by the engine: Podman's Docker-compatible attach ignores them.
+        let detached = std::sync::Arc::new(tokio::sync::Notify::new());
+        let watch = (tty && interactive).then(|| (detach_seq.clone(), detached.clone()));
+        let stdin_task = interactive.then(|| pump_stdin(input, true, watch));
         // Without a TTY, Ctrl-C and SIGTERM go to the container as signals.
         let forward =
             (!tty).then(|| super::misc::forward_signals(&engine, &id, interrupts.clone()));
-        pump_output(output).await;
+        let by_keys = tokio::select! {
+            _ = pump_output(output) => false,
+            _ = detached.notified() => true,
+        };
+        if by_keys {
+            drop(raw);
+            for t in [resize, stdin_task, forward].into_iter().flatten() {
+                t.abort();
+            }
+            let later = if args.rm {
+                "; --rm cannot remove it from here: `berth down` will".to_string()
+            } else {
+                String::new()
+            };
+            eprintln!("\r\ndetached from {} (it keeps running{later})", cs.name);
+            return Ok(0);
+        }
         let code = engine.wait_container(&id).await.unwrap_or(-1);
         drop(raw);
         for t in [resize, stdin_task, forward].into_iter().flatten() {
