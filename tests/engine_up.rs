@@ -35,11 +35,11 @@ fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
         } else {
             "FinishedAt"
         };
-        let at = state[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("no {key} for {c}: {state}"));
-        return berth::ui::logs::parse_unix_nanos(at)
-            .unwrap_or_else(|| panic!("{key} of {c}: {at:?}")) as u128;
+        return rfc3339_ns(
+            state[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {key} for {c}: {state}")),
+        );
     }
     if common::is_podman() {
         let log = p.inspect(c)["State"]["Health"]["Log"].clone();
@@ -69,30 +69,9 @@ fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
         .unwrap_or_else(|| panic!("no {action} event for {c}: {}", out.stdout))
 }
 
-/// `2026-11-25T04:25:21.7427665Z` in nanoseconds since the epoch (UTC only).
+/// `2026-11-25T04:25:21.7427665Z` in nanoseconds since the epoch (berth's own parser).
 fn rfc3339_ns(t: &str) -> u128 {
-    let (date, time) = t.trim_end_matches('Z').split_once('T').expect("RFC 3339");
-    let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let h: Vec<i64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if d[1] <= 2 {
-        (d[0] - 1, d[1] + 9)
-    } else {
-        (d[0], d[1] - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d[2] - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    let secs = days * 86400 + h[0] * 3600 + h[1] * 60 + h[2];
-    let mut f = frac.to_string();
-    f.truncate(9);
-    while f.len() < 9 {
-        f.push('0');
-    }
-    secs as u128 * 1_000_000_000 + f.parse::<u128>().unwrap()
+    berth::ui::logs::parse_unix_nanos(t).unwrap_or_else(|| panic!("not RFC 3339: {t:?}")) as u128
 }
 
 #[test]

@@ -185,9 +185,10 @@ async fn stop_services(
                 _ => return,
             };
             match r {
-                Ok(()) => progress.update("Container", &o.name, "Killed", ""),
-                Err(e) if e.is_not_found() => progress.update("Container", &o.name, "Killed", ""),
-                Err(e) => progress.update("Container", &o.name, "Error", &e.to_string()),
+                Err(e) if !e.is_not_found() => {
+                    progress.update("Container", &o.name, "Error", &e.to_string())
+                }
+                _ => progress.update("Container", &o.name, "Killed", ""),
             }
         });
         futures_util::future::join_all(jobs).await;

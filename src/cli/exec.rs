@@ -207,6 +207,44 @@ pub(crate) fn pump_stdin(
     })
 }
 
+/// The detach keys of an attached session (`attach`, `run` with a TTY): the flag, else
+/// `detachKeys` from config.json, else ctrl-p,ctrl-q. berth watches for them itself as well as
+/// asking the engine to: Podman's Docker-compatible attach ignores them.
+pub(crate) struct Detach {
+    /// As the engine takes them; `None` for its default.
+    pub keys: Option<String>,
+    seq: Vec<u8>,
+    typed: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Detach {
+    pub fn resolve(flag: Option<String>) -> Result<Detach, Failure> {
+        let keys = flag.or_else(crate::engine::images::configured_detach_keys);
+        let seq = match &keys {
+            Some(k) => parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
+            None => vec![0x10, 0x11], // ctrl-p,ctrl-q
+        };
+        Ok(Detach {
+            keys,
+            seq,
+            typed: Default::default(),
+        })
+    }
+
+    /// What [`pump_stdin`] watches for, when `on` (a TTY with stdin attached).
+    pub fn watch(&self, on: bool) -> Option<(Vec<u8>, std::sync::Arc<tokio::sync::Notify>)> {
+        on.then(|| (self.seq.clone(), self.typed.clone()))
+    }
+
+    /// Shows `output` until it ends (false) or the keys are typed (true).
+    pub async fn output_until_typed(&self, output: ChunkStream) -> bool {
+        tokio::select! {
+            _ = pump_output(output) => false,
+            _ = self.typed.notified() => true,
+        }
+    }
+}
+
 /// Docker's detach key syntax (`ctrl-p,ctrl-q`, `a`, `ctrl-@` ... `ctrl-_`) as the bytes a
 /// terminal sends for them.
 pub(crate) fn parse_detach_keys(keys: &str) -> Result<Vec<u8>, String> {

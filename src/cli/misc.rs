@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use futures_util::StreamExt;
 
-use super::exec::{parse_detach_keys, pump_output, pump_stdin, RawMode, Resize};
+use super::exec::{pump_stdin, Detach, RawMode, Resize};
 use super::select::{self, check_services, engine_err, Found};
 use super::{engine_session, Failure, GlobalOptions};
 use crate::engine::labels as L;
@@ -753,14 +753,7 @@ pub(crate) fn forward_signals(
 pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> {
     let (name, loaded) = select::project(global)?;
     check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
-    let keys = args
-        .detach_keys
-        .clone()
-        .or_else(crate::engine::images::configured_detach_keys);
-    let detach_seq = match &keys {
-        Some(k) => parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
-        None => vec![0x10, 0x11], // ctrl-p,ctrl-q
-    };
+    let detach = Detach::resolve(args.detach_keys.clone())?;
     engine_session(global, |engine, _p| async move {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
@@ -769,7 +762,7 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         let tty = cfg.tty.unwrap_or(false);
         let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
         let (output, input) = engine
-            .attach(&c.id, stdin, keys.as_deref())
+            .attach(&c.id, stdin, detach.keys.as_deref())
             .await
             .map_err(|e| Failure::new(1, format!("service \"{}\": attach: {e}", args.service)))?;
         let raw = if tty && stdin {
@@ -779,28 +772,17 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         };
         let resize = (tty && std::io::stdin().is_terminal())
             .then(|| Resize::Container(c.id.clone()).follow(&engine));
-        // The detach keys are watched for here as well as by the engine: Podman's
-        // Docker-compatible attach ignores them.
-        let detached = std::sync::Arc::new(tokio::sync::Notify::new());
-        let watch = (tty && stdin).then(|| (detach_seq.clone(), detached.clone()));
-        let stdin_task = stdin.then(|| pump_stdin(input, false, watch));
+        let stdin_task = stdin.then(|| pump_stdin(input, false, detach.watch(tty && stdin)));
         let forward = (args.sig_proxy && !tty)
             .then(|| forward_signals(&engine, &c.id, super::Interrupts::new()));
-        let by_keys = tokio::select! {
-            _ = pump_output(output) => false,
-            _ = detached.notified() => true,
-        };
-        if by_keys {
-            drop(raw);
-            for t in [resize, stdin_task, forward].into_iter().flatten() {
-                t.abort();
-            }
-            eprintln!("\r\ndetached from {} (it keeps running)", c.name);
-            return Ok(0);
-        }
+        let by_keys = detach.output_until_typed(output).await;
         drop(raw);
         for t in [resize, stdin_task, forward].into_iter().flatten() {
             t.abort();
+        }
+        if by_keys {
+            eprintln!("\r\ndetached from {} (it keeps running)", c.name);
+            return Ok(0);
         }
         // The stream ends when the container stops (its state follows a moment later; on a
         // busy Podman, seconds later), when its restart policy has already started it again,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use clap::Args;
 
-use super::exec::{env_list, pump_output, pump_stdin, RawMode, Resize};
+use super::exec::{env_list, pump_stdin, RawMode, Resize};
 use super::select::{self, check_services};
 use super::{engine_session, warn, Failure, GlobalOptions};
 use crate::compose::load::{LoadFlags, LoadedProject};
@@ -338,11 +338,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         .unwrap_or_else(|| format!("{}-{}-run-{}", loaded.name, args.service, &slug[..12]));
     let svc = one_off_service(&loaded, &args, &container, tty)?;
     let interactive = svc.stdin_open;
-    let detach_keys = crate::engine::images::configured_detach_keys();
-    let detach_seq = match &detach_keys {
-        Some(k) => super::exec::parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
-        None => vec![0x10, 0x11], // ctrl-p,ctrl-q
-    };
+    let detach = super::exec::Detach::resolve(None)?;
     engine_session(global, |engine, progress| async move {
         let mut interrupts = super::Interrupts::new();
         let name = args.service.clone();
@@ -465,7 +461,7 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Ok(0);
         }
         let (output, input) = engine
-            .attach(&id, interactive, detach_keys.as_deref())
+            .attach(&id, interactive, detach.keys.as_deref())
             .await
             .map_err(|e| Failure::new(1, format!("service \"{name}\": attach: {e}")))?;
         let raw = if tty { RawMode::enable() } else { None };
@@ -477,19 +473,13 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             return Err(Failure::new(1, format!("service \"{name}\": {e}")));
         }
         let resize = tty.then(|| Resize::Container(id.clone()).follow(&engine));
-        // The detach keys (as `docker run -it` and Compose v2 take them) are watched for here
-        // as well as by the engine: Podman's Docker-compatible attach ignores them.
-        let detached = std::sync::Arc::new(tokio::sync::Notify::new());
-        let watch = (tty && interactive).then(|| (detach_seq.clone(), detached.clone()));
-        let stdin_task = interactive.then(|| pump_stdin(input, true, watch));
+        // With a TTY, the detach keys leave it running (as `docker run -it`, Compose v2).
+        let stdin_task =
+            interactive.then(|| pump_stdin(input, true, detach.watch(tty && interactive)));
         // Without a TTY, Ctrl-C and SIGTERM go to the container as signals.
         let forward =
             (!tty).then(|| super::misc::forward_signals(&engine, &id, interrupts.clone()));
-        let by_keys = tokio::select! {
-            _ = pump_output(output) => false,
-            _ = detached.notified() => true,
-        };
-        if by_keys {
+        if detach.output_until_typed(output).await {
             drop(raw);
             for t in [resize, stdin_task, forward].into_iter().flatten() {
                 t.abort();
