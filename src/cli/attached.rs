@@ -96,6 +96,11 @@ pub async fn follow(
             exits: tx,
             keep_going: opts.keep_going,
             events: opts.events,
+            began_ns: opts
+                .since
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i128)
+                .unwrap_or(0),
         },
     );
     tokio::pin!(mux);

@@ -448,6 +448,9 @@ pub struct Attached {
     /// that an exit before the logs are followed is seen too (Docker replays only its last
     /// 256 events, Podman 4.3's replay cannot be relied on).
     pub events: ProjectEvents,
+    /// When `up` began, on the engine's clock (ns): an event dated before is not of this run
+    /// (Podman 4.3 has been seen to deliver earlier ones on a busy machine).
+    pub began_ns: i128,
 }
 
 /// The project's container events, collected in the background from the moment of
@@ -561,7 +564,7 @@ async fn multiplex(
     // the events since `up` began are replayed first: an exit before this point is shown too.
     let (attached, events) = match attached {
         Some(a) => (
-            Some((a.exits, a.keep_going)),
+            Some((a.exits, a.keep_going, a.began_ns)),
             opts.follow.then_some(a.events),
         ),
         None => (None, opts.follow.then(|| subscribe(engine, &opts.project))),
@@ -722,7 +725,7 @@ async fn multiplex(
                         wrote = true;
                     }
                     // An exit reaches the caller once the lines before it are out.
-                    if let (Some((exits, _)), Some(ex)) = (&attached, exit) {
+                    if let (Some((exits, _, _)), Some(ex)) = (&attached, exit) {
                         if !out.flush() {
                             return Ok(End::Closed);
                         }
@@ -747,7 +750,7 @@ async fn multiplex(
                         quiet_since = Some(Instant::now());
                     }
                 }
-                if let (Some((_, keep_going)), Some(t)) = (&attached, quiet_since) {
+                if let (Some((_, keep_going, _)), Some(t)) = (&attached, quiet_since) {
                     if running.is_empty() && held.is_empty() && rx.is_empty() && !keep_going
                         && now.duration_since(t) > Duration::from_millis(500)
                     {
@@ -774,6 +777,11 @@ async fn multiplex(
                     continue;
                 };
                 let Ok((kind, ev)) = ev else { continue };
+                if let (Some((_, _, began)), Some(t)) = (&attached, ev.time_nano) {
+                    if (t as i128) < *began {
+                        continue;
+                    }
+                }
                 let Some(actor) = ev.actor else { continue };
                 let Some(id) = actor.id else { continue };
                 let attrs = actor.attributes.unwrap_or_default();
@@ -785,7 +793,7 @@ async fn multiplex(
                     match (&attached, &kind) {
                         (Some(_), EventKind::Die) if oom => {}
                         // A second `die` without a `start` between is the same exit told twice
-                        // (Podman under load; Docker's shim and containerd: moby#46391).
+                        // (seen on Podman under load).
                         (Some(_), EventKind::Die) if !died.insert(id.clone()) => {}
                         (Some(_), EventKind::Die) => {
                             let restarting = alive(engine, &id).await;
