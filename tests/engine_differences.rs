@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use berth::engine::podman::EventKind;
-use berth::engine::{Engine, EngineError, EngineKind, Target};
+use berth_engine::podman::EventKind;
+use berth_engine::{Engine, EngineError, EngineKind, Target};
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
 };

@@ -22,8 +22,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-use crate::engine::images::ImageRef;
-use crate::engine::Engine;
+use berth_compose::image;
+use berth_engine::Engine;
 
 pub const FORMAT: &str = "berth-bundle/1";
 pub const IMAGES: &str = "images.tar";
@@ -114,13 +114,13 @@ fn header(name: &str, size: u64) -> Result<tar::Header> {
 
 /// The images a set of services needs: reference → services using it.
 pub fn image_refs(
-    loaded: &crate::compose::load::LoadedProject,
+    loaded: &berth_compose::load::LoadedProject,
     services: &[String],
 ) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for n in services {
         if let Some(svc) = loaded.project.services.get(n) {
-            let image = crate::engine::spec::image_name(&loaded.name, n, svc);
+            let image = berth_engine::spec::image_name(&loaded.name, n, svc);
             out.entry(image).or_default().push(n.clone());
         }
     }
@@ -431,22 +431,9 @@ pub async fn all_present(engine: &Engine, m: &Manifest) -> Result<bool> {
     Ok(true)
 }
 
-/// Validates `HOST:PORT[/PREFIX]`.
+/// Validates `HOST:PORT[/PREFIX]` (the rule `convert --registry` uses too).
 pub fn check_registry(r: &str) -> Result<String> {
-    let r = r
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let host = r.split('/').next().unwrap_or("");
-    if host.is_empty()
-        || !(host.contains('.') || host.contains(':') || host == "localhost")
-        || r.contains(char::is_whitespace)
-    {
-        return Err(err(format!(
-            "--registry {r:?}: expected HOST:PORT[/PREFIX] (e.g. registry.example.com:5000/team); a bare name would be read as a Docker Hub path"
-        )));
-    }
-    Ok(r.to_string())
+    image::check_registry(r).map_err(err)
 }
 
 /// The compose model with every service's `image:` moved to `registry`.
@@ -474,7 +461,7 @@ pub fn relocation(m: &Manifest, registry: &str) -> BTreeMap<String, String> {
         .map(|i| {
             (
                 i.reference.clone(),
-                ImageRef::relocate(&i.reference, registry),
+                image::relocate(&i.reference, registry),
             )
         })
         .collect()

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::Failure;
 use crate::converge::down;
-use crate::engine::Engine;
+use berth_engine::Engine;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
 

@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 
 use super::{engine_session, Failure, GlobalOptions};
 use crate::bundle::{self, Verified};
-use crate::compose::load::LoadFlags;
-use crate::engine::build::BuildFlags;
+use berth_compose::load::LoadFlags;
+use berth_engine::build::BuildFlags;
 use crate::ui::bytes::{human, ByteProgress};
 
 #[derive(Subcommand, Debug)]
@@ -82,7 +82,7 @@ fn tty() -> bool {
 /// The compose model for the bundle: every service names its image, `build:` is dropped (the
 /// sources stay behind), and `$` is escaped as `config` prints it.
 fn bundled_model(
-    loaded: &crate::compose::load::LoadedProject,
+    loaded: &berth_compose::load::LoadedProject,
 ) -> Result<serde_json::Value, Failure> {
     let mut value = serde_json::to_value(&loaded.project)
         .map_err(|e| Failure::new(1, format!("internal error: cannot render the project: {e}")))?;
@@ -91,7 +91,7 @@ fn bundled_model(
             let Some(model) = loaded.project.services.get(name) else {
                 continue;
             };
-            let image = crate::engine::spec::image_name(&loaded.name, name, model);
+            let image = berth_engine::spec::image_name(&loaded.name, name, model);
             if let Some(o) = svc.as_object_mut() {
                 o.insert("image".into(), serde_json::Value::String(image));
                 o.remove("build");
@@ -106,7 +106,7 @@ fn bundled_model(
 }
 
 fn render_yaml(value: &serde_json::Value) -> String {
-    let mut out = crate::compose::render::to_yaml(value);
+    let mut out = berth_compose::render::to_yaml(value);
     if !out.ends_with('\n') {
         out.push('\n');
     }
@@ -133,7 +133,7 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
         let mut missing_builds = Vec::new();
         for n in &services {
             let svc = &loaded.project.services[n];
-            let image = crate::engine::spec::image_name(&loaded.name, n, svc);
+            let image = berth_engine::spec::image_name(&loaded.name, n, svc);
             if svc.build.is_some()
                 && !args.no_build
                 && engine
@@ -208,7 +208,7 @@ fn verify(path: &std::path::Path, quiet: bool) -> Result<Verified, Failure> {
 }
 
 async fn load_verified(
-    engine: &crate::engine::Engine,
+    engine: &berth_engine::Engine,
     v: &Verified,
     quiet: bool,
 ) -> Result<(), Failure> {

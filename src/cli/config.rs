@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use clap::Args;
 
 use super::{Failure, GlobalOptions};
-use crate::compose::hash;
-use crate::compose::load::LoadFlags;
-use crate::compose::render;
+use berth_compose::hash;
+use berth_compose::load::LoadFlags;
+use berth_compose::render;
 
 #[derive(Args, Debug, Default)]
 pub struct ConfigArgs {
@@ -104,7 +104,7 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         let opts = global.request()?;
         let mut req = opts.clone();
         req.profiles = vec!["*".into()];
-        let everything = crate::compose::load::load(&req.resolve()?, &flags)?;
+        let everything = berth_compose::load::load(&req.resolve()?, &flags)?;
         for svc in everything.project.services.values() {
             for p in &svc.profiles {
                 all.insert(p.clone());

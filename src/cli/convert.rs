@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{Failure, GlobalOptions};
-use crate::compose::load::LoadFlags;
-use crate::k8s::output::{self, Format};
-use crate::k8s::report::{Locator, Severity};
-use crate::k8s::{self, check, helm, lint, ConvertOptions};
+use berth_compose::load::LoadFlags;
+use berth_k8s::output::{self, Format};
+use berth_k8s::report::{Locator, Severity};
+use berth_k8s::{self as k8s, check, helm, lint, ConvertOptions};
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FormatArg {

@@ -9,8 +9,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::select::{self, check_services};
 use super::{engine_session, Failure, GlobalOptions};
-use crate::engine::io::{Chunk, ChunkStream, ExecRequest, Input};
-use crate::engine::Engine;
+use berth_engine::io::{Chunk, ChunkStream, ExecRequest, Input};
+use berth_engine::Engine;
 
 #[derive(Args, Debug, Default)]
 pub struct ExecArgs {
@@ -219,7 +219,7 @@ pub(crate) struct Detach {
 
 impl Detach {
     pub fn resolve(flag: Option<String>) -> Result<Detach, Failure> {
-        let keys = flag.or_else(crate::engine::images::configured_detach_keys);
+        let keys = flag.or_else(berth_engine::images::configured_detach_keys);
         let seq = match &keys {
             Some(k) => parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
             None => vec![0x10, 0x11], // ctrl-p,ctrl-q
@@ -352,7 +352,7 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> Result<i32, Failure> {
             tty,
             stdin: !args.detach,
         };
-        let fail = |e: crate::engine::EngineError| {
+        let fail = |e: berth_engine::EngineError| {
             Failure::new(1, format!("service \"{}\": exec: {e}", args.service))
         };
         let exec = engine.create_exec(&c.id, &req).await.map_err(fail)?;

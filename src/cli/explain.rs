@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::Failure;
-use crate::compose::load::LoadedProject;
-use crate::compose::provenance::{self, Earlier, Explanation, Seg, VarUse};
-use crate::compose::yaml::{Node, Value};
+use berth_compose::load::LoadedProject;
+use berth_compose::provenance::{self, Earlier, Explanation, Seg, VarUse};
+use berth_compose::yaml::{Node, Value};
 
 /// The output of `config --explain KEY` (or of the whole model when `key` is empty).
 pub fn run(loaded: &LoadedProject, key: &str, format: &str) -> Result<String, Failure> {

@@ -7,11 +7,11 @@ use clap::Args;
 use futures_util::StreamExt;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::compose::load::{LoadFlags, LoadedProject};
-use crate::engine::build::{self, BuildFlags};
-use crate::engine::images::{self, TransferEvent};
-use crate::engine::{spec, Engine};
-use crate::graph::ServiceGraph;
+use berth_compose::load::{LoadFlags, LoadedProject};
+use berth_engine::build::{self, BuildFlags};
+use berth_engine::images::{self, TransferEvent};
+use berth_engine::{spec, Engine};
+use berth_compose::graph::ServiceGraph;
 use crate::ui::progress::Progress;
 
 #[derive(Args, Debug, Default, Clone)]

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use clap::Args;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::compose::load::{LoadFlags, LoadedProject};
+use berth_compose::load::{LoadFlags, LoadedProject};
 use crate::converge::down::{self, containers_with_labels, DownOptions};
-use crate::engine::labels as L;
-use crate::engine::Engine;
+use berth_engine::labels as L;
+use berth_engine::Engine;
 
 #[derive(Args, Debug, Default)]
 pub struct DownArgs {
@@ -37,7 +37,7 @@ pub(crate) fn project_or_name(
     match req
         .clone()
         .resolve()
-        .and_then(|o| crate::compose::load::load(&o, &LoadFlags::default()))
+        .and_then(|o| berth_compose::load::load(&o, &LoadFlags::default()))
     {
         Ok(l) => {
             for w in &l.warnings {
@@ -52,7 +52,7 @@ pub(crate) fn project_or_name(
                     .filter(|s| !s.is_empty())
             });
             match (name, e.kind) {
-                (Some(n), crate::compose::error::ErrorKind::FileNotFound) => Ok((n, None)),
+                (Some(n), berth_compose::error::ErrorKind::FileNotFound) => Ok((n, None)),
                 _ => Err(e.into()),
             }
         }
@@ -472,7 +472,7 @@ async fn run_verb(
     progress: &crate::ui::progress::Progress,
     parallel: usize,
 ) -> Result<(), String> {
-    let graph = loaded.map(|l| crate::graph::ServiceGraph::from_project(&l.project));
+    let graph = loaded.map(|l| berth_compose::graph::ServiceGraph::from_project(&l.project));
     let deps: std::collections::HashMap<String, BTreeSet<String>> = graph
         .as_ref()
         .map(|g| {

@@ -3,9 +3,9 @@
 use clap::{Args, ValueEnum};
 
 use super::{Failure, GlobalOptions};
-use crate::compose::load::LoadFlags;
-use crate::k8s::lint;
-use crate::k8s::report::Locator;
+use berth_compose::load::LoadFlags;
+use berth_k8s::lint;
+use berth_k8s::report::Locator;
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LintFormat {

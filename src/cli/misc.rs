@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use super::exec::{pump_stdin, Detach, RawMode, Resize};
 use super::select::{self, check_services, engine_err, Found};
 use super::{engine_session, Failure, GlobalOptions};
-use crate::engine::labels as L;
-use crate::engine::Engine;
+use berth_engine::labels as L;
+use berth_engine::Engine;
 
 /// Services to act on (all when none).
 #[derive(Args, Debug, Default)]

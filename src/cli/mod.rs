@@ -21,10 +21,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::compose::error::LoadError;
-use crate::compose::load::{self, LoadFlags, LoadedProject};
-use crate::compose::options::{ProjectOptions, ProjectRequest};
-use crate::engine::{self, Engine, EngineChoice};
+use berth_compose::error::LoadError;
+use berth_compose::load::{self, LoadFlags, LoadedProject};
+use berth_compose::options::{ProjectOptions, ProjectRequest};
+use berth_engine::{self as engine, Engine, EngineChoice};
 use crate::ui::progress::{Mode, Progress as UiProgress};
 
 /// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.

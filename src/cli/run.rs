@@ -8,13 +8,13 @@ use clap::Args;
 use super::exec::{env_list, pump_stdin, RawMode, Resize};
 use super::select::{self, check_services};
 use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::compose::load::{LoadFlags, LoadedProject};
-use crate::compose::model::{Service, ServicePortConfig, ServiceVolumeBind, ServiceVolumeConfig};
+use berth_compose::load::{LoadFlags, LoadedProject};
+use berth_compose::model::{Service, ServicePortConfig, ServiceVolumeBind, ServiceVolumeConfig};
 use crate::converge::apply::{self, ApplyError, UpOptions};
-use crate::engine::labels as L;
-use crate::engine::spec::{self, SpecContext};
-use crate::engine::Engine;
-use crate::graph::{Condition, ServiceGraph};
+use berth_engine::labels as L;
+use berth_engine::spec::{self, SpecContext};
+use berth_engine::Engine;
+use berth_compose::graph::{Condition, ServiceGraph};
 use crate::ui::progress::{Mode, Progress};
 
 #[derive(Args, Debug, Default)]
@@ -272,7 +272,7 @@ async fn ensure_image(
             engine,
             loaded,
             &names,
-            &crate::engine::build::BuildFlags::default(),
+            &berth_engine::build::BuildFlags::default(),
             parallel,
             progress,
             false,

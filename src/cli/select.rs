@@ -3,9 +3,9 @@
 use bollard::models::ContainerSummary;
 
 use super::{Ansi, Failure, GlobalOptions};
-use crate::compose::load::LoadedProject;
-use crate::engine::labels as L;
-use crate::engine::Engine;
+use berth_compose::load::LoadedProject;
+use berth_engine::labels as L;
+use berth_engine::Engine;
 
 /// The project name and (when its compose file is there) the loaded project.
 pub fn project(global: &GlobalOptions) -> Result<(String, Option<LoadedProject>), Failure> {

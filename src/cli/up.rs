@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::compose::load::LoadFlags;
+use berth_compose::load::LoadFlags;
 use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::converge::plan::RecreatePolicy;
 
@@ -124,7 +124,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         let candidates: Vec<String> = if args.services.is_empty() {
             vec![]
         } else {
-            let graph = crate::graph::ServiceGraph::from_project(&loaded.project);
+            let graph = berth_compose::graph::ServiceGraph::from_project(&loaded.project);
             let set = if args.no_deps {
                 args.services.iter().cloned().collect()
             } else {

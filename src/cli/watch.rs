@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{engine_session, Failure, GlobalOptions};
-use crate::compose::load::{LoadFlags, LoadedProject};
+use berth_compose::load::{LoadFlags, LoadedProject};
 use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::watch::{self, rules};
 

@@ -15,14 +15,14 @@ use futures_util::StreamExt;
 use tokio::sync::{watch, Notify, Semaphore};
 
 use super::plan::{self, Action, Desired, Observed, Plan, RecreatePolicy};
-use crate::compose::hash;
-use crate::compose::load::LoadedProject;
-use crate::compose::model::{Project, Service};
-use crate::engine::labels as L;
-use crate::engine::podman::EventKind;
-use crate::engine::spec::{self, ContainerSpec, SpecContext};
-use crate::engine::{Engine, EngineError};
-use crate::graph::{Condition, ServiceGraph};
+use berth_compose::hash;
+use berth_compose::load::LoadedProject;
+use berth_compose::model::{Project, Service};
+use berth_engine::labels as L;
+use berth_engine::podman::EventKind;
+use berth_engine::spec::{self, ContainerSpec, SpecContext};
+use berth_engine::{Engine, EngineError};
+use berth_compose::graph::{Condition, ServiceGraph};
 use crate::ui::progress::Progress;
 
 /// What can stop `up`.
@@ -114,8 +114,8 @@ pub async fn pull_image(
     progress: &Progress,
 ) -> Result<(), ApplyError> {
     progress.update("Image", image, "Pulling", "");
-    let (creds, _) = crate::engine::images::load_credentials();
-    let cred = crate::engine::images::credentials_for(&creds, image);
+    let (creds, _) = berth_engine::images::load_credentials();
+    let cred = berth_engine::images::credentials_for(&creds, image);
     match engine.pull_image(image, cred, |_| {}).await {
         Ok(()) => {
             progress.update("Image", image, "Pulled", "");
@@ -318,11 +318,11 @@ pub async fn up(
     if !to_build.is_empty() && !opts.dry_run {
         let width = to_build.iter().map(|n| n.len()).max().unwrap_or(0);
         let print = |svc: &str, line: &str| progress.note(&format!("{svc:<width$}  | {line}"));
-        let built = crate::engine::build::build_services(
+        let built = berth_engine::build::build_services(
             engine,
             loaded,
             &to_build,
-            &crate::engine::build::BuildFlags::default(),
+            &berth_engine::build::BuildFlags::default(),
             opts.parallel,
             &print,
         )

@@ -9,9 +9,9 @@ use tokio::sync::Semaphore;
 
 use super::apply::{observe, ApplyError};
 use super::plan::Observed;
-use crate::compose::load::LoadedProject;
-use crate::engine::labels as L;
-use crate::engine::Engine;
+use berth_compose::load::LoadedProject;
+use berth_engine::labels as L;
+use berth_engine::Engine;
 use crate::ui::progress::Progress;
 
 /// `down`'s options.

@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, Notify};
 
-use crate::engine::io::LogRequest;
-use crate::engine::labels as L;
+use berth_engine::io::LogRequest;
+use berth_engine::labels as L;
 use bollard::models::EventMessage;
 
-use crate::engine::podman::EventKind;
-use crate::engine::{Engine, EngineError};
+use berth_engine::podman::EventKind;
+use berth_engine::{Engine, EngineError};
 
 /// One container to show.
 #[derive(Clone, Debug)]
@@ -231,7 +231,7 @@ pub fn now_ts() -> String {
 /// later in that second must not compare as older).
 pub fn log_moment(engine: &Engine, t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let nanos = if engine.kind == crate::engine::EngineKind::Podman {
+    let nanos = if engine.kind == berth_engine::EngineKind::Podman {
         0
     } else {
         d.subsec_nanos()
@@ -356,7 +356,7 @@ pub fn parse_time_bound(s: &str) -> Result<i32, String> {
         .unwrap_or(0);
     let v = if let Ok(n) = s.parse::<f64>() {
         n as i64
-    } else if let Ok(d) = crate::compose::syntax::parse_duration_nanos(s) {
+    } else if let Ok(d) = berth_compose::syntax::parse_duration_nanos(s) {
         now - d / 1_000_000_000
     } else if let Some(t) = parse_unix(s) {
         t

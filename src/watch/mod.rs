@@ -20,10 +20,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::compose::load::LoadedProject;
+use berth_compose::load::LoadedProject;
 use crate::converge::apply::{self, UpOptions};
-use crate::engine::io::ExecRequest;
-use crate::engine::{spec, Engine};
+use berth_engine::io::ExecRequest;
+use berth_engine::{spec, Engine};
 use crate::ui::progress::{Mode, Progress};
 
 pub use rules::{Action, Rule, RuleError};
@@ -400,11 +400,11 @@ async fn rebuild(
             say(&format!("{s}  | {line}"));
         }
     };
-    let built = crate::engine::build::build_services(
+    let built = berth_engine::build::build_services(
         engine,
         loaded,
         &[service.to_string()],
-        &crate::engine::build::BuildFlags::default(),
+        &berth_engine::build::BuildFlags::default(),
         1,
         &print,
     )

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compose::load::LoadedProject;
-use crate::compose::model::{Service, ServiceHook};
-use crate::compose::provenance::{self, Trace};
-use crate::engine::build::{clean_path, ignore_file, DockerIgnore};
+use berth_compose::load::LoadedProject;
+use berth_compose::model::{Service, ServiceHook};
+use berth_compose::provenance::{self, Trace};
+use berth_engine::build::{clean_path, ignore_file, DockerIgnore};
 
 /// What a rule does when a file under its path changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -349,7 +349,7 @@ pub fn compile(
                     continue;
                 };
                 let ctx = b.context.as_deref().unwrap_or(".");
-                if !crate::engine::build::is_remote_context(ctx) {
+                if !berth_engine::build::is_remote_context(ctx) {
                     let ctx =
                         PathBuf::from(clean_path(&loaded.working_dir.join(ctx).to_string_lossy()));
                     let dockerfile = b
@@ -460,7 +460,7 @@ fn read_only_target(svc: &Service, target: &str) -> Option<String> {
 fn context_ignore(loaded: &LoadedProject, svc: &Service) -> Option<ContextIgnore> {
     let b = svc.build.as_ref()?;
     let ctx = b.context.as_deref().unwrap_or(".");
-    if crate::engine::build::is_remote_context(ctx) {
+    if berth_engine::build::is_remote_context(ctx) {
         return None;
     }
     let context = PathBuf::from(clean_path(&loaded.working_dir.join(ctx).to_string_lossy()));

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::engine::io::{Chunk, ExecRequest};
-use crate::engine::Engine;
+use berth_engine::io::{Chunk, ExecRequest};
+use berth_engine::Engine;
 use futures_util::StreamExt;
 
 /// One host path and where it goes in the container.

@@ -1,0 +1,16 @@
+//! The Compose loader: files in, one typed [`model::Project`] out.
+
+pub mod dotenv;
+pub mod error;
+pub mod graph;
+pub mod hash;
+pub mod image;
+pub mod interpolate;
+pub mod load;
+pub mod model;
+pub mod options;
+pub mod provenance;
+pub mod render;
+pub mod schema;
+pub mod syntax;
+pub mod yaml;

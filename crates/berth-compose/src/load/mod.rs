@@ -1,0 +1,466 @@
+//! The loader pipeline: read → interpolate → extends → include → merge → canonical →
+//! normalize → validate → profiles → environment. Each stage is its own module; this file
+//! only sequences them.
+
+pub mod canonical;
+pub mod consistency;
+pub mod extends;
+pub mod include;
+pub mod interp;
+pub mod merge;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{ErrorKind, LoadError};
+use super::model::Project;
+use super::options::{ConfigFile, Environment, ProjectOptions};
+use super::provenance::{Trace, Via};
+use super::schema;
+use super::yaml::{self, Map, Node, Pos};
+
+/// Which stages to run (`config --no-interpolate`, `--no-normalize`, `--no-consistency`).
+#[derive(Clone, Debug)]
+pub struct LoadFlags {
+    pub interpolate: bool,
+    pub normalize: bool,
+    pub consistency: bool,
+    pub resolve_paths: bool,
+    /// Services named on the command line: their profiles are enabled.
+    pub services: Vec<String>,
+    /// Record where every value came from (`config --explain`); off, nothing is recorded.
+    pub provenance: bool,
+}
+
+impl Default for LoadFlags {
+    fn default() -> Self {
+        LoadFlags {
+            interpolate: true,
+            normalize: true,
+            consistency: true,
+            resolve_paths: true,
+            services: Vec::new(),
+            provenance: false,
+        }
+    }
+}
+
+/// A loaded project: the typed model, its canonical JSON, and what the loader noticed.
+#[derive(Clone, Debug)]
+pub struct LoadedProject {
+    pub project: Project,
+    /// The canonical model as `config --format json` prints it (key order as compose's YAML).
+    pub canonical: serde_json::Value,
+    pub name: String,
+    pub working_dir: PathBuf,
+    pub config_files: Vec<PathBuf>,
+    pub environment: Environment,
+    pub env_files: Vec<PathBuf>,
+    /// Services left out because none of their profiles is enabled.
+    pub disabled_services: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Where every value came from, when loaded with `LoadFlags::provenance`.
+    pub provenance: Option<Box<Trace>>,
+}
+
+/// Compose's normalisation of a derived project name: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
+pub fn normalize_project_name(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let kept: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    kept.trim_start_matches(['_', '-']).to_string()
+}
+
+/// The display name of a file in positions: relative to the cwd when below it.
+fn display_name(path: &Path) -> Arc<str> {
+    if path == Path::new("-") {
+        return Arc::from("<stdin>");
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = path.strip_prefix(&cwd) {
+            return Arc::from(rel.display().to_string());
+        }
+    }
+    Arc::from(path.display().to_string())
+}
+
+/// Reads and parses one file into its YAML documents (multi-document files are merged later).
+pub fn read_documents(file: &ConfigFile) -> Result<Vec<Node>, LoadError> {
+    let text = match &file.content {
+        Some(t) => t.clone(),
+        None => std::fs::read_to_string(&file.path)
+            .map_err(|e| LoadError::not_found(format!("open {}: {}", file.path.display(), e)))?,
+    };
+    let name = display_name(&file.path);
+    let docs = yaml::parse_documents(&text, &name).map_err(|e| LoadError {
+        kind: ErrorKind::Invalid,
+        pos: Some(e.pos),
+        path: None,
+        message: e.message,
+        hint: None,
+    })?;
+    for d in &docs {
+        if !d.is_null() && d.as_map().is_none() {
+            return Err(LoadError::at(&d.pos, "", format!(
+                "the top level of a compose file must be a mapping (services:, networks:, ...), found {}",
+                d.kind_name()
+            )));
+        }
+    }
+    Ok(docs)
+}
+
+/// The state shared by the whole load (one per `load`, cloned for includes).
+pub(crate) struct Ctx<'a> {
+    pub(crate) flags: &'a LoadFlags,
+    /// The project environment used to interpolate this (sub)project.
+    pub(crate) env: Environment,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) unset: Vec<String>,
+    /// Files on the include chain, for cycle detection.
+    pub(crate) include_chain: Vec<PathBuf>,
+    /// Provenance records, only with `LoadFlags::provenance`.
+    pub(crate) trace: Option<Box<Trace>>,
+}
+
+/// Loads, merges and normalises the files of `opts` into a project.
+pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, LoadError> {
+    if opts.files.is_empty() {
+        return Err(LoadError::not_found(
+            "no configuration file provided: not found",
+        ));
+    }
+    let mut warnings = opts.warnings.clone();
+    // Parse everything first: a syntax error anywhere stops before any other work.
+    let mut parsed: Vec<(PathBuf, Vec<Node>)> = Vec::new();
+    for f in &opts.files {
+        parsed.push((f.path.clone(), read_documents(f)?));
+    }
+
+    // The project name: explicit, else the files' `name:` (interpolated, normalised), else the directory.
+    let mut env = opts.environment.clone();
+    let name = match &opts.explicit_name {
+        Some(n) => n.clone(),
+        None => {
+            let mut from_files = None;
+            for (_, docs) in &parsed {
+                for d in docs {
+                    if let Some(n) = d.get_path(&["name"]).and_then(|n| n.scalar_string()) {
+                        if !n.is_empty() {
+                            from_files = Some(n);
+                        }
+                    }
+                }
+            }
+            let from_files = match from_files {
+                Some(n) if flags.interpolate => {
+                    let lookup = |k: &str| env.get(k).map(str::to_string);
+                    Some(
+                        super::interpolate::interpolate(&n, &lookup)
+                            .map(|o| o.value)
+                            .unwrap_or(n),
+                    )
+                }
+                other => other,
+            };
+            match from_files
+                .map(|n| normalize_project_name(&n))
+                .filter(|n| !n.is_empty())
+            {
+                Some(n) => n,
+                None => normalize_project_name(
+                    &opts
+                        .working_dir
+                        .file_name()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                ),
+            }
+        }
+    };
+    if name.is_empty() {
+        return Err(
+            LoadError::other("project name must not be empty").with_hint("pass one with -p NAME")
+        );
+    }
+    if env.get("COMPOSE_PROJECT_NAME").is_none() {
+        env.set(
+            "COMPOSE_PROJECT_NAME",
+            name.clone(),
+            super::options::EnvSource::Derived,
+        );
+    }
+
+    let mut ctx = Ctx {
+        flags,
+        env: env.clone(),
+        warnings: Vec::new(),
+        unset: Vec::new(),
+        include_chain: vec![opts.files[0].path.clone()],
+        trace: flags.provenance.then(|| {
+            Box::new(Trace {
+                project_env: env.clone(),
+                ..Trace::default()
+            })
+        }),
+    };
+    let mut dict = load_model(&mut ctx, parsed, &opts.working_dir, false)?;
+    warnings.append(&mut ctx.warnings);
+    for u in &ctx.unset {
+        warnings.push(format!(
+            "The \"{u}\" variable is not set. Defaulting to a blank string."
+        ));
+    }
+
+    if dict.as_map().map(|m| m.is_empty()).unwrap_or(true) {
+        let file = Pos {
+            file: display_name(&opts.files[0].path),
+            line: 0,
+            col: 0,
+        };
+        return Err(LoadError::invalid(Some(file), None, "empty compose file")
+            .with_hint("a compose file needs at least a services: section"));
+    }
+
+    canonical::canonical(&mut dict, &opts.working_dir, flags)?;
+    let mut trace = ctx.trace.take();
+    if let Some(t) = trace.as_deref_mut() {
+        t.note_passthrough(&dict);
+    }
+    if flags.normalize {
+        canonical::normalize(&mut dict, &name, &env)?;
+    } else if let Some(m) = dict.as_map_mut() {
+        m.remove("name");
+    }
+    if flags.normalize {
+        if let Some(m) = dict.as_map_mut() {
+            m.insert("name", Node::str(name.clone(), Pos::synthetic()));
+        }
+    }
+    let disabled = canonical::apply_profiles(&mut dict, &opts.profiles, &flags.services)?;
+    if flags.consistency {
+        consistency::check(&dict)?;
+    }
+    canonical::resolve_env_files(&mut dict, &env, trace.as_deref_mut())?;
+    canonical::resolve_label_files(&mut dict)?;
+    canonical::finish(&mut dict);
+    if let Some(t) = trace.as_deref_mut() {
+        t.tree = Some(dict.clone());
+    }
+
+    let canonical_json = order_root(dict.into_json());
+    let project = match to_project(&canonical_json) {
+        Ok(p) => p,
+        // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
+        Err(_) if !flags.interpolate => Project::default(),
+        Err(e) => return Err(e),
+    };
+    Ok(LoadedProject {
+        project,
+        canonical: canonical_json,
+        name,
+        working_dir: opts.working_dir.clone(),
+        config_files: opts.files.iter().map(|f| f.path.clone()).collect(),
+        environment: env,
+        env_files: opts.env_files.clone(),
+        disabled_services: disabled,
+        warnings,
+        provenance: trace,
+    })
+}
+
+/// Types the canonical model, naming the service (or resource) that does not fit.
+fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
+    <Project as serde::Deserialize>::deserialize(canonical).map_err(|e| {
+        let mut place = String::new();
+        if let Some(services) = canonical.get("services").and_then(|s| s.as_object()) {
+            for (name, svc) in services {
+                if let Err(se) = <super::model::Service as serde::Deserialize>::deserialize(svc) {
+                    place = format!("services.{name}: {se}");
+                    break;
+                }
+            }
+        }
+        LoadError::invalid(
+            None,
+            None,
+            format!(
+                "internal error: the normalised model does not fit berth's types: {}",
+                if place.is_empty() {
+                    e.to_string()
+                } else {
+                    place
+                }
+            ),
+        )
+    })
+}
+
+/// Puts the top-level keys in Compose's order: name, services, networks, volumes, secrets, configs, x-*.
+fn order_root(v: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(mut m) = v else {
+        return v;
+    };
+    let mut out = serde_json::Map::new();
+    for k in [
+        "name", "services", "networks", "volumes", "secrets", "configs",
+    ] {
+        if let Some(x) = m.shift_remove(k) {
+            out.insert(k.to_string(), x);
+        }
+    }
+    for (k, x) in m {
+        out.insert(k, x);
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Loads a list of files (each possibly multi-document) into one merged tree: per document
+/// interpolate, apply extends and include, merge, de-duplicate, validate.
+pub(crate) fn load_model(
+    ctx: &mut Ctx,
+    files: Vec<(PathBuf, Vec<Node>)>,
+    working_dir: &Path,
+    resolve_paths_now: bool,
+) -> Result<Node, LoadError> {
+    let mut dict = Node::map(Map::new(), Pos::synthetic());
+    for (path, docs) in files {
+        for mut doc in docs {
+            if doc.is_null() {
+                continue;
+            }
+            if ctx.flags.interpolate {
+                if let Some(t) = ctx.trace.as_deref_mut() {
+                    t.note_templates(&doc, &ctx.env);
+                }
+                let env = ctx.env.clone();
+                let lookup = |k: &str| env.get(k).map(str::to_string);
+                interp::interpolate_tree(&mut doc, "", &lookup, &mut ctx.unset)?;
+            }
+            extends::apply_extends(ctx, &mut doc, &path, working_dir)?;
+            if resolve_paths_now {
+                canonical::resolve_paths(&mut doc, working_dir)?;
+            }
+            include::apply_include(ctx, &mut doc, working_dir)?;
+            dict = merge::merge_traced(
+                dict,
+                doc,
+                &mut Vec::new(),
+                ctx.trace.as_deref_mut(),
+                Via::File,
+            );
+            merge::enforce_unicity(&mut dict, &[]);
+            let errors = schema::validate(&dict);
+            if let Some(e) = errors.into_iter().next() {
+                return Err(LoadError::at(&e.pos, &e.path, e.message));
+            }
+            if let Some(m) = dict.as_map_mut() {
+                if let Some(v) = m.remove("version") {
+                    ctx.warnings.push(format!(
+                        "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                        if v.pos.file.is_empty() { path.display().to_string() } else { v.pos.file.to_string() }
+                    ));
+                }
+            }
+        }
+    }
+    Ok(dict)
+}
+
+/// A "did you mean" hint for a misspelt name among `candidates`, or an empty hint list.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
+    let mut best: Option<(f64, &String)> = None;
+    let mut all = Vec::new();
+    for c in candidates {
+        all.push(c.as_str().to_string());
+        let score = strsim::jaro_winkler(name, c);
+        if score > 0.8 && best.map(|(s, _)| score > s).unwrap_or(true) {
+            best = Some((score, c));
+        }
+    }
+    match best {
+        Some((_, c)) => format!("did you mean \"{c}\"?"),
+        None if all.is_empty() => "no services are defined there".to_string(),
+        None => format!("defined services: {}", all.join(", ")),
+    }
+}
+
+/// `~` and `~/x` expand to the home directory, as Compose does.
+pub fn expand_home(p: &str) -> String {
+    if p == "~" || p.starts_with("~/") {
+        if let Ok(home) = std::env::var("HOME") {
+            return format!("{home}{}", &p[1..]);
+        }
+    }
+    p.to_string()
+}
+
+impl LoadedProject {
+    /// Keeps only `names` and the services they depend on (transitively), as
+    /// `config web` and `up web` do. Unknown names are an error.
+    pub fn select_services(&mut self, names: &[String]) -> Result<(), String> {
+        let services = self
+            .canonical
+            .get("services")
+            .and_then(|s| s.as_object())
+            .cloned()
+            .unwrap_or_default();
+        let mut keep: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = names.to_vec();
+        while let Some(n) = todo.pop() {
+            if keep.contains(&n) {
+                continue;
+            }
+            let Some(svc) = services.get(&n) else {
+                if names.contains(&n) {
+                    return Err(format!("no such service: {n}"));
+                }
+                continue;
+            };
+            if let Some(deps) = svc.get("depends_on").and_then(|d| d.as_object()) {
+                todo.extend(deps.keys().cloned());
+            }
+            keep.push(n);
+        }
+        if let Some(s) = self
+            .canonical
+            .get_mut("services")
+            .and_then(|s| s.as_object_mut())
+        {
+            s.retain(|k, _| keep.contains(k));
+        }
+        self.project = serde_json::from_value(self.canonical.clone()).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// Loading files written into a temp directory, for the stages' table tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::{load, LoadFlags};
+    use crate::error::LoadError;
+    use crate::options::{EnvSource, Environment, ProjectRequest};
+
+    /// Writes `files` (the first is the compose file) and loads them; the canonical JSON.
+    pub fn load_files(files: &[(&str, &str)]) -> Result<serde_json::Value, LoadError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        let mut env = Environment::default();
+        env.set("HOME", "/home/t", EnvSource::Shell);
+        let opts = ProjectRequest {
+            files: vec![dir.path().join(files[0].0).display().to_string()],
+            project_name: Some("t".into()),
+            cwd: Some(dir.path().to_path_buf()),
+            os_env: Some(env),
+            ..Default::default()
+        }
+        .resolve()?;
+        load(&opts, &LoadFlags::default()).map(|l| l.canonical)
+    }
+}
