@@ -1,16 +1,16 @@
 //! The differences between Docker and Podman that berth's engine module absorbs
-//! (src/engine/podman.rs), each checked on the real engine: run with BERTH_TEST_ENGINE=podman
-//! for Podman, without it for Docker; every test expects the same outcome on both.
+//! (crates/berth-engine/src/podman.rs), each checked on the real engine through berth-engine's
+//! own API: run with BERTH_TEST_ENGINE=podman for Podman, without it for Docker; every test
+//! expects the same outcome on both.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use berth_engine::podman::EventKind;
-use berth_engine::{Engine, EngineError, EngineKind, Target};
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
-};
+use berth_compose::model::{NetworkConfig, Project, Service};
+use berth_engine::spec::{self, ContainerSpec, SpecContext};
+use berth_engine::{CreateError, Engine, EngineError, EngineKind, EventKind, Target};
 use common::TestProject;
 use futures_util::StreamExt;
 
@@ -27,17 +27,46 @@ async fn engine() -> Engine {
     } else {
         EngineKind::Docker
     };
-    assert_eq!(e.kind, want, "detected from /version's components");
+    assert_eq!(e.kind(), want, "detected from /version's components");
     e
 }
 
-fn body(cmd: &[&str], label: &str) -> ContainerCreateBody {
-    ContainerCreateBody {
-        image: Some(common::IMAGE.into()),
-        cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
-        labels: Some([("berth.test".to_string(), label.to_string())].into()),
+/// The container berth would create for a one-service project: `cmd` in the test image,
+/// named `name`, labelled `berth.test=label`, on `network` when given.
+fn spec(e: &Engine, name: &str, cmd: &[&str], label: &str, network: Option<&str>) -> ContainerSpec {
+    let mut project = Project {
+        name: "diff".into(),
         ..Default::default()
+    };
+    let mut svc = Service {
+        image: Some(common::IMAGE.into()),
+        command: Some(cmd.iter().map(|s| s.to_string()).collect()),
+        container_name: Some(name.into()),
+        labels: [("berth.test".to_string(), label.to_string())].into(),
+        ..Default::default()
+    };
+    if let Some(net) = network {
+        let cfg = NetworkConfig {
+            name: Some(net.into()),
+            ..Default::default()
+        };
+        project.networks.insert("n".into(), cfg);
+        svc.networks.insert("n".into(), None);
     }
+    let ctx = SpecContext {
+        project: &project,
+        project_name: "diff",
+        api_version: e.api_version(),
+        resolve_container: &|_| None,
+        environment: &|_| None,
+        working_dir: std::path::Path::new("/"),
+        base_environment: &[],
+    };
+    spec::container_spec(&ctx, "svc", &svc, 1, BTreeMap::new()).expect("a valid spec")
+}
+
+async fn create(e: &Engine, spec: &ContainerSpec) -> Result<String, CreateError> {
+    e.create_from_spec(spec).await.map(|(id, _)| id)
 }
 
 /// Removes this test's containers (by its `berth.test` label) and networks even when an
@@ -91,13 +120,15 @@ async fn errors_mean_the_same_on_both_engines() {
     let name = unique("errs");
     let net = unique("errsnet");
     let _cleanup = Cleanup(name.clone(), vec![net.clone()]);
-    let id = e
-        .create_container(&name, body(&["sleep", "30"], &name))
+    let id = create(&e, &spec(&e, &name, &["sleep", "30"], &name, None))
         .await
         .unwrap();
     // A duplicate container name is a conflict.
-    let dup = e.create_container(&name, body(&["true"], &name)).await;
-    assert!(matches!(dup, Err(EngineError::Conflict(_))), "{dup:?}");
+    let dup = create(&e, &spec(&e, &name, &["true"], &name, None)).await;
+    assert!(
+        matches!(dup, Err(CreateError::Create(EngineError::Conflict(_)))),
+        "{dup:?}"
+    );
     // Killing a container that does not run: not running.
     let k = e.kill_container(&id, "KILL").await;
     assert!(matches!(k, Err(EngineError::NotRunning(_))), "{k:?}");
@@ -106,20 +137,16 @@ async fn errors_mean_the_same_on_both_engines() {
     assert!(matches!(m, Err(EngineError::NotFound(_))), "{m:?}");
     assert_eq!(e.image_id("nosuchimage:zzz").await.unwrap(), None);
     // Removing a network that a container uses: a conflict.
-    let req = NetworkCreateRequest {
-        name: net.clone(),
-        ..Default::default()
-    };
-    let net_id = e.create_network(req).await.unwrap();
-    let mut b = body(&["sleep", "30"], &name);
-    b.host_config = Some(HostConfig {
-        network_mode: Some(net.clone()),
-        ..Default::default()
-    });
-    b.networking_config = Some(NetworkingConfig {
-        endpoints_config: Some([(net.clone(), EndpointSettings::default())].into()),
-    });
-    let user = e.create_container(&unique("errsuser"), b).await.unwrap();
+    let net_id = e
+        .create_network(&net, &NetworkConfig::default(), Default::default())
+        .await
+        .unwrap();
+    let user = create(
+        &e,
+        &spec(&e, &unique("errsuser"), &["sleep", "30"], &name, Some(&net)),
+    )
+    .await
+    .unwrap();
     e.start_container(&user).await.unwrap();
     let r = e.remove_network(&net).await;
     assert!(matches!(r, Err(EngineError::Conflict(_))), "{r:?}");
@@ -138,8 +165,7 @@ async fn wait_after_a_failed_start_is_a_real_exit_code() {
     let e = engine().await;
     let name = unique("wait");
     let _cleanup = Cleanup(name.clone(), vec![]);
-    let id = e
-        .create_container(&name, body(&["/nonexistent"], &name))
+    let id = create(&e, &spec(&e, &name, &["/nonexistent"], &name, None))
         .await
         .unwrap();
     assert!(e.start_container(&id).await.is_err(), "the start fails");
@@ -164,7 +190,7 @@ async fn event_names_map_to_the_same_meanings() {
     let reader = tokio::spawn(async move {
         while let Some(ev) = stream.next().await {
             if tx
-                .send(ev.map(|(k, _)| k).map_err(|e| e.to_string()))
+                .send(ev.map(|ev| ev.kind).map_err(|e| e.to_string()))
                 .is_err()
             {
                 break;
@@ -172,8 +198,7 @@ async fn event_names_map_to_the_same_meanings() {
         }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let id = e
-        .create_container(&name, body(&["sh", "-c", "exit 3"], &name))
+    let id = create(&e, &spec(&e, &name, &["sh", "-c", "exit 3"], &name, None))
         .await
         .unwrap();
     e.start_container(&id).await.unwrap();
@@ -250,9 +275,10 @@ services:
 #[tokio::test]
 async fn the_engine_clock_is_read_and_a_local_one_needs_no_offset() {
     let e = engine().await;
-    let info = e.docker.info().await.expect("info");
+    let info = common::api_get("/info");
+    let info: serde_json::Value = serde_json::from_str(&info).expect("/info is JSON");
     let theirs =
-        berth::ui::logs::parse_unix_nanos(info.system_time.as_deref().expect("SystemTime"))
+        berth_engine::clock::parse_unix_nanos(info["SystemTime"].as_str().expect("SystemTime"))
             .expect("an RFC 3339 time");
     let ours = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -262,5 +288,5 @@ async fn the_engine_clock_is_read_and_a_local_one_needs_no_offset() {
         (ours - theirs).abs() < 1_000_000_000,
         "engine {theirs}, here {ours}"
     );
-    assert_eq!(berth::ui::logs::engine_clock_offset(e.clone()).await, None);
+    assert_eq!(e.clock_offset().await, None);
 }

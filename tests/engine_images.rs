@@ -421,7 +421,7 @@ fn listed(output: &str) -> BTreeSet<String> {
 /// What berth's context walk sends, plus the parent directories COPY creates, less the
 /// Dockerfile and `.dockerignore` when excluded (the CLI sends them, the daemon drops them).
 fn berth_listing(dir: &Path) -> BTreeSet<String> {
-    use berth_engine::build::{context_entries, DockerIgnore};
+    use berth_compose::build_context::{context_entries, DockerIgnore};
     let text = std::fs::read_to_string(dir.join(".dockerignore")).expect("read");
     let ig = DockerIgnore::parse(&text).expect("valid .dockerignore");
     let mut out = BTreeSet::new();
@@ -483,7 +483,7 @@ fn dockerignore_matches_a_real_docker_build() {
 
 #[test]
 fn dockerfile_specific_ignore_file_wins() {
-    use berth_engine::build::ignore_file;
+    use berth_compose::build_context::ignore_file;
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join(".dockerignore"), "a\n").expect("write");
     let df = dir.path().join("app.Dockerfile");

@@ -71,7 +71,8 @@ fn event_ns(p: &TestProject, since: u64, c: &str, action: &str) -> u128 {
 
 /// `2026-11-25T04:25:21.7427665Z` in nanoseconds since the epoch (berth's own parser).
 fn rfc3339_ns(t: &str) -> u128 {
-    berth::ui::logs::parse_unix_nanos(t).unwrap_or_else(|| panic!("not RFC 3339: {t:?}")) as u128
+    berth_engine::clock::parse_unix_nanos(t).unwrap_or_else(|| panic!("not RFC 3339: {t:?}"))
+        as u128
 }
 
 #[test]

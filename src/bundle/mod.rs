@@ -152,8 +152,8 @@ pub async fn save(
             })?;
         images.push(ImageEntry {
             reference: r.clone(),
-            id: info.id.unwrap_or_default(),
-            size: info.size.unwrap_or(0),
+            id: info.id,
+            size: info.size,
             services: services.clone(),
         });
     }
@@ -458,11 +458,6 @@ pub fn rewrite_compose(
 pub fn relocation(m: &Manifest, registry: &str) -> BTreeMap<String, String> {
     m.images
         .iter()
-        .map(|i| {
-            (
-                i.reference.clone(),
-                image::relocate(&i.reference, registry),
-            )
-        })
+        .map(|i| (i.reference.clone(), image::relocate(&i.reference, registry)))
         .collect()
 }

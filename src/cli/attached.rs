@@ -11,9 +11,9 @@ use tokio::sync::mpsc;
 
 use super::Failure;
 use crate::converge::down;
-use berth_engine::Engine;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
+use berth_engine::Engine;
 
 pub struct FollowOptions {
     pub project: String,
@@ -51,7 +51,7 @@ pub async fn follow(
                 .inspect_container(id)
                 .await
                 .ok()
-                .and_then(|i| i.name)
+                .map(|i| i.name)
                 .unwrap_or_else(|| id.clone());
             sources.push(Source {
                 id: id.clone(),
@@ -85,7 +85,7 @@ pub async fn follow(
         project: opts.project.clone(),
         services: attach.to_vec(),
         index: None,
-        from_ts: Some(logs::log_moment(engine, opts.since)),
+        from_ts: Some(engine.log_moment(opts.since)),
     };
     let (tx, mut exits) = mpsc::unbounded_channel();
     let mux = logs::attached(
@@ -168,15 +168,15 @@ async fn stop_services(
     timeout: Option<i32>,
     progress: &Progress,
 ) {
-    let Ok(found) = down::containers_with_labels(engine, project).await else {
+    let Ok(found) = crate::converge::apply::observe(engine, project).await else {
         return;
     };
     let mine: Vec<_> = found
         .into_iter()
-        .filter(|(o, _)| !o.oneoff && services.contains(&o.service))
+        .filter(|o| !o.oneoff && services.contains(&o.service))
         .collect();
     if kill {
-        let jobs = mine.iter().map(|(o, _)| async move {
+        let jobs = mine.iter().map(|o| async move {
             let r = match o.state.as_str() {
                 "running" => {
                     progress.update("Container", &o.name, "Killing", "");

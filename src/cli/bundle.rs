@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 
 use super::{engine_session, Failure, GlobalOptions};
 use crate::bundle::{self, Verified};
+use crate::ui::bytes::{human, ByteProgress};
 use berth_compose::load::LoadFlags;
 use berth_engine::build::BuildFlags;
-use crate::ui::bytes::{human, ByteProgress};
 
 #[derive(Subcommand, Debug)]
 pub enum BundleCommand {

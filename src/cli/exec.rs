@@ -219,7 +219,7 @@ pub(crate) struct Detach {
 
 impl Detach {
     pub fn resolve(flag: Option<String>) -> Result<Detach, Failure> {
-        let keys = flag.or_else(berth_engine::images::configured_detach_keys);
+        let keys = flag.or_else(|| berth_engine::CliConfig::load().detach_keys());
         let seq = match &keys {
             Some(k) => parse_detach_keys(k).map_err(|e| Failure::new(16, e))?,
             None => vec![0x10, 0x11], // ctrl-p,ctrl-q
@@ -375,7 +375,7 @@ pub fn run(global: &GlobalOptions, args: ExecArgs) -> Result<i32, Failure> {
         // The exit code is there once the process is gone (a moment after its output ends).
         for _ in 0..50 {
             let i = engine.inspect_exec(&exec).await.map_err(fail)?;
-            if i.running != Some(true) {
+            if !i.running {
                 return Ok(i.exit_code.unwrap_or(0) as i32);
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -7,12 +7,12 @@ use clap::Args;
 use futures_util::StreamExt;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
+use crate::ui::progress::Progress;
+use berth_compose::graph::ServiceGraph;
 use berth_compose::load::{LoadFlags, LoadedProject};
 use berth_engine::build::{self, BuildFlags};
-use berth_engine::images::{self, TransferEvent};
+use berth_engine::images::TransferEvent;
 use berth_engine::{spec, Engine};
-use berth_compose::graph::ServiceGraph;
-use crate::ui::progress::Progress;
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct BuildArgs {
@@ -220,28 +220,26 @@ pub async fn push_images(
     ignore_failures: bool,
     progress: &Progress,
 ) -> Result<(), Failure> {
-    let (creds, warnings) = images::load_credentials();
+    let (registries, warnings) = berth_engine::CliConfig::load().registries();
     for w in warnings {
         warn(&w);
     }
+    let registries = &registries;
     let results: Vec<(String, Result<(), String>)> =
-        futures_util::stream::iter(targets.iter().map(|image| {
-            let creds = images::credentials_for(&creds, image);
-            async move {
-                progress.update("Image", image, "Pushing", "");
-                let bytes = Mutex::new(Bytes::default());
-                let r = engine
-                    .push_image(image, creds, |e| {
-                        let d = bytes.lock().map(|mut b| b.detail(&e)).unwrap_or_default();
-                        progress.update("Image", image, "Pushing", &d);
-                    })
-                    .await;
-                match &r {
-                    Ok(()) => progress.update("Image", image, "Pushed", ""),
-                    Err(_) => progress.update("Image", image, "Error", ""),
-                }
-                (image.clone(), r.map_err(|e| e.to_string()))
+        futures_util::stream::iter(targets.iter().map(|image| async move {
+            progress.update("Image", image, "Pushing", "");
+            let bytes = Mutex::new(Bytes::default());
+            let r = engine
+                .push_image(image, registries, |e| {
+                    let d = bytes.lock().map(|mut b| b.detail(&e)).unwrap_or_default();
+                    progress.update("Image", image, "Pushing", &d);
+                })
+                .await;
+            match &r {
+                Ok(()) => progress.update("Image", image, "Pushed", ""),
+                Err(_) => progress.update("Image", image, "Error", ""),
             }
+            (image.clone(), r.map_err(|e| e.to_string()))
         }))
         .buffer_unordered(4)
         .collect()
@@ -342,13 +340,13 @@ pub fn pull(global: &GlobalOptions, args: PullArgs) -> Result<i32, Failure> {
         } else {
             progress
         };
-        let (creds, warnings) = images::load_credentials();
+        let (registries, warnings) = berth_engine::CliConfig::load().registries();
         for w in warnings {
             warn(&w);
         }
         let progress = &progress;
         let engine = &engine;
-        let creds = &creds;
+        let registries = &registries;
         let results: Vec<(String, String, bool, Result<(), String>)> = futures_util::stream::iter(
             work.into_iter()
                 .map(|(svc, image, policy, has_build)| async move {
@@ -365,7 +363,7 @@ pub fn pull(global: &GlobalOptions, args: PullArgs) -> Result<i32, Failure> {
                     progress.update("Image", &image, "Pulling", "");
                     let bytes = Mutex::new(Bytes::default());
                     let r = engine
-                        .pull_image(&image, images::credentials_for(creds, &image), |e| {
+                        .pull_image(&image, registries, |e| {
                             let d = bytes.lock().map(|mut b| b.detail(&e)).unwrap_or_default();
                             progress.update("Image", &image, "Pulling", &d);
                         })

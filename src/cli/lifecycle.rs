@@ -5,10 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use clap::Args;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
+use crate::converge::apply::observe;
+use crate::converge::down::{self, DownOptions};
 use berth_compose::load::{LoadFlags, LoadedProject};
-use crate::converge::down::{self, containers_with_labels, DownOptions};
 use berth_engine::labels as L;
 use berth_engine::Engine;
+use berth_engine::{ComposeLabels, ContainerSummary};
 
 #[derive(Args, Debug, Default)]
 pub struct DownArgs {
@@ -122,10 +124,10 @@ fn ago(ts: i64) -> String {
     }
 }
 
-fn ports(c: &bollard::models::ContainerSummary) -> String {
+fn ports(c: &ContainerSummary) -> String {
     let mut out: Vec<String> = Vec::new();
-    for p in c.ports.clone().unwrap_or_default() {
-        let proto = p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into());
+    for p in &c.ports {
+        let proto = p.protocol.clone().unwrap_or_else(|| "tcp".into());
         let s = match (p.ip.as_deref(), p.public_port) {
             (Some(ip), Some(pub_port)) => format!("{ip}:{pub_port}->{}/{proto}", p.private_port),
             _ => format!("{}/{proto}", p.private_port),
@@ -163,63 +165,45 @@ pub fn ps(global: &GlobalOptions, args: PsArgs) -> Result<i32, Failure> {
             .list_containers(&[L::project_filter(&name)])
             .await
             .map_err(|e| Failure::new(1, e.to_string()))?;
-        let mut rows: Vec<&bollard::models::ContainerSummary> = list
+        let mut rows: Vec<&ContainerSummary> = list
             .iter()
             .filter(|c| {
-                let labels = c.labels.clone().unwrap_or_default();
-                let svc = labels.get(L::SERVICE).cloned().unwrap_or_default();
-                let oneoff = labels
-                    .get(L::ONEOFF)
-                    .map(|v| v.eq_ignore_ascii_case("true"))
-                    .unwrap_or(false);
-                let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-                (args.all || (state == "running" && !oneoff) || !statuses.is_empty())
-                    && (args.service_names.is_empty() || args.service_names.contains(&svc))
-                    && (statuses.is_empty() || statuses.contains(&state))
+                let state = c.state.as_str();
+                (args.all || (state == "running" && !c.oneoff()) || !statuses.is_empty())
+                    && (args.service_names.is_empty()
+                        || args.service_names.iter().any(|s| s == c.service()))
+                    && (statuses.is_empty() || statuses.iter().any(|s| s == state))
             })
             .collect();
-        rows.sort_by_key(|c| c.names.clone().unwrap_or_default());
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
         if args.quiet {
             for c in rows {
-                println!("{}", c.id.clone().unwrap_or_default());
+                println!("{}", c.id);
             }
             return Ok(0);
         }
         if args.services {
-            let set: BTreeSet<String> = rows
-                .iter()
-                .filter_map(|c| c.labels.as_ref().and_then(|l| l.get(L::SERVICE).cloned()))
-                .collect();
+            let set: BTreeSet<&str> = rows.iter().filter_map(|c| c.label(L::SERVICE)).collect();
             for s in set {
                 println!("{s}");
             }
             return Ok(0);
         }
-        let name_of = |c: &bollard::models::ContainerSummary| {
-            c.names
-                .clone()
-                .unwrap_or_default()
-                .first()
-                .cloned()
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string()
-        };
         if args.format == "json" {
             for c in rows {
-                let labels = c.labels.clone().unwrap_or_default();
+                let labels = &c.labels;
                 let v = serde_json::json!({
                     "ID": c.id,
-                    "Name": name_of(c),
+                    "Name": c.name,
                     "Image": c.image,
                     "Command": c.command,
                     "Project": labels.get(L::PROJECT),
                     "Service": labels.get(L::SERVICE),
                     "Created": c.created,
-                    "State": c.state.map(|s| s.to_string()),
+                    "State": c.state.as_str(),
                     "Status": c.status,
-                    "Health": c.status.as_deref().and_then(|s| s.split('(').nth(1)).map(|h| h.trim_end_matches(')').to_string()).unwrap_or_default(),
-                    "ExitCode": 0,
+                    "Health": c.health_shown(),
+                    "ExitCode": c.exit_code().unwrap_or(0),
                     "Publishers": c.ports,
                     "Ports": ports(c),
                     "Labels": labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
@@ -244,18 +228,17 @@ pub fn ps(global: &GlobalOptions, args: PsArgs) -> Result<i32, Failure> {
             "PORTS".into(),
         ]];
         for c in rows {
-            let labels = c.labels.clone().unwrap_or_default();
-            let mut cmd = c.command.clone().unwrap_or_default();
+            let mut cmd = c.command.clone();
             if !args.no_trunc && cmd.chars().count() > 20 {
                 cmd = format!("{}…", cmd.chars().take(19).collect::<String>());
             }
             table.push([
-                name_of(c),
-                c.image.clone().unwrap_or_default(),
+                c.name.clone(),
+                c.image.clone(),
                 format!("\"{cmd}\""),
-                labels.get(L::SERVICE).cloned().unwrap_or_default(),
-                ago(c.created.unwrap_or(0)),
-                c.status.clone().unwrap_or_default(),
+                c.service().to_string(),
+                ago(c.created),
+                c.status.clone(),
                 ports(c),
             ]);
         }
@@ -305,14 +288,12 @@ pub fn ls(global: &GlobalOptions, args: LsArgs) -> Result<i32, Failure> {
         let mut projects: BTreeMap<String, (BTreeMap<String, usize>, BTreeSet<String>)> =
             BTreeMap::new();
         for c in &list {
-            let labels = c.labels.clone().unwrap_or_default();
-            let Some(p) = labels.get(L::PROJECT) else {
+            let Some(p) = c.label(L::PROJECT) else {
                 continue;
             };
-            let e = projects.entry(p.clone()).or_default();
-            *e.0.entry(c.state.map(|s| s.to_string()).unwrap_or_default())
-                .or_default() += 1;
-            if let Some(f) = labels.get(L::CONFIG_FILES) {
+            let e = projects.entry(p.to_string()).or_default();
+            *e.0.entry(c.state.to_string()).or_default() += 1;
+            if let Some(f) = c.labels.get(L::CONFIG_FILES) {
                 e.1.insert(f.clone());
             }
         }
@@ -425,16 +406,16 @@ pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, F
         }
     }
     engine_session(global, |engine, progress| async move {
-        let all = containers_with_labels(&engine, &name)
+        let all = observe(&engine, &name)
             .await
             .map_err(|e| Failure::new(1, e.to_string()))?;
         let mut selected: Vec<_> = all
             .into_iter()
-            .filter(|(o, _)| !o.oneoff && (services.is_empty() || services.contains(&o.service)))
+            .filter(|o| !o.oneoff && (services.is_empty() || services.contains(&o.service)))
             .collect();
-        selected.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        selected.sort_by(|a, b| a.name.cmp(&b.name));
         if global.dry_run {
-            for (o, _) in &selected {
+            for o in &selected {
                 progress.update(
                     "Container",
                     &o.name,
@@ -467,7 +448,7 @@ async fn run_verb(
     engine: &Engine,
     verb: Verb,
     args: &VerbArgs,
-    selected: &[(crate::converge::plan::Observed, BTreeMap<String, String>)],
+    selected: &[crate::converge::plan::Observed],
     loaded: Option<&LoadedProject>,
     progress: &crate::ui::progress::Progress,
     parallel: usize,
@@ -497,7 +478,7 @@ async fn run_verb(
         Verb::Rm => {
             let stopped: Vec<_> = selected
                 .iter()
-                .filter(|(o, _)| args.stop || o.state != "running")
+                .filter(|o| args.stop || o.state != "running")
                 .cloned()
                 .collect();
             if stopped.is_empty() {
@@ -520,13 +501,13 @@ async fn run_verb(
             // Start (and restart) in dependency order; the others in any order.
             let order: Vec<String> = graph.as_ref().map(|g| g.start_order()).unwrap_or_default();
             let mut items: Vec<_> = selected.iter().collect();
-            items.sort_by_key(|(o, _)| {
+            items.sort_by_key(|o| {
                 order
                     .iter()
                     .position(|s| s == &o.service)
                     .unwrap_or(usize::MAX)
             });
-            for (o, _) in items {
+            for o in items {
                 let r = match verb {
                     Verb::Start => {
                         if o.state == "running" {

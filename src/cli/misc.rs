@@ -10,8 +10,9 @@ use futures_util::StreamExt;
 use super::exec::{pump_stdin, Detach, RawMode, Resize};
 use super::select::{self, check_services, engine_err, Found};
 use super::{engine_session, Failure, GlobalOptions};
+use berth_engine::clock::format_unix;
 use berth_engine::labels as L;
-use berth_engine::Engine;
+use berth_engine::{ComposeLabels, Engine, StatsSample};
 
 /// Services to act on (all when none).
 #[derive(Args, Debug, Default)]
@@ -96,9 +97,6 @@ fn split_service_path(s: &str) -> Option<(&str, &str)> {
     s.split_once(':')
 }
 
-/// Go's os.ModeDir, as the archive API reports it.
-const MODE_DIR: u32 = 1 << 31;
-
 pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
     let (name, loaded) = select::project(global)?;
     let owned = |x: Option<(&str, &str)>| x.map(|(a, b)| (a.to_string(), b.to_string()));
@@ -140,7 +138,7 @@ pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
                 .await
                 .map_err(|e| fail(e.to_string()))?;
             let (dir, name_in) = match &stat {
-                Some(s) if s.file_mode & MODE_DIR != 0 => (dst.clone(), None),
+                Some(s) if s.is_dir() => (dst.clone(), None),
                 _ => {
                     let p = Path::new(&dst);
                     let parent = p
@@ -272,18 +270,10 @@ pub fn port(global: &GlobalOptions, args: PortArgs) -> Result<i32, Failure> {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
         let key = format!("{}/{}", args.private_port, args.protocol);
-        let binding = i
-            .network_settings
-            .and_then(|n| n.ports)
-            .and_then(|p| p.get(&key).cloned().flatten())
-            .and_then(|b| b.into_iter().next());
+        let binding = i.ports.get(&key).and_then(|b| b.first());
         match binding {
             Some(b) => {
-                emit(&format!(
-                    "{}:{}\n",
-                    b.host_ip.unwrap_or_default(),
-                    b.host_port.unwrap_or_default()
-                ));
+                emit(&format!("{}:{}\n", b.host_ip, b.host_port));
                 Ok(0)
             }
             None => Err(Failure::new(
@@ -303,8 +293,8 @@ pub fn top(global: &GlobalOptions, args: ServicesArgs) -> Result<i32, Failure> {
         let mut out = String::new();
         for c in service_containers(&engine, &name, &args.services, false).await? {
             let t = engine.top(&c.id).await.map_err(engine_err)?;
-            let mut rows = vec![t.titles.unwrap_or_default()];
-            rows.extend(t.processes.unwrap_or_default());
+            let mut rows = vec![t.titles];
+            rows.extend(t.rows);
             out.push_str(&format!("{}\n{}\n", c.name, table(&rows)));
         }
         emit(&out);
@@ -385,31 +375,30 @@ pub fn images(global: &GlobalOptions, args: ImagesArgs) -> Result<i32, Failure> 
         let mut c_sorted = list;
         c_sorted.sort_by(|a, b| a.name.cmp(&b.name));
         for c in &c_sorted {
-            let image_ref = c.summary.image_id.clone().unwrap_or_default();
+            let image_ref = c.summary.image_id.clone();
             let Ok(Some(img)) = engine.inspect_image(&image_ref).await else {
                 continue;
             };
-            let id = img.id.clone().unwrap_or_default();
+            let id = img.id.clone();
             let short = id
                 .trim_start_matches("sha256:")
                 .chars()
                 .take(12)
                 .collect::<String>();
-            let shown = c.summary.image.clone().unwrap_or_default();
+            let shown = c.summary.image.clone();
             let tag_ref = img
                 .repo_tags
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .find(|t| *t == shown || t.starts_with(&format!("{shown}:")))
-                .or_else(|| img.repo_tags.clone().unwrap_or_default().into_iter().next())
+                .iter()
+                .find(|t| **t == shown || t.starts_with(&format!("{shown}:")))
+                .or_else(|| img.repo_tags.first())
+                .cloned()
                 .unwrap_or_else(|| "<none>:<none>".into());
             let (repo, tag) = tag_ref
                 .rsplit_once(':')
                 .filter(|(_, t)| !t.contains('/'))
                 .map(|(r, t)| (r.to_string(), t.to_string()))
                 .unwrap_or((tag_ref.clone(), "latest".into()));
-            let size = img.size.unwrap_or(0);
+            let size = img.size;
             if !ids.contains(&id) {
                 ids.push(id.clone());
             }
@@ -503,29 +492,28 @@ pub fn events(global: &GlobalOptions, args: EventsArgs) -> Result<i32, Failure> 
                 _ = interrupts.recv() => return Ok(0),
             };
             let Some(ev) = ev else { return Ok(0) };
-            let (_, ev) = ev.map_err(engine_err)?;
-            let actor = ev.actor.clone().unwrap_or_default();
-            let attrs = actor.attributes.clone().unwrap_or_default();
-            let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
+            let ev = ev.map_err(engine_err)?;
+            let service = ev.service().to_string();
             if !args.services.is_empty() && !args.services.contains(&service) {
                 continue;
             }
             // The container's labels are not event attributes.
-            let shown: BTreeMap<String, String> = attrs
-                .into_iter()
+            let shown: BTreeMap<&String, &String> = ev
+                .attributes
+                .iter()
                 .filter(|(k, _)| !k.contains('.'))
                 .collect();
-            let time = ev
-                .time_nano
-                .map(|n| {
-                    crate::ui::logs::format_unix(
-                        n.div_euclid(1_000_000_000),
-                        n.rem_euclid(1_000_000_000) as u32,
-                    )
-                })
-                .unwrap_or_default();
-            let action = ev.action.clone().unwrap_or_default();
-            let id = actor.id.clone().unwrap_or_default();
+            let n = ev.time_nano;
+            let time = if n == 0 {
+                String::new()
+            } else {
+                format_unix(
+                    n.div_euclid(1_000_000_000),
+                    n.rem_euclid(1_000_000_000) as u32,
+                )
+            };
+            let action = &ev.action;
+            let id = &ev.id;
             let line = if args.json {
                 serde_json::json!({
                     "action": action, "attributes": shown, "id": id, "service": service,
@@ -567,70 +555,10 @@ pub struct StatsArgs {
     pub services: Vec<String>,
 }
 
-fn stats_row(
-    c: &Found,
-    s: &bollard::models::ContainerStatsResponse,
-    no_trunc: bool,
-) -> Vec<String> {
-    let cpu = s.cpu_stats.clone().unwrap_or_default();
-    let pre = s.precpu_stats.clone().unwrap_or_default();
-    let total = |c: &bollard::models::ContainerCpuStats| {
-        c.cpu_usage
-            .as_ref()
-            .and_then(|u| u.total_usage)
-            .unwrap_or(0) as f64
-    };
-    let cpu_delta = total(&cpu) - total(&pre);
-    let sys_delta =
-        cpu.system_cpu_usage.unwrap_or(0) as f64 - pre.system_cpu_usage.unwrap_or(0) as f64;
-    let online = cpu
-        .online_cpus
-        .map(|n| n as f64)
-        .or_else(|| {
-            cpu.cpu_usage
-                .as_ref()
-                .and_then(|u| u.percpu_usage.as_ref())
-                .map(|v| v.len() as f64)
-        })
-        .unwrap_or(1.0);
-    let cpu_pct = if sys_delta > 0.0 && cpu_delta > 0.0 {
-        cpu_delta / sys_delta * online * 100.0
-    } else {
-        0.0
-    };
-    let mem = s.memory_stats.clone().unwrap_or_default();
-    let st = mem.stats.clone().unwrap_or_default();
-    let cache = st
-        .get("total_inactive_file")
-        .or_else(|| st.get("inactive_file"))
-        .copied()
-        .unwrap_or(0);
-    let used = mem.usage.unwrap_or(0).saturating_sub(cache) as f64;
-    let limit = mem.limit.unwrap_or(0) as f64;
-    let mem_pct = if limit > 0.0 {
-        used / limit * 100.0
-    } else {
-        0.0
-    };
-    let (mut rx, mut tx) = (0u64, 0u64);
-    for n in s.networks.clone().unwrap_or_default().values() {
-        rx += n.rx_bytes.unwrap_or(0);
-        tx += n.tx_bytes.unwrap_or(0);
-    }
-    let (mut rd, mut wr) = (0u64, 0u64);
-    for e in s
-        .blkio_stats
-        .clone()
-        .and_then(|b| b.io_service_bytes_recursive)
-        .unwrap_or_default()
-    {
-        match e.op.as_deref().map(str::to_lowercase).as_deref() {
-            Some("read") => rd += e.value.unwrap_or(0),
-            Some("write") => wr += e.value.unwrap_or(0),
-            _ => {}
-        }
-    }
-    let pids = s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0);
+fn stats_row(c: &Found, s: &StatsSample, no_trunc: bool) -> Vec<String> {
+    let (used, limit) = (s.memory_used as f64, s.memory_limit as f64);
+    let (rx, tx, rd, wr) = (s.net_rx, s.net_tx, s.block_read, s.block_write);
+    let (cpu_pct, mem_pct, pids) = (s.cpu_percent(), s.memory_percent(), s.pids);
     vec![
         if no_trunc {
             c.id.clone()
@@ -757,10 +685,9 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
     engine_session(global, |engine, _p| async move {
         let c = select::running_container(&engine, &name, &args.service, args.index).await?;
         let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
-        let restarts = i.restart_count.unwrap_or(0);
-        let cfg = i.config.unwrap_or_default();
-        let tty = cfg.tty.unwrap_or(false);
-        let stdin = !args.no_stdin && cfg.open_stdin.unwrap_or(false);
+        let restarts = i.restart_count;
+        let tty = i.tty;
+        let stdin = !args.no_stdin && i.open_stdin;
         let (output, input) = engine
             .attach(&c.id, stdin, detach.keys.as_deref())
             .await
@@ -790,12 +717,12 @@ pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> 
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let now = engine.inspect_container(&c.id).await.map_err(engine_err)?;
-            let st = now.state.unwrap_or_default();
-            if !st.running.unwrap_or(false) && !st.restarting.unwrap_or(false) {
+            let st = &now.state;
+            if !st.running && !st.restarting {
                 let code = engine.wait_container(&c.id).await.unwrap_or(0);
                 return Ok(code as i32);
             }
-            if now.restart_count.unwrap_or(0) > restarts || st.restarting.unwrap_or(false) {
+            if now.restart_count > restarts || st.restarting {
                 eprintln!(
                     "{} exited and its restart policy started it again: `berth attach {}` follows it",
                     c.name, args.service

@@ -21,11 +21,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::ui::progress::{Mode, Progress as UiProgress};
 use berth_compose::error::LoadError;
 use berth_compose::load::{self, LoadFlags, LoadedProject};
 use berth_compose::options::{ProjectOptions, ProjectRequest};
 use berth_engine::{self as engine, Engine, EngineChoice};
-use crate::ui::progress::{Mode, Progress as UiProgress};
 
 /// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.
 #[derive(Parser, Debug)]
@@ -463,11 +463,11 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             if format == "json" {
                 let e = match &engine {
                     Ok(e) => serde_json::json!({
-                        "kind": e.kind.to_string(),
-                        "version": e.version,
-                        "api": format!("{}.{}", e.api_version.0, e.api_version.1),
-                        "host": e.host,
-                        "source": e.source,
+                        "kind": e.kind().to_string(),
+                        "version": e.version(),
+                        "api": format!("{}.{}", e.api_version().0, e.api_version().1),
+                        "host": e.host(),
+                        "source": e.source(),
                     }),
                     Err(m) => serde_json::json!({ "error": m }),
                 };

@@ -8,14 +8,14 @@ use clap::Args;
 use super::exec::{env_list, pump_stdin, RawMode, Resize};
 use super::select::{self, check_services};
 use super::{engine_session, warn, Failure, GlobalOptions};
+use crate::converge::apply::{self, ApplyError, UpOptions};
+use crate::ui::progress::{Mode, Progress};
+use berth_compose::graph::{Condition, ServiceGraph};
 use berth_compose::load::{LoadFlags, LoadedProject};
 use berth_compose::model::{Service, ServicePortConfig, ServiceVolumeBind, ServiceVolumeConfig};
-use crate::converge::apply::{self, ApplyError, UpOptions};
 use berth_engine::labels as L;
-use berth_engine::spec::{self, SpecContext};
+use berth_engine::spec::{self, OneOff, SpecContext};
 use berth_engine::Engine;
-use berth_compose::graph::{Condition, ServiceGraph};
-use crate::ui::progress::{Mode, Progress};
 
 #[derive(Args, Debug, Default)]
 pub struct RunArgs {
@@ -280,7 +280,8 @@ async fn ensure_image(
         .await
         .map(|_| ())
     };
-    let pull_it = || apply::pull_image(engine, name, image, progress);
+    let (registries, _) = berth_engine::CliConfig::load().registries();
+    let pull_it = || apply::pull_image(engine, &registries, name, image, progress);
     if svc.build.is_some() && (build || policy == "build") {
         build_it().await?;
     } else if policy == "always" && svc.image.is_some() {
@@ -393,11 +394,11 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             Some(spec::container_name(&loaded.name, s, other, 1))
         };
         let environment = |k: &str| loaded.environment.get(k).map(str::to_string);
-        let proxies = apply::docker_cli_proxies(&engine.host);
+        let proxies = berth_engine::CliConfig::load().proxies(engine.host());
         let ctx = SpecContext {
             project: &loaded.project,
             project_name: &loaded.name,
-            api_version: engine.api_version,
+            api_version: engine.api_version(),
             resolve_container: &resolve,
             environment: &environment,
             working_dir: &loaded.working_dir,
@@ -410,28 +411,13 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         }
         // Stdin closing (end of input) must close only the container's stdin, not our view of
         // its output: the engine's StdinOnce, as `docker run -i` sets it.
-        cs.body.stdin_once = Some(interactive && !args.detach);
-        if let Some(h) = cs.body.host_config.as_mut() {
-            h.restart_policy = None;
-            h.auto_remove = Some(args.rm && args.detach);
-        }
-        if !args.use_aliases {
-            if let Some(eps) = cs
-                .body
-                .networking_config
-                .as_mut()
-                .and_then(|n| n.endpoints_config.as_mut())
-            {
-                for ep in eps.values_mut() {
-                    ep.aliases = None;
-                }
-            }
-            for (_, ep) in cs.extra_networks.iter_mut() {
-                ep.aliases = None;
-            }
-        }
+        cs.one_off(OneOff {
+            stdin_once: interactive && !args.detach,
+            auto_remove: args.rm && args.detach,
+            use_aliases: args.use_aliases,
+        });
         let (id, engine_warnings) = engine
-            .create_container_with(&cs.name, cs.platform.as_deref(), cs.body.clone())
+            .create_from_spec(&cs)
             .await
             .map_err(|e| Failure::new(1, format!("service \"{name}\": {e}")))?;
         for w in engine_warnings {
@@ -440,18 +426,6 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
         let cleanup = |engine: Engine, id: String| async move {
             let _ = engine.remove_container(&id, true).await;
         };
-        for (net, ep) in &cs.extra_networks {
-            if let Err(e) = engine.connect_network(net, &id, ep.clone()).await {
-                cleanup(engine.clone(), id.clone()).await;
-                return Err(Failure::new(1, format!("service \"{name}\": {e}")));
-            }
-        }
-        if !cs.injections.is_empty() {
-            if let Err(e) = apply::inject_files(&engine, &id, &cs.injections).await {
-                cleanup(engine.clone(), id.clone()).await;
-                return Err(fail(e));
-            }
-        }
         if args.detach {
             engine
                 .start_container(&id)

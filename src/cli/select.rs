@@ -1,6 +1,6 @@
 //! Shared by the developer-loop commands: the project, its service containers, colours.
 
-use bollard::models::ContainerSummary;
+use berth_engine::{ComposeLabels, ContainerStatus, ContainerSummary};
 
 use super::{Ansi, Failure, GlobalOptions};
 use berth_compose::load::LoadedProject;
@@ -44,29 +44,14 @@ pub async fn containers(engine: &Engine, project: &str) -> Result<Vec<Found>, Fa
         .map_err(|e| Failure::new(1, e.to_string()))?;
     let mut out: Vec<Found> = list
         .into_iter()
-        .map(|c| {
-            let labels = c.labels.clone().unwrap_or_default();
-            Found {
-                id: c.id.clone().unwrap_or_default(),
-                name: c
-                    .names
-                    .as_ref()
-                    .and_then(|n| n.first().cloned())
-                    .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_string(),
-                service: labels.get(L::SERVICE).cloned().unwrap_or_default(),
-                number: labels
-                    .get(L::NUMBER)
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0),
-                oneoff: labels
-                    .get(L::ONEOFF)
-                    .map(|v| v.eq_ignore_ascii_case("true"))
-                    .unwrap_or(false),
-                running: c.state.map(|s| s.to_string()).as_deref() == Some("running"),
-                summary: c,
-            }
+        .map(|c| Found {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            service: c.service().to_string(),
+            number: c.number(),
+            oneoff: c.oneoff(),
+            running: c.state == ContainerStatus::Running,
+            summary: c,
         })
         .collect();
     out.sort_by(|a, b| (&a.service, a.number, &a.name).cmp(&(&b.service, b.number, &b.name)));

@@ -6,9 +6,9 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
-use berth_compose::load::LoadFlags;
 use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::converge::plan::RecreatePolicy;
+use berth_compose::load::LoadFlags;
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct UpArgs {
@@ -232,9 +232,10 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         let events =
             (!detach && !opts.dry_run).then(|| crate::ui::logs::subscribe(&engine, &loaded.name));
         // Meanwhile, the engine's clock against ours: "from when `up` began" is on its clock.
-        let clock = events
-            .is_some()
-            .then(|| tokio::spawn(crate::ui::logs::engine_clock_offset(engine.clone())));
+        let clock = events.is_some().then(|| {
+            let e = engine.clone();
+            tokio::spawn(async move { e.clock_offset().await })
+        });
         let up = apply::up(&engine, &loaded, &opts, &progress);
         let outcome = tokio::select! {
             r = up => r,

@@ -3,9 +3,9 @@
 use clap::Args;
 
 use super::{engine_session, Failure, GlobalOptions};
-use berth_compose::load::{LoadFlags, LoadedProject};
 use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::watch::{self, rules};
+use berth_compose::load::{LoadFlags, LoadedProject};
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct WatchArgs {

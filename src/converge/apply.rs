@@ -7,23 +7,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bollard::models::{
-    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, Ipam, IpamConfig,
-    NetworkCreateRequest, VolumeCreateRequest,
-};
 use futures_util::StreamExt;
 use tokio::sync::{watch, Notify, Semaphore};
 
 use super::plan::{self, Action, Desired, Observed, Plan, RecreatePolicy};
+use crate::ui::progress::Progress;
+use berth_compose::graph::{Condition, ServiceGraph};
 use berth_compose::hash;
 use berth_compose::load::LoadedProject;
 use berth_compose::model::{Project, Service};
 use berth_engine::labels as L;
-use berth_engine::podman::EventKind;
 use berth_engine::spec::{self, ContainerSpec, SpecContext};
-use berth_engine::{Engine, EngineError};
-use berth_compose::graph::{Condition, ServiceGraph};
-use crate::ui::progress::Progress;
+use berth_engine::{
+    ContainerDetails, ContainerStatus, CreateError, Engine, EngineError, EventKind, HealthStatus,
+    Registries,
+};
 
 /// What can stop `up`.
 #[derive(Debug, thiserror::Error)]
@@ -109,14 +107,13 @@ pub const PULL_HINT: &str =
 /// lines (`up` and `run`, for an image that must be there).
 pub async fn pull_image(
     engine: &Engine,
+    registries: &Registries,
     name: &str,
     image: &str,
     progress: &Progress,
 ) -> Result<(), ApplyError> {
     progress.update("Image", image, "Pulling", "");
-    let (creds, _) = berth_engine::images::load_credentials();
-    let cred = berth_engine::images::credentials_for(&creds, image);
-    match engine.pull_image(image, cred, |_| {}).await {
+    match engine.pull_image(image, registries, |_| {}).await {
         Ok(()) => {
             progress.update("Image", image, "Pulled", "");
             Ok(())
@@ -135,39 +132,7 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Vec<Observed>, En
     let list = engine
         .list_containers(&[L::project_filter(project)])
         .await?;
-    Ok(list
-        .into_iter()
-        .map(|c| {
-            let labels = c.labels.unwrap_or_default();
-            let get = |k: &str| labels.get(k).cloned();
-            Observed {
-                id: c.id.unwrap_or_default(),
-                name: c
-                    .names
-                    .and_then(|n| n.first().cloned())
-                    .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_string(),
-                service: get(L::SERVICE).unwrap_or_default(),
-                number: get(L::NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-                oneoff: get(L::ONEOFF)
-                    .map(|v| v.eq_ignore_ascii_case("true"))
-                    .unwrap_or(false),
-                config_hash: get(L::CONFIG_HASH),
-                image_id: get(L::IMAGE),
-                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
-                // "Exited (3) 2 minutes ago"
-                exit_code: c
-                    .status
-                    .as_deref()
-                    .and_then(|s| s.strip_prefix("Exited ("))
-                    .and_then(|s| s.split(')').next())
-                    .and_then(|s| s.parse().ok()),
-                berth_config: get(L::BERTH_CONFIG),
-                config_files: get(L::CONFIG_FILES),
-            }
-        })
-        .collect())
+    Ok(list.iter().map(Observed::from_summary).collect())
 }
 
 /// The replica count of a service: `--scale`, else `deploy.replicas`, else `scale`, else 1.
@@ -280,6 +245,8 @@ pub async fn up(
 ) -> Result<UpOutcome, ApplyError> {
     let project = &loaded.project;
     let graph = ServiceGraph::from_project(project);
+    // The Docker CLI's config.json: registry credentials and the containers' proxies.
+    let cli = berth_engine::CliConfig::load();
     for s in &opts.services {
         if !project.services.contains_key(s) {
             return Err(ApplyError::Invalid(format!("no such service: {s}")));
@@ -357,7 +324,7 @@ pub async fn up(
             && svc.pull_policy.as_deref() != Some("never")
             && !opts.dry_run;
         if id.is_none() && may_pull && replicas(name, svc, &opts.scale) > 0 {
-            pull_image(engine, name, &image, progress).await?;
+            pull_image(engine, &cli.registries().0, name, &image, progress).await?;
             id = engine.image_id(&image).await?;
         }
         if id.is_none()
@@ -457,13 +424,13 @@ pub async fn up(
         let mut stream = Box::pin(engine.container_events(&[L::project_filter(&loaded.name)]));
         tokio::spawn(async move {
             while let Some(ev) = stream.next().await {
-                let Ok((kind, _)) = ev else {
+                let Ok(ev) = ev else {
                     break;
                 };
                 // Only what a waiter looks at: starts, exits, health, removal (named alike on
-                // Docker and Podman by `event_kind`).
+                // Docker and Podman).
                 if matches!(
-                    kind,
+                    ev.kind,
                     EventKind::Start | EventKind::Die | EventKind::Health(_) | EventKind::Remove
                 ) {
                     notify.notify_waiters();
@@ -487,7 +454,7 @@ pub async fn up(
         events: notify,
         limit: Semaphore::new(opts.parallel.max(1)),
         warnings: Mutex::new(Vec::new()),
-        proxy_env: docker_cli_proxies(&engine.host),
+        proxy_env: cli.proxies(engine.host()),
         precreated: Mutex::new(HashMap::new()),
     };
 
@@ -789,8 +756,7 @@ pub async fn ensure_networks(
             continue;
         }
         if let Some(existing) = found.first() {
-            let labels = existing.labels.clone().unwrap_or_default();
-            match labels.get(L::NETWORK) {
+            match existing.labels.get(L::NETWORK) {
                 Some(k) if k != key => {
                     return Err(ApplyError::Invalid(format!(
                         "network {name} was found but has incorrect label {}={k} (expected {key})",
@@ -804,10 +770,11 @@ pub async fn ensure_networks(
             }
             continue;
         }
-        if cfg.enable_ipv4 == Some(false) && engine.api_version < (1, 47) {
+        let (major, minor) = engine.api_version();
+        if cfg.enable_ipv4 == Some(false) && !berth_engine::supports_disabling_ipv4((major, minor))
+        {
             progress.note(&format!(
-                "WARN networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {}.{}: IPv4 stays enabled",
-                engine.api_version.0, engine.api_version.1
+                "WARN networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {major}.{minor}: IPv4 stays enabled"
             ));
         }
         progress.update("Network", &name, "Creating", "");
@@ -815,38 +782,7 @@ pub async fn ensure_networks(
         labels.insert(L::PROJECT.into(), loaded.name.clone());
         labels.insert(L::NETWORK.into(), key.clone());
         labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
-        let ipam = (!cfg.ipam.config.is_empty() || cfg.ipam.driver.is_some()).then(|| Ipam {
-            driver: cfg.ipam.driver.clone(),
-            config: Some(
-                cfg.ipam
-                    .config
-                    .iter()
-                    .map(|p| IpamConfig {
-                        subnet: p.subnet.clone(),
-                        ip_range: p.ip_range.clone(),
-                        gateway: p.gateway.clone(),
-                        auxiliary_addresses: (!p.aux_addresses.is_empty())
-                            .then(|| p.aux_addresses.clone().into_iter().collect()),
-                    })
-                    .collect(),
-            ),
-            options: None,
-        });
-        let req = NetworkCreateRequest {
-            name: name.clone(),
-            driver: cfg.driver.clone(),
-            internal: Some(cfg.internal),
-            attachable: Some(cfg.attachable),
-            ipam,
-            enable_ipv6: cfg.enable_ipv6,
-            // EnableIPv4 exists from API 1.47 on; older engines always enable IPv4.
-            enable_ipv4: cfg.enable_ipv4.filter(|_| engine.api_version >= (1, 47)),
-            options: (!cfg.driver_opts.is_empty())
-                .then(|| cfg.driver_opts.clone().into_iter().collect()),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        match engine.create_network(req).await {
+        match engine.create_network(&name, cfg, labels).await {
             Ok(_) => progress.update("Network", &name, "Created", ""),
             // Another `up` created it in between: use it.
             Err(EngineError::Conflict(_)) => progress.update("Network", &name, "Created", ""),
@@ -880,11 +816,7 @@ pub async fn ensure_volumes(
             continue;
         };
         let name = spec::volume_name(project, &loaded.name, &key);
-        let existing = match engine.inspect_volume(&name).await {
-            Ok(v) => Some(v),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
-        };
+        let existing = engine.inspect_volume(&name).await?;
         if cfg.external {
             if existing.is_none() {
                 return Err(ApplyError::Invalid(format!(
@@ -910,15 +842,7 @@ pub async fn ensure_volumes(
         labels.insert(L::PROJECT.into(), loaded.name.clone());
         labels.insert(L::VOLUME.into(), key.clone());
         labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
-        let req = VolumeCreateRequest {
-            name: Some(name.clone()),
-            driver: cfg.driver.clone(),
-            driver_opts: (!cfg.driver_opts.is_empty())
-                .then(|| cfg.driver_opts.clone().into_iter().collect()),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        engine.create_volume(req).await?;
+        engine.create_volume(&name, cfg, labels).await?;
         progress.update("Volume", &name, "Created", "");
     }
     Ok(())
@@ -1088,7 +1012,7 @@ async fn create_container(
     name: &str,
     svc: &Service,
     number: u32,
-    inherit_from: Option<&ContainerInspectResponse>,
+    inherit_from: Option<&ContainerDetails>,
     start: bool,
 ) -> Result<String, ApplyError> {
     let engine = run.engine;
@@ -1099,7 +1023,7 @@ async fn create_container(
     let ctx = SpecContext {
         project: &run.loaded.project,
         project_name: &run.loaded.name,
-        api_version: engine.api_version,
+        api_version: engine.api_version(),
         resolve_container: &resolver,
         environment: &environment,
         working_dir: &run.loaded.working_dir,
@@ -1107,7 +1031,7 @@ async fn create_container(
     };
     let mut spec: ContainerSpec = spec::container_spec(&ctx, name, svc, number, labels)?;
     if let Some(old) = inherit_from {
-        inherit_anonymous_volumes(&mut spec, old);
+        spec.inherit_anonymous_volumes(old);
     }
     let warn = |w: String| {
         if let Ok(mut ws) = run.warnings.lock() {
@@ -1121,10 +1045,7 @@ async fn create_container(
     }
     let p = run.progress;
     p.update("Container", &spec.name, "Creating", "");
-    let created = engine
-        .create_container_with(&spec.name, spec.platform.as_deref(), spec.body.clone())
-        .await;
-    let id = match created {
+    let id = match engine.create_from_spec(&spec).await {
         Ok((id, engine_warnings)) => {
             // What the engine accepted but discarded (e.g. a blkio weight without the cgroup).
             for w in engine_warnings {
@@ -1132,14 +1053,14 @@ async fn create_container(
             }
             id
         }
-        Err(EngineError::Conflict(m)) => {
+        Err(CreateError::Create(EngineError::Conflict(m))) => {
             return Err(ApplyError::Invalid(format!(
                 "container name {} is already in use by a container that is not part of this project ({m}); remove or rename it",
                 spec.name
             )))
         }
-        Err(e @ EngineError::Unreachable { .. }) => return Err(e.into()),
-        Err(e) => {
+        Err(CreateError::Create(e @ EngineError::Unreachable { .. })) => return Err(e.into()),
+        Err(CreateError::Create(e)) => {
             let key = refused_key(&e.to_string())
                 .map(|k| format!(" (services.{name}.{k})"))
                 .unwrap_or_default();
@@ -1148,23 +1069,15 @@ async fn create_container(
                 spec.name
             )));
         }
+        Err(e) => {
+            return Err(ApplyError::Invalid(format!(
+                "service \"{name}\": container {}: {e}",
+                spec.name
+            )))
+        }
     };
     if let Ok(mut names) = run.names.lock() {
         names.insert(spec.name.clone(), id.clone());
-    }
-    for (net, ep) in &spec.extra_networks {
-        engine
-            .connect_network(net, &id, ep.clone())
-            .await
-            .map_err(|e| {
-                ApplyError::Invalid(format!(
-                    "service \"{name}\": cannot connect container {} to network {net}: {e}",
-                    spec.name
-                ))
-            })?;
-    }
-    if !spec.injections.is_empty() {
-        inject_files(engine, &id, &spec.injections).await?;
     }
     p.update("Container", &spec.name, "Created", "");
     if start && !run.opts.no_start {
@@ -1188,25 +1101,6 @@ async fn start_service_container(
         Err(e) => Err(ApplyError::Invalid(format!(
             "service \"{service}\": cannot start container {container}: {e}"
         ))),
-    }
-}
-
-/// The proxies of the Docker CLI configuration (`$DOCKER_CONFIG/config.json`, else
-/// `~/.docker/config.json`) for the engine at `host`; none when there is no such file.
-pub fn docker_cli_proxies(host: &str) -> Vec<(String, String)> {
-    let dir = match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-        Some(d) => std::path::PathBuf::from(d),
-        None => match std::env::var_os("HOME") {
-            Some(h) => std::path::PathBuf::from(h).join(".docker"),
-            None => return Vec::new(),
-        },
-    };
-    let Ok(text) = std::fs::read(dir.join("config.json")) else {
-        return Vec::new();
-    };
-    match serde_json::from_slice::<serde_json::Value>(&text) {
-        Ok(cfg) => spec::proxy_environment(&cfg, host),
-        Err(_) => Vec::new(),
     }
 }
 
@@ -1234,100 +1128,6 @@ fn refused_key(message: &str) -> Option<&'static str> {
     FLAGS.iter().find(|(f, _)| m.contains(f)).map(|(_, k)| *k)
 }
 
-/// Anonymous volumes keep their data across a recreate (unless `-V`), as Compose does.
-fn inherit_anonymous_volumes(spec: &mut ContainerSpec, old: &ContainerInspectResponse) {
-    let old_mounts = old.mounts.clone().unwrap_or_default();
-    let Some(mounts) = spec
-        .body
-        .host_config
-        .as_mut()
-        .and_then(|h| h.mounts.as_mut())
-    else {
-        return;
-    };
-    for m in mounts.iter_mut() {
-        if m.typ != Some(bollard::models::MountType::VOLUME) || m.source.is_some() {
-            continue;
-        }
-        if let Some(prev) = old_mounts
-            .iter()
-            .find(|om| om.destination == m.target && om.name.is_some())
-        {
-            m.source = prev.name.clone();
-        }
-    }
-}
-
-/// Writes files into a created container through the archive API.
-pub async fn inject_files(
-    engine: &Engine,
-    id: &str,
-    files: &[spec::Injection],
-) -> Result<(), ApplyError> {
-    // Files with an explicit owner need the engine to keep the archive's uid/gid.
-    for keep_owner in [false, true] {
-        let batch: Vec<&spec::Injection> = files
-            .iter()
-            .filter(|f| f.keep_owner == keep_owner)
-            .collect();
-        if !batch.is_empty() {
-            upload_files(engine, id, &batch, keep_owner).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn upload_files(
-    engine: &Engine,
-    id: &str,
-    files: &[&spec::Injection],
-    keep_owner: bool,
-) -> Result<(), ApplyError> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for f in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(f.content.len() as u64);
-        header.set_mode(f.mode);
-        header.set_uid(f.uid);
-        header.set_gid(f.gid);
-        header.set_mtime(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        );
-        let path = f.path.trim_start_matches('/');
-        builder
-            .append_data(&mut header, path, f.content.as_slice())
-            .map_err(|e| ApplyError::Invalid(format!("cannot pack {}: {e}", f.path)))?;
-    }
-    let data = builder
-        .into_inner()
-        .map_err(|e| ApplyError::Invalid(format!("cannot pack files: {e}")))?;
-    let mut opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new().path("/");
-    if keep_owner {
-        opts = opts.copy_uidgid("1");
-    }
-    let opts = opts.build();
-    engine
-        .docker
-        .upload_to_container(id, Some(opts), bollard::body_full(data.into()))
-        .await
-        .map_err(|e| {
-            ApplyError::Invalid(format!(
-                "cannot write secrets/configs into the container: {e}"
-            ))
-        })
-}
-
-fn short_name(i: &ContainerInspectResponse) -> String {
-    i.name
-        .clone()
-        .unwrap_or_default()
-        .trim_start_matches('/')
-        .to_string()
-}
-
 /// Waits until a dependency's container meets `condition`, woken by engine events.
 async fn wait_condition(
     run: &Run<'_>,
@@ -1347,48 +1147,34 @@ async fn wait_condition(
             .inspect_container(id)
             .await
             .map_err(|e| e.to_string())?;
-        let name = short_name(&i);
-        let state = i.state.clone().unwrap_or_default();
+        let name = i.name.clone();
+        let state = &i.state;
         let status = state.status;
-        let exited = matches!(
-            status,
-            Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD)
-        );
+        let exited = status.has_stopped();
         match condition {
             Condition::Healthy => {
-                let health = state.health.as_ref().and_then(|h| h.status);
-                let has_check = i
-                    .config
-                    .as_ref()
-                    .and_then(|c| c.healthcheck.as_ref())
-                    .and_then(|h| h.test.as_ref())
-                    .map(|t| !t.is_empty() && t[0] != "NONE")
-                    .unwrap_or(false);
-                if !has_check {
+                if !i.has_healthcheck() {
                     return Err(format!("container {name} has no healthcheck configured"));
                 }
-                match health {
-                    Some(HealthStatusEnum::HEALTHY) => {
+                match i.health() {
+                    HealthStatus::Healthy => {
                         run.progress.update("Container", &name, "Healthy", "");
                         return Ok(());
                     }
-                    Some(HealthStatusEnum::UNHEALTHY) => {
+                    HealthStatus::Unhealthy => {
                         run.progress
                             .update("Container", &name, "Error", "unhealthy");
                         return Err(format!("container {name} is unhealthy"));
                     }
                     _ if exited => {
-                        return Err(format!(
-                            "container {name} exited ({})",
-                            state.exit_code.unwrap_or(-1)
-                        ));
+                        return Err(format!("container {name} exited ({})", state.exit_code));
                     }
                     _ => {}
                 }
             }
             Condition::CompletedSuccessfully => {
                 if exited {
-                    let code = state.exit_code.unwrap_or(-1);
+                    let code = state.exit_code;
                     if code == 0 {
                         run.progress.update("Container", &name, "Exited", "");
                         return Ok(());
@@ -1407,7 +1193,7 @@ async fn wait_condition(
             shown = true;
         }
         let mut wait = Duration::from_secs(2);
-        if condition == Condition::Healthy && status == Some(ContainerStateStatusEnum::RUNNING) {
+        if condition == Condition::Healthy && status == ContainerStatus::Running {
             // Podman without systemd: berth runs the check while it waits.
             match run.engine.drive_healthcheck(id, &i).await {
                 Some(Duration::ZERO) => continue,
@@ -1429,22 +1215,16 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
     loop {
         let notified = run.events.notified();
         let i = run.engine.inspect_container(id).await?;
-        let name = short_name(&i);
-        let state = i.state.clone().unwrap_or_default();
-        let has_check = i
-            .config
-            .as_ref()
-            .and_then(|c| c.healthcheck.as_ref())
-            .and_then(|h| h.test.as_ref())
-            .map(|t| !t.is_empty() && t[0] != "NONE")
-            .unwrap_or(false);
-        if state.status != Some(ContainerStateStatusEnum::RUNNING) {
+        let name = i.name.clone();
+        let state = &i.state;
+        let has_check = i.has_healthcheck();
+        if state.status != ContainerStatus::Running {
             // A restart policy's next run must settle again.
             running_since = None;
         }
         match state.status {
-            Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
-                let code = state.exit_code.unwrap_or(-1);
+            ContainerStatus::Exited | ContainerStatus::Dead => {
+                let code = state.exit_code;
                 if code == 0 {
                     run.progress.update("Container", &name, "Exited", "");
                     return Ok(());
@@ -1453,7 +1233,7 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
                     "container {name} exited ({code})"
                 )));
             }
-            Some(ContainerStateStatusEnum::RUNNING) => {
+            ContainerStatus::Running => {
                 if !has_check {
                     // Without a healthcheck, "running" is all there is to wait for; a short
                     // settle time catches a container that exits right after it starts (an
@@ -1467,12 +1247,12 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
                     let _ = tokio::time::timeout(SETTLE - up_for, notified).await;
                     continue;
                 }
-                match state.health.as_ref().and_then(|h| h.status) {
-                    Some(HealthStatusEnum::HEALTHY) => {
+                match i.health() {
+                    HealthStatus::Healthy => {
                         run.progress.update("Container", &name, "Healthy", "");
                         return Ok(());
                     }
-                    Some(HealthStatusEnum::UNHEALTHY) => {
+                    HealthStatus::Unhealthy => {
                         run.progress
                             .update("Container", &name, "Error", "unhealthy");
                         return Err(ApplyError::Dependency(format!(
@@ -1486,7 +1266,7 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
         }
         run.progress.update("Container", &name, "Waiting", "");
         let mut wait = Duration::from_secs(2);
-        if has_check && state.status == Some(ContainerStateStatusEnum::RUNNING) {
+        if has_check && state.status == ContainerStatus::Running {
             // Podman without systemd: berth runs the check while it waits.
             match run.engine.drive_healthcheck(id, &i).await {
                 Some(Duration::ZERO) => continue,

@@ -9,10 +9,10 @@ use tokio::sync::Semaphore;
 
 use super::apply::{observe, ApplyError};
 use super::plan::Observed;
+use crate::ui::progress::Progress;
 use berth_compose::load::LoadedProject;
 use berth_engine::labels as L;
 use berth_engine::Engine;
-use crate::ui::progress::Progress;
 
 /// `down`'s options.
 #[derive(Clone, Debug, Default)]
@@ -31,7 +31,7 @@ pub struct DownOptions {
 /// Who depends on whom, from the project if we have it, else from the containers' labels.
 pub fn dependencies(
     loaded: Option<&LoadedProject>,
-    containers: &[(Observed, BTreeMap<String, String>)],
+    containers: &[Observed],
 ) -> HashMap<String, BTreeSet<String>> {
     let mut deps: HashMap<String, BTreeSet<String>> = HashMap::new();
     if let Some(l) = loaded {
@@ -41,9 +41,9 @@ pub fn dependencies(
                 .extend(svc.depends_on.keys().cloned());
         }
     }
-    for (o, labels) in containers {
+    for o in containers {
         let e = deps.entry(o.service.clone()).or_default();
-        if let Some(d) = labels.get(L::DEPENDS_ON) {
+        if let Some(d) = o.labels.get(L::DEPENDS_ON) {
             for entry in d.split(',').filter(|s| !s.is_empty()) {
                 e.insert(entry.split(':').next().unwrap_or_default().to_string());
             }
@@ -56,7 +56,7 @@ pub fn dependencies(
 /// is stopped once every service that depends on it is stopped.
 pub async fn stop_in_order(
     engine: &Engine,
-    containers: &[(Observed, BTreeMap<String, String>)],
+    containers: &[Observed],
     deps: &HashMap<String, BTreeSet<String>>,
     timeout: Option<i32>,
     parallel: usize,
@@ -64,7 +64,7 @@ pub async fn stop_in_order(
     remove: Option<bool>,
 ) -> Result<(), ApplyError> {
     let mut by_service: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
-    for (o, _) in containers {
+    for o in containers {
         by_service.entry(o.service.clone()).or_default().push(o);
     }
     let mut remaining: BTreeSet<String> = by_service.keys().cloned().collect();
@@ -113,30 +113,6 @@ pub async fn stop_in_order(
     Ok(())
 }
 
-/// The project's containers with their labels.
-pub async fn containers_with_labels(
-    engine: &Engine,
-    project: &str,
-) -> Result<Vec<(Observed, BTreeMap<String, String>)>, ApplyError> {
-    let list = engine
-        .list_containers(&[L::project_filter(project)])
-        .await?;
-    let observed = observe(engine, project).await?;
-    Ok(observed
-        .into_iter()
-        .map(|o| {
-            let labels = list
-                .iter()
-                .find(|c| c.id.as_deref() == Some(o.id.as_str()))
-                .and_then(|c| c.labels.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            (o, labels)
-        })
-        .collect())
-}
-
 /// `down`: containers (reverse dependency order), then networks, then volumes and images.
 pub async fn down(
     engine: &Engine,
@@ -146,13 +122,13 @@ pub async fn down(
     progress: &Progress,
 ) -> Result<Vec<String>, ApplyError> {
     let mut warnings = Vec::new();
-    let all = containers_with_labels(engine, project).await?;
+    let all = observe(engine, project).await?;
     let known: Option<BTreeSet<String>> = loaded.map(|l| {
         let mut k: BTreeSet<String> = l.project.services.keys().cloned().collect();
         k.extend(l.disabled_services.iter().cloned());
         k
     });
-    let (selected, orphans): (Vec<_>, Vec<_>) = all.into_iter().partition(|(o, _)| {
+    let (selected, orphans): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| {
         o.oneoff
             || known
                 .as_ref()
@@ -161,13 +137,13 @@ pub async fn down(
     });
     let selected: Vec<_> = selected
         .into_iter()
-        .filter(|(o, _)| opts.services.is_empty() || opts.services.contains(&o.service))
+        .filter(|o| opts.services.is_empty() || opts.services.contains(&o.service))
         .collect();
     let mut targets = selected;
     if opts.remove_orphans {
         targets.extend(orphans);
     } else if !orphans.is_empty() && opts.services.is_empty() {
-        let names: Vec<&str> = orphans.iter().map(|(o, _)| o.name.as_str()).collect();
+        let names: Vec<&str> = orphans.iter().map(|o| o.name.as_str()).collect();
         warnings.push(format!(
             "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
             names.join(" ")
@@ -175,18 +151,13 @@ pub async fn down(
     }
     let deps = dependencies(loaded, &targets);
     if opts.dry_run {
-        for (o, _) in &targets {
+        for o in &targets {
             progress.update("Container", &o.name, "Would stop and remove", "");
         }
         if opts.services.is_empty() {
             let filter = [L::project_filter(project)];
             for n in engine.list_networks(&filter).await? {
-                progress.update(
-                    "Network",
-                    n.name.as_deref().unwrap_or_default(),
-                    "Would remove",
-                    "",
-                );
+                progress.update("Network", &n.name, "Would remove", "");
             }
             if opts.volumes {
                 for v in engine.list_volumes(&filter).await? {
@@ -214,10 +185,10 @@ pub async fn down(
     let filter = [L::project_filter(project)];
     let nets = engine.list_networks(&filter).await?;
     let net_jobs = nets.iter().map(|n| async move {
-        let name = n.name.clone().unwrap_or_default();
+        let name = n.name.clone();
         progress.update("Network", &name, "Removing", "");
         match engine
-            .remove_network(n.id.as_deref().unwrap_or(&name))
+            .remove_network(if n.id.is_empty() { &name } else { &n.id })
             .await
         {
             Ok(()) => {

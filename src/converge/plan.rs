@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use berth_engine::labels as L;
+use berth_engine::{ComposeLabels, ContainerSummary};
+
 /// A container of the project as the engine reports it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observed {
     pub id: String,
     pub name: String,
@@ -22,6 +25,33 @@ pub struct Observed {
     pub berth_config: Option<String>,
     /// The files of the project that created it (`com.docker.compose.project.config_files`).
     pub config_files: Option<String>,
+    /// All its labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Observed {
+    /// What the plan needs of a listed container.
+    pub fn from_summary(c: &ContainerSummary) -> Observed {
+        let get = |k: &str| c.label(k).map(str::to_string);
+        Observed {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            service: c.service().to_string(),
+            number: c.number(),
+            oneoff: c.oneoff(),
+            config_hash: get(L::CONFIG_HASH),
+            image_id: get(L::IMAGE),
+            state: c.state.to_string(),
+            exit_code: c.exit_code(),
+            berth_config: get(L::BERTH_CONFIG),
+            config_files: get(L::CONFIG_FILES),
+            labels: c
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// What the project wants of one service.
@@ -251,8 +281,7 @@ mod tests {
             image_id: Some("sha256:img".into()),
             state: state.into(),
             exit_code: (state == "exited").then_some(0),
-            berth_config: None,
-            config_files: None,
+            ..Default::default()
         }
     }
     fn want(service: &str, replicas: u32, hash: &str) -> Desired {

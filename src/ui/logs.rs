@@ -14,12 +14,10 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, Notify};
 
+use berth_engine::clock::{format_unix, parse_unix};
 use berth_engine::io::LogRequest;
 use berth_engine::labels as L;
-use bollard::models::EventMessage;
-
-use berth_engine::podman::EventKind;
-use berth_engine::{Engine, EngineError};
+use berth_engine::{ComposeLabels, Engine, EngineError, Event, EventKind};
 
 /// One container to show.
 #[derive(Clone, Debug)]
@@ -226,119 +224,6 @@ pub fn now_ts() -> String {
     format_unix(d.as_secs() as i64, d.subsec_nanos())
 }
 
-/// A moment as a log timestamp as precise as `engine` stamps its log lines: Podman 4.3's API
-/// stamps them in whole seconds, so there a moment is the start of its second (a line logged
-/// later in that second must not compare as older).
-pub fn log_moment(engine: &Engine, t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let nanos = if engine.kind == berth_engine::EngineKind::Podman {
-        0
-    } else {
-        d.subsec_nanos()
-    };
-    format_unix(d.as_secs() as i64, nanos)
-}
-
-/// Unix time as `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC).
-pub fn format_unix(secs: i64, nanos: u32) -> String {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Unix seconds of a timestamp (`2024-01-02T03:04:05[.n](Z|±hh:mm)` or a date).
-pub fn parse_unix(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (mut hh, mut mm, mut ss, mut off) = (0, 0, 0, 0i64);
-    if b.len() > 10 {
-        if b[10] != b'T' && b[10] != b' ' {
-            return None;
-        }
-        hh = num(11..13)?;
-        mm = num(14..16)?;
-        if b.len() >= 19 && b[16] == b':' {
-            ss = num(17..19)?;
-        }
-        let tail = &s[16.min(s.len())..];
-        if let Some(p) = tail.rfind(['+', '-']) {
-            let z = &tail[p..];
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
-            if digits.len() == 4 {
-                let h: i64 = digits[..2].parse().ok()?;
-                let mi: i64 = digits[2..].parse().ok()?;
-                off = sign * (h * 3600 + mi * 60);
-            }
-        }
-    }
-    // days_from_civil.
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86400 + hh * 3600 + mm * 60 + ss - off)
-}
-
-/// Unix nanoseconds of an RFC 3339 timestamp (`2024-01-02T03:04:05.123456789Z`, any offset).
-pub fn parse_unix_nanos(s: &str) -> Option<i128> {
-    let secs = parse_unix(s)? as i128;
-    let frac = s
-        .get(19..)
-        .and_then(|t| t.strip_prefix('.'))
-        .map(|t| {
-            t.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
-    Some(secs * 1_000_000_000 + frac.parse::<i128>().ok()?)
-}
-
-/// How far the engine's clock runs ahead of this machine's, in nanoseconds (negative: behind),
-/// from its `/info` time halfway through the round trip. `None` when the engine does not say,
-/// or when the difference is within the round trip: a local engine shares this clock. A remote
-/// engine or one in a VM (Docker Desktop, `podman machine`) can drift; the log timestamps
-/// compared with "now" are the engine's.
-pub async fn engine_clock_offset(engine: Engine) -> Option<i128> {
-    let t0 = std::time::SystemTime::now();
-    let info = engine.docker.info().await.ok()?;
-    let t1 = std::time::SystemTime::now();
-    let theirs = parse_unix_nanos(info.system_time.as_deref()?)?;
-    let ns = |t: std::time::SystemTime| {
-        t.duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0)
-    };
-    let rtt = ns(t1) - ns(t0);
-    let offset = theirs - (ns(t0) + rtt / 2);
-    (offset.abs() > rtt.max(1_000_000)).then_some(offset)
-}
-
 /// `t` on a clock `offset` nanoseconds ahead.
 pub fn shift(t: std::time::SystemTime, offset: Option<i128>) -> std::time::SystemTime {
     match offset {
@@ -455,7 +340,7 @@ pub struct Attached {
 
 /// The project's container events, collected in the background from the moment of
 /// [`subscribe`].
-pub type ProjectEvents = mpsc::UnboundedReceiver<Result<(EventKind, EventMessage), EngineError>>;
+pub type ProjectEvents = mpsc::UnboundedReceiver<Result<Event, EngineError>>;
 
 /// Subscribes to the project's container events now and collects them until the receiver is
 /// dropped.
@@ -542,10 +427,7 @@ impl Hold {
 /// Is the container running, or about to be started again by its restart policy?
 async fn alive(engine: &Engine, id: &str) -> bool {
     match engine.inspect_container(id).await {
-        Ok(i) => i
-            .state
-            .map(|s| s.running.unwrap_or(false) || s.restarting.unwrap_or(false))
-            .unwrap_or(false),
+        Ok(i) => i.state.running || i.state.restarting,
         Err(_) => false,
     }
 }
@@ -573,11 +455,8 @@ async fn multiplex(
     // for (a line logged since the past was read is new), or, with `--tail 0`, the engine's
     // now (its clock: a drifting one must not hide or repeat lines).
     let follow_from: Option<String> = if opts.follow && opts.tail.trim() == "0" {
-        let offset = engine_clock_offset(engine.clone()).await;
-        Some(log_moment(
-            engine,
-            shift(std::time::SystemTime::now(), offset),
-        ))
+        let offset = engine.clock_offset().await;
+        Some(engine.log_moment(shift(std::time::SystemTime::now(), offset)))
     } else if let Some(from) = &opts.from_ts {
         Some(from.clone())
     } else {
@@ -776,21 +655,22 @@ async fn multiplex(
                     events_open = false;
                     continue;
                 };
-                let Ok((kind, ev)) = ev else { continue };
-                if let (Some((_, _, began)), Some(t)) = (&attached, ev.time_nano) {
-                    if (t as i128) < *began {
+                let Ok(ev) = ev else { continue };
+                if let Some((_, _, began)) = &attached {
+                    if ev.time_nano != 0 && (ev.time_nano as i128) < *began {
                         continue;
                     }
                 }
-                let Some(actor) = ev.actor else { continue };
-                let Some(id) = actor.id else { continue };
-                let attrs = actor.attributes.unwrap_or_default();
+                if ev.id.is_empty() {
+                    continue;
+                }
+                let id = ev.id.clone();
                 if let Some(w) = wakers.get(&id) {
                     w.notify_one();
                     // `oom` says the kernel killed a process, not that the container ended:
                     // its `die`, if it ends, follows.
-                    let oom = ev.action.as_deref() == Some("oom");
-                    match (&attached, &kind) {
+                    let oom = ev.is_oom();
+                    match (&attached, &ev.kind) {
                         (Some(_), EventKind::Die) if oom => {}
                         // A second `die` without a `start` between is the same exit told twice
                         // (seen on Podman under load).
@@ -803,12 +683,13 @@ async fn multiplex(
                                     quiet_since = Some(Instant::now());
                                 }
                             }
-                            let code: i64 = attrs.get("exitCode").and_then(|c| c.parse().ok()).unwrap_or(-1);
+                            let code: i64 = ev.exit_code().unwrap_or(-1);
                             let src = followed.get(&id).cloned();
                             let name = src.as_ref().map(|s| s.name.clone()).unwrap_or_default();
                             let service = src.map(|s| s.service).unwrap_or_default();
                             // In its place among the lines: the engine's time of the exit.
-                            let ts = ev.time_nano.map(|n| format_unix(n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000) as u32)).unwrap_or_else(now_ts);
+                            let n = ev.time_nano;
+                            let ts = if n == 0 { now_ts() } else { format_unix(n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000) as u32) };
                             let n = seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                             held.exit(ts, n, Exit { id: id.clone(), service, name, code, restarting }, Instant::now());
                         }
@@ -827,19 +708,19 @@ async fn multiplex(
                     }
                     continue;
                 }
-                if kind != EventKind::Start {
+                if ev.kind != EventKind::Start {
                     continue;
                 }
-                let service = attrs.get(L::SERVICE).cloned().unwrap_or_default();
-                let oneoff = attrs.get(L::ONEOFF).map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
-                let number: Option<u32> = attrs.get(L::NUMBER).and_then(|n| n.parse().ok());
+                let service = ev.service().to_string();
+                let oneoff = ev.oneoff();
+                let number: Option<u32> = ev.label(L::NUMBER).and_then(|n| n.parse().ok());
                 if oneoff
                     || (!opts.services.is_empty() && !opts.services.contains(&service))
                     || (opts.index.is_some() && number != opts.index)
                 {
                     continue;
                 }
-                let name = display_name(&opts.project, attrs.get("name").map(String::as_str).unwrap_or(&id));
+                let name = display_name(&opts.project, ev.attributes.get("name").map(String::as_str).unwrap_or(&id));
                 out.register(&name, &service);
                 if attached.is_some() {
                     running.insert(id.clone());
@@ -890,14 +771,8 @@ async fn follow_container(
     // Which run of the container was last read: its start time and restart count. A run can
     // begin and end while this follower waits (a restart policy's quick retries): a new
     // identity means there are lines to read even though the container no longer runs.
-    let run_of = |i: &bollard::models::ContainerInspectResponse| {
-        (
-            i.state.as_ref().and_then(|s| s.started_at.clone()),
-            i.restart_count,
-        )
-    };
     let mut read_run = match engine.inspect_container(&src.id).await {
-        Ok(i) => Some(run_of(&i)),
+        Ok(i) => Some(i.run_mark()),
         Err(e) if e.is_not_found() => return,
         Err(_) => None,
     };
@@ -966,8 +841,8 @@ async fn follow_container(
             match engine.inspect_container(&src.id).await {
                 Err(e) if e.is_not_found() => return,
                 Ok(i) => {
-                    let run = Some(run_of(&i));
-                    let running = i.state.as_ref().and_then(|s| s.running).unwrap_or(false);
+                    let run = Some(i.run_mark());
+                    let running = i.state.running;
                     if running || run != read_run {
                         read_run = run;
                         break;
@@ -1029,25 +904,9 @@ mod tests {
     }
 
     #[test]
-    fn time_round_trip() {
-        let t = parse_unix("2024-02-29T12:34:56Z").unwrap_or(0);
-        assert_eq!(format_unix(t, 5), "2024-02-29T12:34:56.000000005Z");
-        assert_eq!(parse_unix("1970-01-01T01:00:00+01:00"), Some(0));
+    fn time_bounds_and_clock_shifts() {
         assert!(parse_time_bound("10m").is_ok());
         assert!(parse_time_bound("yesterday").is_err());
-        // Docker's /info SystemTime, and one with a zone offset.
-        assert_eq!(
-            parse_unix_nanos("2026-12-02T11:09:23.261261348Z"),
-            Some(1_796_209_763_261_261_348)
-        );
-        assert_eq!(
-            parse_unix_nanos("2026-12-02T12:09:23.5+01:00"),
-            Some(1_796_209_763_500_000_000)
-        );
-        assert_eq!(
-            parse_unix_nanos("1970-01-01T00:00:01Z"),
-            Some(1_000_000_000)
-        );
         let t = std::time::UNIX_EPOCH + Duration::from_secs(100);
         assert_eq!(
             shift(t, Some(-2_500_000_000)),

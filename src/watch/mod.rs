@@ -20,11 +20,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use berth_compose::load::LoadedProject;
 use crate::converge::apply::{self, UpOptions};
+use crate::ui::progress::{Mode, Progress};
+use berth_compose::load::LoadedProject;
 use berth_engine::io::ExecRequest;
 use berth_engine::{spec, Engine};
-use crate::ui::progress::{Mode, Progress};
 
 pub use rules::{Action, Rule, RuleError};
 

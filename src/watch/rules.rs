@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use berth_compose::build_context::{ignore_file, DockerIgnore};
 use berth_compose::load::LoadedProject;
 use berth_compose::model::{Service, ServiceHook};
+use berth_compose::paths::clean_str as clean_path;
 use berth_compose::provenance::{self, Trace};
-use berth_engine::build::{clean_path, ignore_file, DockerIgnore};
 
 /// What a rule does when a file under its path changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

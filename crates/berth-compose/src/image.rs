@@ -258,7 +258,10 @@ mod tests {
             ("127.0.0.1:5000", "a/b", Some("1"))
         );
         assert_eq!(ImageRef::split("busybox").registry_host(), "docker.io");
-        assert_eq!(ImageRef::split("index.docker.io/x").registry_host(), "docker.io");
+        assert_eq!(
+            ImageRef::split("index.docker.io/x").registry_host(),
+            "docker.io"
+        );
         assert_eq!(
             ImageRef::repo_and_tag("localhost:5000/x"),
             ("localhost:5000/x".to_string(), "latest".to_string())

@@ -1,5 +1,6 @@
 //! The Compose loader: files in, one typed [`model::Project`] out.
 
+pub mod build_context;
 pub mod dotenv;
 pub mod error;
 pub mod graph;
@@ -9,6 +10,7 @@ pub mod interpolate;
 pub mod load;
 pub mod model;
 pub mod options;
+pub mod paths;
 pub mod provenance;
 pub mod render;
 pub mod schema;

@@ -127,30 +127,7 @@ fn absolute(cwd: &Path, p: &Path) -> PathBuf {
     } else {
         cwd.join(p)
     };
-    clean_path(&joined)
-}
-
-/// Lexically cleans a path (`a/./b/../c` to `a/c`) as Go's `filepath.Clean` does.
-pub fn clean_path(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out: Vec<Component> = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir) => {}
-                _ => out.push(c),
-            },
-            c => out.push(c),
-        }
-    }
-    if out.is_empty() {
-        return PathBuf::from(".");
-    }
-    out.iter().collect()
+    crate::paths::clean(&joined)
 }
 
 fn load_env_file(

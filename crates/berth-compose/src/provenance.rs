@@ -370,8 +370,7 @@ fn find<'a>(tree: &'a Node, key_path: &str) -> Result<(&'a Node, Vec<Seg>), Expl
                         },
                         parts[i],
                         {
-                            let hint =
-                                crate::load::did_you_mean(&parts[i], keys.iter().copied());
+                            let hint = crate::load::did_you_mean(&parts[i], keys.iter().copied());
                             if hint.starts_with("did you mean") {
                                 format!(" ({hint})")
                             } else {

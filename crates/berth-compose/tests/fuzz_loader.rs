@@ -85,7 +85,8 @@ const SEEDS: &[&str] = &[
 
 fn seeds() -> Vec<String> {
     let mut out: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/compose/cases");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/compose/cases");
     if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();

@@ -1,22 +1,19 @@
 //! Building an image through the Engine API (the legacy builder: Docker 20.10 has no BuildKit
 //! session for us): the context sent as a tar that honours `.dockerignore` exactly as the Docker
-//! CLI does, the build options compose knows, and the build stream turned into lines and errors.
-//!
-//! `.dockerignore` follows Docker 20.10's `fileutils.PatternMatcher` and the CLI's walk
-//! (`archive.TarWithOptions`): patterns are cleaned paths turned into anchored regexps (`*` is
-//! any run without `/`, `**` any number of directories, `?` one non-`/` character), the last
-//! matching pattern wins (`!` re-includes), a pattern also matches a file when it matches the
-//! file's parent directory cut to as many components as the pattern has, an excluded directory
-//! is not entered unless an exception pattern lies beneath it, and `.dockerignore` and the
-//! Dockerfile are always sent.
+//! CLI does ([`berth_compose::build_context`]), the build options compose knows, and the build
+//! stream turned into lines and errors.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion};
 use futures_util::StreamExt;
 
-use super::Engine;
+use berth_compose::build_context::{context_entries, ignore_file, ContextEntry, DockerIgnore};
+
+use crate::archive::{Archive, Stamp};
+use crate::cli_config::Registries;
+use crate::Engine;
 
 /// Why a build could not run or failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,354 +36,19 @@ pub enum BuildError {
     Engine(String),
 }
 
-// ---------------------------------------------------------------------------------------------
-// .dockerignore
-
-/// One `.dockerignore` pattern.
-#[derive(Debug, Clone)]
-struct Pattern {
-    cleaned: String,
-    dirs: usize,
-    re: regex::Regex,
-    exclusion: bool,
-}
-
-/// The patterns of a `.dockerignore`, matched as Docker 20.10 matches them.
-#[derive(Debug, Clone, Default)]
-pub struct DockerIgnore {
-    patterns: Vec<Pattern>,
-    exclusions: bool,
-}
-
-/// Go's `filepath.Clean` for `/`-separated paths.
-pub fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if matches!(out.last(), Some(l) if *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            x => out.push(x),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-/// Docker's pattern-to-regexp translation (fileutils, Docker 20.10).
-fn pattern_regex(pattern: &str) -> String {
-    let mut re = String::from("^");
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let ch = chars[i];
-        i += 1;
-        match ch {
-            '*' if chars.get(i) == Some(&'*') => {
-                i += 1;
-                if chars.get(i) == Some(&'/') {
-                    i += 1;
-                }
-                if i >= chars.len() {
-                    re.push_str(".*");
-                } else {
-                    re.push_str("(.*/)?");
-                }
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '.' | '$' => {
-                re.push('\\');
-                re.push(ch);
-            }
-            '\\' => {
-                if i < chars.len() {
-                    re.push('\\');
-                    re.push(chars[i]);
-                    i += 1;
-                } else {
-                    re.push('\\');
-                }
-            }
-            c => re.push(c),
-        }
-    }
-    re.push('$');
-    re
-}
-
-impl DockerIgnore {
-    /// Parses `.dockerignore` text as the Docker CLI reads it (`dockerignore.ReadAll`):
-    /// `#` comments, blank lines skipped, each pattern cleaned and made relative.
-    pub fn parse(text: &str) -> Result<DockerIgnore, String> {
-        let mut lines = Vec::new();
-        for (n, raw) in text.lines().enumerate() {
-            let raw = if n == 0 {
-                raw.trim_start_matches('\u{feff}')
-            } else {
-                raw
-            };
-            if raw.starts_with('#') {
-                continue;
-            }
-            let mut p = raw.trim().to_string();
-            if p.is_empty() {
-                continue;
-            }
-            let invert = p.starts_with('!');
-            if invert {
-                p = p[1..].trim().to_string();
-            }
-            if !p.is_empty() {
-                p = clean_path(&p);
-                if p.len() > 1 && p.starts_with('/') {
-                    p = p[1..].to_string();
-                }
-            }
-            if invert {
-                p = format!("!{p}");
-            }
-            lines.push((n + 1, p));
-        }
-        Self::from_patterns(&lines)
-    }
-
-    fn from_patterns(lines: &[(usize, String)]) -> Result<DockerIgnore, String> {
-        let mut out = DockerIgnore::default();
-        for (line, p) in lines {
-            let p = p.trim();
-            if p.is_empty() {
-                continue;
-            }
-            let mut p = clean_path(p);
-            let mut exclusion = false;
-            if let Some(rest) = p.strip_prefix('!') {
-                if rest.is_empty() {
-                    return Err(format!("line {line}: illegal exclusion pattern: \"!\""));
-                }
-                exclusion = true;
-                out.exclusions = true;
-                p = rest.to_string();
-            }
-            let re = regex::Regex::new(&pattern_regex(&p))
-                .map_err(|_| format!("line {line}: syntax error in pattern {p:?}"))?;
-            out.patterns.push(Pattern {
-                dirs: p.split('/').count(),
-                cleaned: p,
-                re,
-                exclusion,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Adds `!name` (the CLI's `TrimBuildFilesFromExcludes` for `.dockerignore` and the
-    /// Dockerfile) when `name` would be excluded.
-    fn keep(&mut self, name: &str) {
-        if self.matches(name) {
-            let p = clean_path(name);
-            if let Ok(re) = regex::Regex::new(&pattern_regex(&p)) {
-                self.patterns.push(Pattern {
-                    dirs: p.split('/').count(),
-                    cleaned: p,
-                    re,
-                    exclusion: true,
-                });
-                self.exclusions = true;
-            }
-        }
-    }
-
-    /// Whether the context path `file` (relative, `/`-separated) is excluded.
-    pub fn matches(&self, file: &str) -> bool {
-        let parent = match file.rfind('/') {
-            Some(i) => &file[..i],
-            None => ".",
-        };
-        let parent_dirs: Vec<&str> = parent.split('/').collect();
-        let mut matched = false;
-        for p in &self.patterns {
-            let mut m = p.re.is_match(file);
-            if !m && parent != "." && p.dirs <= parent_dirs.len() {
-                m = p.re.is_match(&parent_dirs[..p.dirs].join("/"));
-            }
-            if m {
-                matched = !p.exclusion;
-            }
-        }
-        matched
-    }
-
-    /// Whether an excluded directory must still be walked (an exception lies beneath it).
-    fn must_enter(&self, dir: &str) -> bool {
-        if !self.exclusions {
-            return false;
-        }
-        let dir_slash = format!("{dir}/");
-        self.patterns
-            .iter()
-            .any(|p| p.exclusion && format!("{}/", p.cleaned).starts_with(&dir_slash))
-    }
-}
-
-/// One entry of the build context.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextEntry {
-    /// Relative, `/`-separated.
-    pub path: String,
-    pub full: PathBuf,
-    pub kind: EntryKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    Dir,
-    File,
-    Symlink,
-}
-
-/// The ignore file that applies: `<Dockerfile>.dockerignore` beside the Dockerfile (as BuildKit
-/// reads it) when it exists, else `<context>/.dockerignore`.
-pub fn ignore_file(context: &Path, dockerfile: &Path) -> Option<PathBuf> {
-    let name = dockerfile.file_name()?.to_string_lossy().to_string();
-    let specific = dockerfile.with_file_name(format!("{name}.dockerignore"));
-    if specific.is_file() {
-        return Some(specific);
-    }
-    let generic = context.join(".dockerignore");
-    generic.is_file().then_some(generic)
-}
-
-/// The entries a `docker build` of `context` sends, in walk order; `dockerfile_rel` is the
-/// Dockerfile's path inside the context (always kept), if it is inside.
-pub fn context_entries(
-    context: &Path,
-    ignore: &DockerIgnore,
-    dockerfile_rel: Option<&str>,
-) -> Result<Vec<ContextEntry>, String> {
-    let mut ignore = ignore.clone();
-    ignore.keep(".dockerignore");
-    if let Some(d) = dockerfile_rel {
-        ignore.keep(d);
-    }
-    let mut out = Vec::new();
-    walk(context, "", &ignore, &mut out)?;
-    Ok(out)
-}
-
-fn walk(
-    dir: &Path,
-    rel: &str,
-    ignore: &DockerIgnore,
-    out: &mut Vec<ContextEntry>,
-) -> Result<(), String> {
-    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut names: Vec<(String, PathBuf)> = Vec::new();
-    for ent in rd {
-        let ent = ent.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        names.push((ent.file_name().to_string_lossy().to_string(), ent.path()));
-    }
-    names.sort();
-    for (name, full) in names {
-        let path = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        let meta = std::fs::symlink_metadata(&full)
-            .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
-        let kind = if meta.file_type().is_symlink() {
-            EntryKind::Symlink
-        } else if meta.is_dir() {
-            EntryKind::Dir
-        } else if meta.is_file() {
-            EntryKind::File
-        } else {
-            continue; // sockets, fifos: Docker skips them too
-        };
-        if ignore.matches(&path) {
-            if kind == EntryKind::Dir && ignore.must_enter(&path) {
-                walk(&full, &path, ignore, out)?;
-            }
-            continue;
-        }
-        out.push(ContextEntry {
-            path: path.clone(),
-            full: full.clone(),
-            kind,
-        });
-        if kind == EntryKind::Dir {
-            walk(&full, &path, ignore, out)?;
-        }
-    }
-    Ok(())
-}
-
 /// Writes the context entries (and extra in-memory files) as a tar: uid/gid 0, mtime 0, so the
-/// same context gives the same bytes.
-pub fn context_tar(
-    entries: &[ContextEntry],
-    extra: &[(String, Vec<u8>)],
-) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut b = tar::Builder::new(Vec::new());
-    b.follow_symlinks(false);
+/// same context gives the same bytes (and the engine's build cache hits).
+fn context_tar(entries: &[ContextEntry], extra: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+    let mut a = Archive::new(Stamp::Reproducible);
     for e in entries {
-        let meta = std::fs::symlink_metadata(&e.full)
-            .map_err(|err| format!("cannot read {}: {err}", e.full.display()))?;
-        let mut h = tar::Header::new_gnu();
-        h.set_mtime(0);
-        h.set_uid(0);
-        h.set_gid(0);
-        h.set_mode(meta.permissions().mode() & 0o7777);
-        let fail =
-            |err: std::io::Error| format!("cannot add {} to the build context: {err}", e.path);
-        match e.kind {
-            EntryKind::Dir => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                b.append_data(&mut h, format!("{}/", e.path), std::io::empty())
-                    .map_err(fail)?;
-            }
-            EntryKind::File => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(meta.len());
-                let f = std::fs::File::open(&e.full)
-                    .map_err(|err| format!("cannot read {}: {err}", e.full.display()))?;
-                b.append_data(&mut h, &e.path, f).map_err(fail)?;
-            }
-            EntryKind::Symlink => {
-                let target = std::fs::read_link(&e.full)
-                    .map_err(|err| format!("cannot read {}: {err}", e.full.display()))?;
-                h.set_entry_type(tar::EntryType::Symlink);
-                h.set_size(0);
-                b.append_link(&mut h, &e.path, target).map_err(fail)?;
-            }
-        }
+        a.add_path(&e.path, &e.full)
+            .map_err(|err| format!("cannot add {} to the build context: {err}", e.path))?;
     }
     for (name, data) in extra {
-        let mut h = tar::Header::new_gnu();
-        h.set_mtime(0);
-        h.set_mode(0o644);
-        h.set_size(data.len() as u64);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, data.as_slice())
+        a.add_bytes(name, data, 0o644, (0, 0), 0)
             .map_err(|err| format!("cannot add {name} to the build context: {err}"))?;
     }
-    b.into_inner()
+    a.finish()
         .map_err(|e| format!("cannot write the build context: {e}"))
 }
 
@@ -583,7 +245,7 @@ impl Engine {
         &self,
         spec: &BuildSpec,
         prepared: PreparedContext,
-        credentials: Option<HashMap<String, bollard::auth::DockerCredentials>>,
+        registries: &Registries,
         mut on_line: impl FnMut(&str),
     ) -> Result<String, BuildError> {
         let tag = spec.tags.first().cloned().unwrap_or_default();
@@ -621,7 +283,7 @@ impl Engine {
         let mut prepared = prepared;
         let tar = std::mem::take(&mut prepared.tar);
         let body = bollard::body_full(bytes::Bytes::from(tar));
-        let mut stream = docker.build_image(opts, credentials, Some(body));
+        let mut stream = docker.build_image(opts, registries.all(), Some(body));
         let mut id: Option<String> = None;
         let mut step: Option<String> = None;
         let mut step_output: Vec<String> = Vec::new();
@@ -712,51 +374,6 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ig(text: &str) -> DockerIgnore {
-        DockerIgnore::parse(text).expect("valid")
-    }
-
-    #[test]
-    fn research_table() {
-        // The case rust-stack.md §7 ran against a real `docker build`.
-        let i = ig("foo\n*.md\n!README.md\n**/*.log\nnode_modules\nsrc/*.txt\n");
-        for kept in ["README.md", "a/DOC.md", "a/foo", "a/b/foo", "src/main.rs"] {
-            assert!(!i.matches(kept), "{kept} must be kept");
-        }
-        for gone in [
-            "foo",
-            "x.md",
-            "a.log",
-            "a/b/c.log",
-            "node_modules/x",
-            "src/a.txt",
-        ] {
-            assert!(i.matches(gone), "{gone} must be excluded");
-        }
-    }
-
-    #[test]
-    fn parent_dirs_and_double_star() {
-        let i = ig("a/b\n");
-        assert!(i.matches("a/b/c/d"));
-        assert!(!i.matches("x/a/b"));
-        let i = ig("**/tmp\n");
-        assert!(i.matches("tmp"));
-        assert!(i.matches("x/y/tmp"));
-        let i = ig("/abs\n# comment\n  \n./dot/../z\n");
-        assert!(i.matches("abs"));
-        assert!(i.matches("z"));
-        assert!(i.matches("z/q"));
-    }
-
-    #[test]
-    fn clean() {
-        assert_eq!(clean_path("a//b/./c/.."), "a/b");
-        assert_eq!(clean_path("/../x"), "/x");
-        assert_eq!(clean_path("../x"), "../x");
-        assert_eq!(clean_path("./"), ".");
-    }
 
     #[test]
     fn step_lines() {
@@ -959,40 +576,37 @@ pub async fn build_services(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (credentials, _) = crate::images::load_credentials();
-    let credentials = (!credentials.is_empty()).then_some(credentials);
+    let (registries, _) = crate::CliConfig::load().registries();
+    let registries = &registries;
     let results: Vec<(String, Result<String, String>)> =
-        futures_util::stream::iter(specs.into_iter().map(|(name, spec)| {
-            let credentials = credentials.clone();
-            async move {
-                let prep = {
-                    let spec = spec.clone();
-                    tokio::task::spawn_blocking(move || prepare_context(&spec)).await
-                };
-                let prep = match prep {
-                    Ok(Ok(p)) => p,
-                    Ok(Err(e)) => return (name.clone(), Err(describe_failure(&name, &e))),
-                    Err(e) => return (name.clone(), Err(format!("service \"{name}\": {e}"))),
-                };
-                let r = engine
-                    .build_image(&spec, prep, credentials, |l| on_line(&name, l))
-                    .await;
-                let id = match r {
-                    Ok(id) => id,
-                    Err(e) => return (name.clone(), Err(describe_failure(&name, &e))),
-                };
-                for t in spec.tags.iter().skip(1) {
-                    if let Err(e) = engine.tag_image(&id, t).await {
-                        return (
-                            name.clone(),
-                            Err(format!(
-                                "service \"{name}\": cannot tag the image as {t}: {e}"
-                            )),
-                        );
-                    }
+        futures_util::stream::iter(specs.into_iter().map(|(name, spec)| async move {
+            let prep = {
+                let spec = spec.clone();
+                tokio::task::spawn_blocking(move || prepare_context(&spec)).await
+            };
+            let prep = match prep {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => return (name.clone(), Err(describe_failure(&name, &e))),
+                Err(e) => return (name.clone(), Err(format!("service \"{name}\": {e}"))),
+            };
+            let r = engine
+                .build_image(&spec, prep, registries, |l| on_line(&name, l))
+                .await;
+            let id = match r {
+                Ok(id) => id,
+                Err(e) => return (name.clone(), Err(describe_failure(&name, &e))),
+            };
+            for t in spec.tags.iter().skip(1) {
+                if let Err(e) = engine.tag_image(&id, t).await {
+                    return (
+                        name.clone(),
+                        Err(format!(
+                            "service \"{name}\": cannot tag the image as {t}: {e}"
+                        )),
+                    );
                 }
-                (name, Ok(id))
             }
+            (name, Ok(id))
         }))
         .buffer_unordered(parallel.max(1))
         .collect()

@@ -1,7 +1,5 @@
-//! Images on the engine: pull, push, tag, export (`docker save`) and import (`docker load`),
-//! image references, and registry credentials from `~/.docker/config.json`.
-
-use std::collections::HashMap;
+//! Images on the engine: pull, push, tag, inspect, export (`docker save`) and import
+//! (`docker load`), with the registry credentials of the Docker CLI's `config.json`.
 
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{
@@ -13,115 +11,57 @@ use sha2::Digest;
 
 use berth_compose::image::ImageRef;
 
-use super::{Engine, EngineError};
+use crate::cli_config::Registries;
+use crate::{Engine, EngineError};
 
 type Result<T> = std::result::Result<T, EngineError>;
 
+/// An image as inspected: what berth reads of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageDetails {
+    /// `sha256:…`.
+    pub id: String,
+    /// Its names (`repo:tag`), without Docker's `<none>:<none>`.
+    pub repo_tags: Vec<String>,
+    /// Bytes.
+    pub size: i64,
+    /// The user its processes run as (`USER`), empty for root by default.
+    pub user: String,
+    /// `EXPOSE`d ports (`80/tcp`), sorted.
+    pub exposed_ports: Vec<String>,
+    /// Declared volumes (`VOLUME`), sorted.
+    pub volumes: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+}
+
+impl ImageDetails {
+    fn from_api(i: bollard::models::ImageInspect) -> ImageDetails {
+        let config = i.config.unwrap_or_default();
+        let mut exposed_ports: Vec<String> = config.exposed_ports.unwrap_or_default();
+        exposed_ports.sort();
+        let mut volumes: Vec<String> = config.volumes.unwrap_or_default();
+        volumes.sort();
+        ImageDetails {
+            id: i.id.unwrap_or_default(),
+            repo_tags: i
+                .repo_tags
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|t| t != "<none>:<none>")
+                .collect(),
+            size: i.size.unwrap_or(0),
+            user: config.user.unwrap_or_default(),
+            exposed_ports,
+            volumes,
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+        }
+    }
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(data))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Credentials
-
-/// The Docker CLI's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`): its path and contents;
-/// None when there is none.
-pub fn docker_config() -> Option<(std::path::PathBuf, serde_json::Result<serde_json::Value>)> {
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
-    let path = dir.join("config.json");
-    let text = std::fs::read_to_string(&path).ok()?;
-    Some((path, serde_json::from_str(&text)))
-}
-
-/// `detachKeys` from the Docker CLI's `config.json` (what `docker attach` uses by default).
-pub fn configured_detach_keys() -> Option<String> {
-    let (_, v) = docker_config()?;
-    v.ok()?.get("detachKeys")?.as_str().map(str::to_string)
-}
-
-/// Credentials per registry from `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`),
-/// `auths` only. Warnings name what could not be used (credential helpers).
-pub fn load_credentials() -> (HashMap<String, DockerCredentials>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let (path, v) = match docker_config() {
-        None => return (HashMap::new(), warnings),
-        Some((path, Err(e))) => {
-            warnings.push(format!(
-                "{}: not valid JSON ({e}); registry credentials ignored",
-                path.display()
-            ));
-            return (HashMap::new(), warnings);
-        }
-        Some((path, Ok(v))) => (path, v),
-    };
-    if v.get("credsStore").is_some() || v.get("credHelpers").is_some() {
-        warnings.push(format!(
-            "{}: credential helpers (credsStore/credHelpers) are not supported; only `auths` entries are used",
-            path.display()
-        ));
-    }
-    let mut out = HashMap::new();
-    if let Some(auths) = v.get("auths").and_then(|a| a.as_object()) {
-        for (server, entry) in auths {
-            let mut c = DockerCredentials {
-                serveraddress: Some(server.clone()),
-                ..Default::default()
-            };
-            if let Some(auth) = entry.get("auth").and_then(|a| a.as_str()) {
-                use base64::Engine as _;
-                match base64::engine::general_purpose::STANDARD
-                    .decode(auth.trim())
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .and_then(|s| {
-                        s.split_once(':')
-                            .map(|(u, p)| (u.to_string(), p.to_string()))
-                    }) {
-                    Some((u, p)) => {
-                        c.username = Some(u);
-                        c.password = Some(p);
-                    }
-                    None => warnings.push(format!(
-                        "{}: the `auth` of {server} is not base64 of user:password; ignored",
-                        path.display()
-                    )),
-                }
-            }
-            if let Some(u) = entry.get("username").and_then(|a| a.as_str()) {
-                c.username = Some(u.to_string());
-            }
-            if let Some(p) = entry.get("password").and_then(|a| a.as_str()) {
-                c.password = Some(p.to_string());
-            }
-            if let Some(t) = entry.get("identitytoken").and_then(|a| a.as_str()) {
-                c.identitytoken = Some(t.to_string());
-            }
-            out.insert(registry_key(server), c);
-        }
-    }
-    (out, warnings)
-}
-
-/// The host an `auths` key names (`https://index.docker.io/v1/` → `docker.io`).
-fn registry_key(server: &str) -> String {
-    let s = server
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    let host = s.split('/').next().unwrap_or(s);
-    match host {
-        "index.docker.io" | "registry-1.docker.io" | "docker.io" => "docker.io".into(),
-        h => h.to_string(),
-    }
-}
-
-/// The credentials for the registry of `image`, if any.
-pub fn credentials_for(
-    all: &HashMap<String, DockerCredentials>,
-    image: &str,
-) -> Option<DockerCredentials> {
-    all.get(ImageRef::split(image).registry_host()).cloned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,9 +88,10 @@ impl Engine {
     pub async fn pull_image(
         &self,
         image: &str,
-        credentials: Option<DockerCredentials>,
+        registries: &Registries,
         mut on_event: impl FnMut(TransferEvent),
     ) -> Result<()> {
+        let credentials = registries.for_image(image);
         let (repo, tag) = ImageRef::repo_and_tag(image);
         let opts = CreateImageOptions {
             from_image: Some(repo),
@@ -177,9 +118,10 @@ impl Engine {
     pub async fn push_image(
         &self,
         image: &str,
-        credentials: Option<DockerCredentials>,
+        registries: &Registries,
         mut on_event: impl FnMut(TransferEvent),
     ) -> Result<()> {
+        let credentials = registries.for_image(image);
         let (repo, tag) = ImageRef::repo_and_tag(image);
         let opts = PushImageOptions {
             tag: Some(tag),
@@ -216,15 +158,40 @@ impl Engine {
             .map_err(EngineError::classify)
     }
 
-    /// The image's inspect data, or None when the engine does not have it.
-    pub async fn inspect_image(
-        &self,
-        image: &str,
-    ) -> Result<Option<bollard::models::ImageInspect>> {
+    /// The image as inspected, or None when the engine does not have it.
+    pub async fn inspect_image(&self, image: &str) -> Result<Option<ImageDetails>> {
         match self.docker.inspect_image(image).await {
-            Ok(i) => Ok(Some(i)),
-            Err(e) => match EngineError::classify(e) {
+            Ok(i) => Ok(Some(ImageDetails::from_api(i))),
+            Err(e) => match self.err(e) {
                 EngineError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// The image's ID, or None when the engine does not have it.
+    pub async fn image_id(&self, image: &str) -> Result<Option<String>> {
+        Ok(self.inspect_image(image).await?.map(|i| i.id))
+    }
+
+    /// The names (`repo:tag`) of an image; None when it does not exist.
+    pub async fn image_tags(&self, image: &str) -> Result<Option<Vec<String>>> {
+        Ok(self.inspect_image(image).await?.map(|i| i.repo_tags))
+    }
+
+    pub async fn remove_image(&self, image: &str) -> Result<()> {
+        match self
+            .docker
+            .remove_image(
+                image,
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match self.err(e) {
+                EngineError::NotFound(_) => Ok(()),
                 other => Err(other),
             },
         }
@@ -262,16 +229,5 @@ impl Engine {
             }
         }
         Ok(messages)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn auth_keys() {
-        assert_eq!(registry_key("https://index.docker.io/v1/"), "docker.io");
-        assert_eq!(registry_key("127.0.0.1:5000"), "127.0.0.1:5000");
     }
 }

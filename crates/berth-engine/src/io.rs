@@ -4,9 +4,8 @@
 
 use std::pin::Pin;
 
-use bollard::container::{LogOutput, PathStatResponse};
+use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{ContainerStatsResponse, ContainerTopResponse, ExecInspectResponse};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, ContainerArchiveInfoOptionsBuilder,
     DownloadFromContainerOptionsBuilder, LogsOptionsBuilder, ResizeContainerTTYOptionsBuilder,
@@ -16,7 +15,8 @@ use bollard::query_parameters::{
 use futures_util::{Stream, StreamExt};
 use tokio::io::AsyncWrite;
 
-use super::{Engine, EngineError, Result};
+use crate::error::Result;
+use crate::{Engine, EngineError, StatsSample};
 
 /// One chunk of a container's output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +43,40 @@ impl Chunk {
     }
 }
 
-pub use bollard::container::PathStatResponse as PathStat;
+/// What a path in a container is (the archive API's stat).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathStat {
+    pub name: String,
+    pub size: i64,
+    /// Go's `os.FileMode` bits (directories have [`PathStat::MODE_DIR`]).
+    pub mode: u32,
+    /// The link's target, for a symbolic link.
+    pub link_target: String,
+}
+
+impl PathStat {
+    /// Go's `os.ModeDir`, as the archive API reports it.
+    pub const MODE_DIR: u32 = 1 << 31;
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & Self::MODE_DIR != 0
+    }
+}
+
+/// Where an exec instance is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecStatus {
+    pub running: bool,
+    /// Its exit code once it has ended.
+    pub exit_code: Option<i64>,
+}
+
+/// The processes running in a container (`docker top`): column titles, then one row each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Processes {
+    pub titles: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
 
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Chunk>> + Send>>;
 pub type Input = Pin<Box<dyn AsyncWrite + Send>>;
@@ -143,11 +176,17 @@ impl Engine {
         }
     }
 
-    pub async fn inspect_exec(&self, exec: &str) -> Result<ExecInspectResponse> {
-        self.docker
+    /// Whether an exec instance still runs, and its exit code once it has ended.
+    pub async fn inspect_exec(&self, exec: &str) -> Result<ExecStatus> {
+        let i = self
+            .docker
             .inspect_exec(exec)
             .await
-            .map_err(EngineError::classify)
+            .map_err(|e| self.err(e))?;
+        Ok(ExecStatus {
+            running: i.running.unwrap_or(false),
+            exit_code: i.exit_code,
+        })
     }
 
     pub async fn resize_exec(&self, exec: &str, rows: u16, cols: u16) -> Result<()> {
@@ -234,10 +273,15 @@ impl Engine {
     }
 
     /// What `path` is in the container (None when it does not exist).
-    pub async fn stat_path(&self, id: &str, path: &str) -> Result<Option<PathStatResponse>> {
+    pub async fn stat_path(&self, id: &str, path: &str) -> Result<Option<PathStat>> {
         let opts = ContainerArchiveInfoOptionsBuilder::new().path(path).build();
         match self.docker.get_container_archive_info(id, Some(opts)).await {
-            Ok(s) => Ok(Some(s)),
+            Ok(s) => Ok(Some(PathStat {
+                name: s.name,
+                size: s.size,
+                mode: s.file_mode,
+                link_target: s.link_target,
+            })),
             Err(e) => match EngineError::classify(e) {
                 EngineError::NotFound(_) => Ok(None),
                 other => Err(other),
@@ -245,24 +289,47 @@ impl Engine {
         }
     }
 
-    pub async fn top(&self, id: &str) -> Result<ContainerTopResponse> {
+    /// The processes running in a container (`ps -ef`).
+    pub async fn top(&self, id: &str) -> Result<Processes> {
         let opts = TopOptionsBuilder::new().ps_args("-ef").build();
-        self.docker
+        let t = self
+            .docker
             .top_processes(id, Some(opts))
             .await
-            .map_err(EngineError::classify)
+            .map_err(|e| self.err(e))?;
+        Ok(Processes {
+            titles: t.titles.unwrap_or_default(),
+            rows: t.processes.unwrap_or_default(),
+        })
     }
 
     /// One sample of a container's resource usage (with the previous one for CPU deltas).
-    pub async fn stats_once(&self, id: &str) -> Result<Option<ContainerStatsResponse>> {
+    pub async fn stats_once(&self, id: &str) -> Result<Option<StatsSample>> {
         let opts = StatsOptionsBuilder::new()
             .stream(false)
             .one_shot(false)
             .build();
         let mut s = self.docker.stats(id, Some(opts));
         match s.next().await {
-            Some(r) => r.map(Some).map_err(EngineError::classify),
+            Some(r) => r
+                .map(|s| Some(StatsSample::from_api(s)))
+                .map_err(|e| self.err(e)),
             None => Ok(None),
         }
+    }
+
+    /// A container's resource usage as the engine streams it (about one sample a second),
+    /// until the container stops or the stream is dropped.
+    pub fn stats(&self, id: &str) -> Pin<Box<dyn Stream<Item = Result<StatsSample>> + Send>> {
+        let opts = StatsOptionsBuilder::new()
+            .stream(true)
+            .one_shot(false)
+            .build();
+        let me = self.clone();
+        Box::pin(
+            self.docker
+                .stats(id, Some(opts))
+                .map(move |r| r.map(StatsSample::from_api).map_err(|e| me.err(e))),
+        )
     }
 }

@@ -10,7 +10,7 @@
 //!    ([`classify_message`]), never by code alone.
 //! 3. **Events**: `remove` for Docker's `destroy`, `died` (libpod) or `die`, no
 //!    `kill`/`stop` on every path, and `health_status` without the status (Docker:
-//!    `health_status: healthy`). [`event_kind`] maps both vocabularies to one. The compat
+//!    `health_status: healthy`). [`crate::EventKind::of`] maps both vocabularies to one. The compat
 //!    `/events` also ignores `label` filters (and then sends nothing): berth filters by the
 //!    labels in the event's attributes ([`labels_match`]).
 //! 4. **`wait` returns -1** for a container whose start failed (Docker: the start error's exit
@@ -33,15 +33,6 @@ use bollard::Docker;
 
 /// The rootful Podman API socket.
 pub const ROOTFUL_SOCKET: &str = "/run/podman/podman.sock";
-
-/// The rootless Podman API socket (`$XDG_RUNTIME_DIR/podman/podman.sock`), when the variable
-/// is set.
-pub fn rootless_socket() -> Option<String> {
-    std::env::var("XDG_RUNTIME_DIR")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .map(|d| format!("{}/podman/podman.sock", d.trim_end_matches('/')))
-}
 
 /// What an engine error means, whichever engine said it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,40 +91,6 @@ pub fn rlimit_hint(message: &str) -> Option<&'static str> {
     (message.contains("error setting rlimit") || message.contains("setting rlimit type")).then_some(
         "hint: Podman's default ulimits exceed this host's limits; set default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"] under [containers] in /etc/containers/containers.conf (or the user's containers.conf) and restart `podman system service` (scripts/podman.sh does it), or set ulimits on the service",
     )
-}
-
-/// A container event, named the same on both engines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    Create,
-    Start,
-    /// The container's main process exited (Docker and compat `die`, libpod `died`).
-    Die,
-    /// Docker `stop`/`kill`; Podman's compat API does not always send them: key nothing on it.
-    Stop,
-    /// A health probe ran or the health changed; `Some` when the engine says the new status
-    /// (Docker), `None` when it does not (Podman sends a bare `health_status`).
-    Health(Option<String>),
-    /// The container is gone (Docker `destroy`, Podman `remove`).
-    Remove,
-    /// Anything else (`init`, `cleanup`, `exec_died`, `attach`, ...).
-    Other(String),
-}
-
-/// Maps an event's action to its meaning.
-pub fn event_kind(action: &str) -> EventKind {
-    if let Some(rest) = action.strip_prefix("health_status") {
-        let s = rest.trim_start_matches(':').trim();
-        return EventKind::Health((!s.is_empty()).then(|| s.to_string()));
-    }
-    match action {
-        "create" => EventKind::Create,
-        "start" | "restart" | "unpause" => EventKind::Start,
-        "die" | "died" | "oom" => EventKind::Die,
-        "stop" | "kill" => EventKind::Stop,
-        "destroy" | "remove" => EventKind::Remove,
-        other => EventKind::Other(other.to_string()),
-    }
 }
 
 /// The exit code of a finished wait: Podman answers -1 for a container whose start failed,
@@ -242,11 +199,12 @@ impl HealthDriver {
     }
 }
 
-/// A healthcheck's interval from its nanoseconds (0 or absent: the default, 30 s).
-pub fn health_interval(nanos: Option<i64>) -> Duration {
-    match nanos {
-        Some(n) if n > 0 => Duration::from_nanos(n as u64),
-        _ => Duration::from_secs(30),
+/// A healthcheck's interval (zero, unset: the default, 30 s).
+pub fn health_interval(interval: Duration) -> Duration {
+    if interval.is_zero() {
+        Duration::from_secs(30)
+    } else {
+        interval
     }
 }
 
@@ -281,22 +239,6 @@ mod tests {
         for (status, msg, want) in cases {
             assert_eq!(classify_message(status, msg), want, "{status} {msg}");
         }
-    }
-
-    #[test]
-    fn both_engines_event_names_map_to_one_meaning() {
-        assert_eq!(event_kind("destroy"), EventKind::Remove);
-        assert_eq!(event_kind("remove"), EventKind::Remove);
-        assert_eq!(event_kind("die"), EventKind::Die);
-        assert_eq!(event_kind("died"), EventKind::Die);
-        assert_eq!(event_kind("start"), EventKind::Start);
-        assert_eq!(event_kind("kill"), EventKind::Stop);
-        assert_eq!(
-            event_kind("health_status: healthy"),
-            EventKind::Health(Some("healthy".into()))
-        );
-        assert_eq!(event_kind("health_status"), EventKind::Health(None));
-        assert_eq!(event_kind("cleanup"), EventKind::Other("cleanup".into()));
     }
 
     #[test]
@@ -349,22 +291,14 @@ mod tests {
         assert!(d.due("a", Duration::from_secs(5)).is_err());
         assert!(d.due("b", Duration::from_secs(5)).is_ok());
         assert!(d.due("a", Duration::ZERO).is_ok());
-        assert_eq!(health_interval(None), Duration::from_secs(30));
+        assert_eq!(health_interval(Duration::ZERO), Duration::from_secs(30));
         assert_eq!(
-            health_interval(Some(500_000_000)),
+            health_interval(Duration::from_millis(500)),
             Duration::from_millis(500)
         );
         assert_eq!(
             healthcheck_path("abc"),
             "/v4.0.0/libpod/containers/abc/healthcheck"
         );
-    }
-
-    #[test]
-    fn the_rootless_socket_is_under_xdg_runtime_dir() {
-        // Read-only check of the format; the variable itself is the process's.
-        if let Some(s) = rootless_socket() {
-            assert!(s.ends_with("/podman/podman.sock"), "{s}");
-        }
     }
 }

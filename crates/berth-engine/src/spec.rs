@@ -39,38 +39,8 @@ pub struct SpecContext<'a> {
     /// The project directory: relative seccomp profile paths in `security_opt` are read from it.
     pub working_dir: &'a Path,
     /// Variables every container gets unless its `environment` sets them: the proxies of the
-    /// Docker CLI configuration, as Compose v2 passes them ([`proxy_environment`]).
+    /// Docker CLI configuration, as Compose v2 passes them ([`crate::CliConfig::proxies`]).
     pub base_environment: &'a [(String, String)],
-}
-
-/// The proxy variables of a Docker CLI `config.json` for the engine at `host` (its own entry,
-/// else `default`): `HTTP_PROXY` and `http_proxy`, and so on, as `docker run` and Compose v2
-/// set them.
-pub fn proxy_environment(config: &serde_json::Value, host: &str) -> Vec<(String, String)> {
-    let proxies = &config["proxies"];
-    let entry = if proxies.get(host).is_some() {
-        &proxies[host]
-    } else {
-        &proxies["default"]
-    };
-    let mut out = Vec::new();
-    for (key, var) in [
-        ("httpProxy", "HTTP_PROXY"),
-        ("httpsProxy", "HTTPS_PROXY"),
-        ("noProxy", "NO_PROXY"),
-        ("ftpProxy", "FTP_PROXY"),
-        ("allProxy", "ALL_PROXY"),
-    ] {
-        if let Some(v) = entry
-            .get(key)
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-        {
-            out.push((var.to_string(), v.to_string()));
-            out.push((var.to_lowercase(), v.to_string()));
-        }
-    }
-    out
 }
 
 /// A file written into the container before it starts (secrets and configs from
@@ -86,18 +56,79 @@ pub struct Injection {
     pub keep_owner: bool,
 }
 
-/// A container ready to be created.
+/// A container ready to be created ([`crate::Engine::create_from_spec`]).
 #[derive(Clone, Debug)]
 pub struct ContainerSpec {
     pub name: String,
-    pub body: ContainerCreateBody,
+    /// The Engine API's configuration: private, so the rest of berth never builds or reads one.
+    pub(crate) body: ContainerCreateBody,
     /// `platform` (or `DOCKER_DEFAULT_PLATFORM`), passed to the create call.
     pub platform: Option<String>,
     /// Networks connected after create (API < 1.44 takes one network at create).
-    pub extra_networks: Vec<(String, EndpointSettings)>,
+    pub(crate) extra_networks: Vec<(String, EndpointSettings)>,
     pub injections: Vec<Injection>,
     /// Attributes berth could not apply, by name.
     pub warnings: Vec<String>,
+}
+
+/// How a one-off container (`berth run`) differs from the service's own.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OneOff {
+    /// End of input closes only the container's stdin (`docker run -i`'s StdinOnce).
+    pub stdin_once: bool,
+    /// The engine removes it when it exits (`run --rm -d`).
+    pub auto_remove: bool,
+    /// Keep the service's network aliases (`run --use-aliases`).
+    pub use_aliases: bool,
+}
+
+impl ContainerSpec {
+    /// Makes it a one-off container: no restart policy, and what `run`'s flags ask for.
+    pub fn one_off(&mut self, o: OneOff) {
+        self.body.stdin_once = Some(o.stdin_once);
+        if let Some(h) = self.body.host_config.as_mut() {
+            h.restart_policy = None;
+            h.auto_remove = Some(o.auto_remove);
+        }
+        if !o.use_aliases {
+            if let Some(eps) = self
+                .body
+                .networking_config
+                .as_mut()
+                .and_then(|n| n.endpoints_config.as_mut())
+            {
+                for ep in eps.values_mut() {
+                    ep.aliases = None;
+                }
+            }
+            for (_, ep) in self.extra_networks.iter_mut() {
+                ep.aliases = None;
+            }
+        }
+    }
+
+    /// Anonymous volumes keep their data across a recreate (unless `-V`), as Compose does: each
+    /// anonymous volume mount takes the volume the old container had at the same path.
+    pub fn inherit_anonymous_volumes(&mut self, old: &crate::ContainerDetails) {
+        let Some(mounts) = self
+            .body
+            .host_config
+            .as_mut()
+            .and_then(|h| h.mounts.as_mut())
+        else {
+            return;
+        };
+        for m in mounts.iter_mut() {
+            if m.typ != Some(MountType::VOLUME) || m.source.is_some() {
+                continue;
+            }
+            if let Some(prev) = old.mounts.iter().find(|om| {
+                m.target.as_deref() == Some(om.destination.as_str()) && om.name.is_some()
+            }) {
+                m.source = prev.name.clone();
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1472,7 +1503,7 @@ pub fn container_spec(
 
 #[cfg(test)]
 mod tests {
-    use super::{container_spec, proxy_environment, Handling, SpecContext, FIELDS};
+    use super::{container_spec, Handling, SpecContext, FIELDS};
     use berth_compose::model::*;
     use serde_json::{json, Value};
     use std::collections::BTreeMap;
@@ -1986,20 +2017,6 @@ mod tests {
             "container name first, then the service, as Compose v2"
         );
         assert!(v["warnings"].to_string().contains("gw_priority"));
-    }
-
-    #[test]
-    fn proxies_of_the_docker_cli_config_as_compose_passes_them() {
-        let cfg = json!({"proxies": {
-            "default": {"httpProxy": "http://proxy:3128", "noProxy": "localhost"},
-            "tcp://other:2375": {"httpsProxy": "http://other-proxy"}
-        }});
-        let env = proxy_environment(&cfg, "unix:///var/run/docker.sock");
-        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"]);
-        let env = proxy_environment(&cfg, "tcp://other:2375");
-        assert_eq!(env[0], ("HTTPS_PROXY".into(), "http://other-proxy".into()));
-        assert!(proxy_environment(&json!({}), "x").is_empty());
     }
 
     #[test]

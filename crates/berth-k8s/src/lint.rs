@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use berth_compose::image::ImageRef;
 use super::report::{Finding, Locator, Report, Severity};
+use berth_compose::image::ImageRef;
 use berth_compose::load::LoadedProject;
 use berth_compose::yaml::Node;
 

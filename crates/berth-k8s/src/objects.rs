@@ -41,7 +41,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::ByteString;
 
-use berth_compose::image::{self, ImageRef};
 use super::names;
 use super::report::{Report, Severity};
 use super::settings::{
@@ -50,6 +49,7 @@ use super::settings::{
 };
 use super::units;
 use super::{Object, DEFAULT_JOB_WAIT_IMAGE, DEFAULT_WAIT_IMAGE};
+use berth_compose::image::{self, ImageRef};
 use berth_compose::load::LoadedProject;
 use berth_compose::model::{
     FileObjectConfig, HealthCheckConfig, Project, Service as ComposeService, ServiceVolumeConfig,

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::error::{index, join, ErrorKind, LoadError};
-use crate::options::{clean_path, Environment};
+use crate::options::Environment;
+use crate::paths::clean as clean_path;
 use crate::syntax;
 use crate::yaml::{format_go_float, Map, Node, Pos, Value};
 
@@ -1022,18 +1023,13 @@ pub fn resolve_env_files(
                             .and_then(|n| n.scalar_string())
                             .or_else(|| env.get(k).map(str::to_string))
                     };
-                    let parsed: Vec<(String, String, u32)> =
-                        crate::dotenv::parse(&text, &lookup)
-                            .map_err(|e| {
-                                LoadError::at(
-                                    &it.pos,
-                                    &p,
-                                    format!("{path}:{}: {}", e.line, e.message),
-                                )
-                            })?
-                            .into_iter()
-                            .map(|(k, e)| (k, e.value, e.line))
-                            .collect();
+                    let parsed: Vec<(String, String, u32)> = crate::dotenv::parse(&text, &lookup)
+                        .map_err(|e| {
+                            LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message))
+                        })?
+                        .into_iter()
+                        .map(|(k, e)| (k, e.value, e.line))
+                        .collect();
                     if vars.is_empty() {
                         cache.insert(path.clone(), parsed.clone());
                     }
@@ -1056,13 +1052,12 @@ pub fn resolve_env_files(
                 };
                 let new = Node::str(value, vpos);
                 if let (Some(t), Some(old)) = (trace.as_deref_mut(), vars.get(&k)) {
-                    t.env_file_losses
-                        .push(crate::provenance::EnvFileLoss {
-                            service: name.clone(),
-                            key: k.clone(),
-                            old: old.clone(),
-                            new_pos: new.pos.clone(),
-                        });
+                    t.env_file_losses.push(crate::provenance::EnvFileLoss {
+                        service: name.clone(),
+                        key: k.clone(),
+                        old: old.clone(),
+                        new_pos: new.pos.clone(),
+                    });
                 }
                 vars.insert(k, new);
             }
@@ -1076,13 +1071,12 @@ pub fn resolve_env_files(
             // `environment` wins over env_file, even a value-less entry nothing resolved.
             for (k, v) in envm.iter() {
                 if let (Some(t), Some(old)) = (trace.as_deref_mut(), vars.get(k)) {
-                    t.env_file_losses
-                        .push(crate::provenance::EnvFileLoss {
-                            service: name.clone(),
-                            key: k.clone(),
-                            old: old.clone(),
-                            new_pos: v.pos.clone(),
-                        });
+                    t.env_file_losses.push(crate::provenance::EnvFileLoss {
+                        service: name.clone(),
+                        key: k.clone(),
+                        old: old.clone(),
+                        new_pos: v.pos.clone(),
+                    });
                 }
                 vars.insert(k.clone(), v.clone());
             }

@@ -128,7 +128,7 @@ fn extend_service(
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| working_dir.to_path_buf());
-            let path = crate::options::clean_path(&if Path::new(&f).is_absolute() {
+            let path = crate::paths::clean(&if Path::new(&f).is_absolute() {
                 PathBuf::from(&f)
             } else {
                 dir.join(&f)

@@ -60,8 +60,7 @@ pub(crate) fn apply_include(
         if paths.is_empty() {
             return Err(LoadError::at(&item.pos, &ipath, "an include needs a path"));
         }
-        let abs =
-            |p: &str, base: &Path| crate::options::clean_path(&base.join(expand_home(p)));
+        let abs = |p: &str, base: &Path| crate::paths::clean(&base.join(expand_home(p)));
         let files: Vec<PathBuf> = paths.iter().map(|p| abs(p, working_dir)).collect();
         for f in &files {
             if !f.exists() {
