@@ -7,5 +7,6 @@
 pub mod bundle;
 pub mod cli;
 pub mod converge;
+pub mod images;
 pub mod ui;
 pub mod watch;

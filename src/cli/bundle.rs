@@ -8,6 +8,8 @@ use clap::{Args, Subcommand};
 
 use super::{engine_session, Failure, GlobalOptions};
 use crate::bundle::{self, Verified};
+use crate::converge::report::{Reporter, Silent};
+use crate::images;
 use crate::ui::bytes::{human, ByteProgress};
 use berth_compose::load::LoadFlags;
 use berth_engine::build::BuildFlags;
@@ -146,16 +148,12 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
             }
         }
         if !missing_builds.is_empty() {
-            super::images::build_with_output(
-                &engine,
-                &loaded,
-                &missing_builds,
-                &BuildFlags::default(),
-                global.parallelism(),
-                &progress,
-                args.quiet,
-            )
-            .await?;
+            let output: &dyn Reporter = if args.quiet { &Silent } else { &progress };
+            let flags = BuildFlags::default();
+            let parallel = global.parallelism();
+            images::build(&engine, &loaded, &missing_builds, &flags, parallel, output)
+                .await
+                .map_err(|e| Failure::new(1, e.to_string()))?;
             progress.finish();
         }
         let bar = ByteProgress::new(
@@ -275,7 +273,10 @@ fn push(global: &GlobalOptions, args: PushArgs) -> Result<i32, Failure> {
                 .map_err(|e| Failure::new(1, format!("cannot tag {from} as {to}: {e}")))?;
         }
         let targets: Vec<String> = mapping.values().cloned().collect();
-        super::images::push_images(&engine, &targets, false, &progress).await?;
+        let pushed = images::push_targets(&engine, &targets, false, &progress).await;
+        for w in pushed.map_err(|e| Failure::new(1, e.to_string()))? {
+            super::warn(&w);
+        }
         progress.finish();
         let rewritten = bundle::rewrite_compose(&v.compose_json, &mapping);
         std::fs::write(&output, render_yaml(&rewritten))

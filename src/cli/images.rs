@@ -1,18 +1,17 @@
 //! `berth build`, `berth pull`, `berth push`.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeSet;
 
 use clap::Args;
-use futures_util::StreamExt;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
 use crate::ui::progress::Progress;
 use berth_compose::graph::ServiceGraph;
 use berth_compose::load::{LoadFlags, LoadedProject};
 use berth_engine::build::{self, BuildFlags};
-use berth_engine::images::TransferEvent;
-use berth_engine::{spec, Engine};
+use berth_engine::spec;
+
+use crate::images::{self, PullPolicy};
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct BuildArgs {
@@ -104,35 +103,6 @@ fn selection(loaded: &LoadedProject, names: &[String], deps: bool) -> Vec<String
         .collect()
 }
 
-/// Builds `names` with output lines prefixed by the service; shared with `up --build`.
-pub async fn build_with_output(
-    engine: &Engine,
-    loaded: &LoadedProject,
-    names: &[String],
-    flags: &BuildFlags,
-    parallel: usize,
-    progress: &Progress,
-    quiet: bool,
-) -> Result<Vec<(String, String)>, Failure> {
-    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
-    let print = |svc: &str, line: &str| {
-        if !quiet {
-            progress.note(&format!("{svc:<width$}  | {line}"));
-        }
-    };
-    let r = build::build_services(engine, loaded, names, flags, parallel, &print).await;
-    match r {
-        Ok(ids) => {
-            for (svc, _) in &ids {
-                let image = spec::image_name(&loaded.name, svc, &loaded.project.services[svc]);
-                progress.update("Image", &image, "Built", "");
-            }
-            Ok(ids)
-        }
-        Err(errors) => Err(Failure::new(1, errors.join("\n"))),
-    }
-}
-
 pub fn build(global: &GlobalOptions, args: BuildArgs) -> Result<i32, Failure> {
     let loaded = load(global, &args.services)?;
     let names: Vec<String> = selection(&loaded, &args.services, false)
@@ -163,103 +133,31 @@ pub fn build(global: &GlobalOptions, args: BuildArgs) -> Result<i32, Failure> {
         } else {
             progress
         };
-        build_with_output(
+        images::build(
             &engine,
             &loaded,
             &names,
             &flags,
             global.parallelism(),
             &progress,
-            args.quiet,
         )
-        .await?;
+        .await
+        .map_err(|e| Failure::new(1, e.to_string()))?;
         progress.finish();
         if args.push {
             let targets: Vec<String> = names
                 .iter()
                 .filter_map(|n| loaded.project.services[n].image.clone())
                 .collect();
-            push_images(&engine, &targets, false, &progress).await?;
+            let pushed = images::push_targets(&engine, &targets, false, &progress).await;
+            pushed
+                .map_err(|e| Failure::new(1, e.to_string()))?
+                .iter()
+                .for_each(|w| warn(w));
             progress.finish();
         }
         Ok(0)
     })
-}
-
-/// Aggregated bytes of one image's layers.
-#[derive(Default)]
-struct Bytes {
-    layers: HashMap<String, (i64, i64)>,
-}
-
-impl Bytes {
-    fn detail(&mut self, e: &TransferEvent) -> String {
-        if let (Some(l), Some(c), Some(t)) = (&e.layer, e.current, e.total) {
-            if t > 0 {
-                self.layers.insert(l.clone(), (c, t));
-            }
-        }
-        let (c, t) = self
-            .layers
-            .values()
-            .fold((0, 0), |(a, b), (c, t)| (a + c, b + t));
-        if t > 0 {
-            format!("{} / {}", human(c as u64), human(t as u64))
-        } else {
-            String::new()
-        }
-    }
-}
-
-pub use crate::ui::bytes::human;
-
-/// Pushes `targets`; failures are warnings when `ignore_failures`.
-pub async fn push_images(
-    engine: &Engine,
-    targets: &[String],
-    ignore_failures: bool,
-    progress: &Progress,
-) -> Result<(), Failure> {
-    let (registries, warnings) = berth_engine::CliConfig::load().registries();
-    for w in warnings {
-        warn(&w);
-    }
-    let registries = &registries;
-    let results: Vec<(String, Result<(), String>)> =
-        futures_util::stream::iter(targets.iter().map(|image| async move {
-            progress.update("Image", image, "Pushing", "");
-            let bytes = Mutex::new(Bytes::default());
-            let r = engine
-                .push_image(image, registries, |e| {
-                    let d = bytes.lock().map(|mut b| b.detail(&e)).unwrap_or_default();
-                    progress.update("Image", image, "Pushing", &d);
-                })
-                .await;
-            match &r {
-                Ok(()) => progress.update("Image", image, "Pushed", ""),
-                Err(_) => progress.update("Image", image, "Error", ""),
-            }
-            (image.clone(), r.map_err(|e| e.to_string()))
-        }))
-        .buffer_unordered(4)
-        .collect()
-        .await;
-    let mut errors = Vec::new();
-    for (image, r) in results {
-        if let Err(e) = r {
-            let msg = format!("cannot push {image}: {e}");
-            if ignore_failures {
-                warn(&msg);
-            } else {
-                errors.push(msg);
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(1, errors.join("\n")))
-    }
 }
 
 pub fn push(global: &GlobalOptions, args: PushArgs) -> Result<i32, Failure> {
@@ -286,51 +184,39 @@ pub fn push(global: &GlobalOptions, args: PushArgs) -> Result<i32, Failure> {
         } else {
             progress
         };
-        push_images(&engine, &targets, args.ignore_push_failures, &progress).await?;
+        let pushed =
+            images::push_targets(&engine, &targets, args.ignore_push_failures, &progress).await;
         progress.finish();
+        pushed
+            .map_err(|e| Failure::new(1, e.to_string()))?
+            .iter()
+            .for_each(|w| warn(w));
         Ok(0)
     })
 }
 
 pub fn pull(global: &GlobalOptions, args: PullArgs) -> Result<i32, Failure> {
-    if let Some(p) = &args.policy {
-        if p != "missing" && p != "always" {
+    let policy = match args.policy.as_deref() {
+        None => None,
+        Some(p @ ("missing" | "always")) => {
+            PullPolicy::from_flag(p).map_err(|e| Failure::new(16, e))?
+        }
+        Some(p) => {
             return Err(Failure::new(
                 16,
                 format!("invalid --policy {p:?}: use missing or always"),
-            ));
+            ))
         }
-    }
+    };
     let loaded = load(global, &args.services)?;
-    // (service, image, policy, has build)
-    let mut work: Vec<(String, String, String, bool)> = Vec::new();
-    for n in selection(&loaded, &args.services, args.include_deps) {
-        let svc = &loaded.project.services[&n];
-        let Some(image) = svc.image.clone() else {
-            continue; // built here, nothing to pull
-        };
-        let policy = args.policy.clone().unwrap_or_else(|| {
-            svc.pull_policy
-                .clone()
-                .unwrap_or_else(|| "missing".into())
-                .replace("if_not_present", "missing")
-        });
-        if policy == "never" || policy == "build" {
-            continue;
-        }
-        // Without --policy, `pull` fetches every image (as Compose), unless its policy says no.
-        let policy = if args.policy.is_none() && policy == "missing" {
-            "always".to_string()
-        } else {
-            policy
-        };
-        if !work.iter().any(|w| w.1 == image) {
-            work.push((n, image, policy, svc.build.is_some()));
-        }
-    }
+    let items = images::pull_items(
+        &loaded,
+        &selection(&loaded, &args.services, args.include_deps),
+        policy,
+    );
     if global.dry_run {
-        for w in &work {
-            eprintln!("DRY-RUN pull {}", w.1);
+        for i in &items {
+            eprintln!("DRY-RUN pull {}", i.image);
         }
         return Ok(0);
     }
@@ -344,54 +230,26 @@ pub fn pull(global: &GlobalOptions, args: PullArgs) -> Result<i32, Failure> {
         for w in warnings {
             warn(&w);
         }
-        let progress = &progress;
-        let engine = &engine;
-        let registries = &registries;
-        let results: Vec<(String, String, bool, Result<(), String>)> = futures_util::stream::iter(
-            work.into_iter()
-                .map(|(svc, image, policy, has_build)| async move {
-                    if policy == "missing" {
-                        match engine.image_id(&image).await {
-                            Ok(Some(_)) => {
-                                progress.update("Image", &image, "Skipped", "present");
-                                return (svc, image, has_build, Ok(()));
-                            }
-                            Ok(None) => {}
-                            Err(e) => return (svc, image, has_build, Err(e.to_string())),
-                        }
-                    }
-                    progress.update("Image", &image, "Pulling", "");
-                    let bytes = Mutex::new(Bytes::default());
-                    let r = engine
-                        .pull_image(&image, registries, |e| {
-                            let d = bytes.lock().map(|mut b| b.detail(&e)).unwrap_or_default();
-                            progress.update("Image", &image, "Pulling", &d);
-                        })
-                        .await;
-                    match &r {
-                        Ok(()) => progress.update("Image", &image, "Pulled", ""),
-                        Err(_) => progress.update("Image", &image, "Error", ""),
-                    }
-                    (svc, image, has_build, r.map_err(|e| e.to_string()))
-                }),
+        let failed = images::pull_all(
+            &engine,
+            &registries,
+            &items,
+            global.parallelism(),
+            &progress,
         )
-        .buffer_unordered(global.parallelism())
-        .collect()
         .await;
         progress.finish();
         let mut errors = Vec::new();
-        for (svc, image, has_build, r) in results {
-            if let Err(e) = r {
-                let msg = format!("service \"{svc}\": cannot pull {image}: {e}");
-                if has_build {
-                    warn(&format!(
-                        "{msg} (it has a build section: `berth build {svc}`)"
-                    ));
-                } else if args.ignore_pull_failures {
-                    warn(&msg);
-                } else {
-                    errors.push(msg);
-                }
+        for (item, e) in failed {
+            let svc = &item.service;
+            if item.has_build {
+                warn(&format!(
+                    "{e} (it has a build section: `berth build {svc}`)"
+                ));
+            } else if args.ignore_pull_failures {
+                warn(&e.to_string());
+            } else {
+                errors.push(e.to_string());
             }
         }
         if errors.is_empty() {

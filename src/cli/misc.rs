@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Args;
 use futures_util::StreamExt;
@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use super::exec::{pump_stdin, Detach, RawMode, Resize};
 use super::select::{self, check_services, engine_err, Found};
 use super::{engine_session, Failure, GlobalOptions};
+use berth_engine::archive::{self, Archive, Stamp};
 use berth_engine::clock::format_unix;
 use berth_engine::labels as L;
 use berth_engine::{ComposeLabels, Engine, StatsSample};
@@ -130,7 +131,8 @@ pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
                 let _ = o.write_all(&tar).and_then(|_| o.flush());
                 return Ok(0);
             }
-            extract(&tar, &src, Path::new(&args.destination), args.archive).map_err(fail)?;
+            archive::unpack(&tar, &src, Path::new(&args.destination), args.archive)
+                .map_err(fail)?;
         } else {
             let dst = to.map(|x| x.1).unwrap_or_default();
             let stat = engine
@@ -172,9 +174,9 @@ pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
     })
 }
 
-/// A tar archive of `src` whose root entry is named `name` (default: src's own name).
+/// A tar archive of `src` whose root entry is named `name` (default: src's own name); `src/.`
+/// packs a directory's contents.
 fn pack(src: &Path, name: Option<&str>, follow: bool) -> Result<Vec<u8>, String> {
-    let meta = std::fs::symlink_metadata(src).map_err(|e| format!("{}: {e}", src.display()))?;
     let contents_only = src.to_string_lossy().ends_with("/.");
     let base = name
         .map(str::to_string)
@@ -184,69 +186,12 @@ fn pack(src: &Path, name: Option<&str>, follow: bool) -> Result<Vec<u8>, String>
                 .and_then(|p| p.file_name().map(|b| b.to_string_lossy().to_string()))
         })
         .unwrap_or_else(|| ".".into());
-    let mut b = tar::Builder::new(Vec::new());
-    b.follow_symlinks(follow);
-    let r = if meta.is_dir() {
-        if contents_only {
-            b.append_dir_all(".", src)
-        } else {
-            b.append_dir_all(&base, src)
-        }
-    } else {
-        b.append_path_with_name(src, &base)
-    };
-    r.map_err(|e| format!("{}: {e}", src.display()))?;
-    b.into_inner().map_err(|e| e.to_string())
-}
-
-/// Unpacks an archive of `src` to `dest` as `docker cp` does: into `dest` when it is an
-/// existing directory, else as `dest`; `src/.` copies a directory's contents.
-fn extract(tar: &[u8], src: &str, dest: &Path, archive: bool) -> Result<(), String> {
-    let contents_only = src.ends_with("/.");
-    let into_dir = dest.is_dir();
-    let mut a = tar::Archive::new(tar);
-    a.set_preserve_permissions(true);
-    a.set_preserve_mtime(true);
-    a.set_preserve_ownerships(archive);
-    a.set_overwrite(true);
-    for entry in a.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
-        let mut comps = path.components();
-        let root = comps.next();
-        let rest: PathBuf = comps.collect();
-        // `Path::join("")` would add a trailing slash: the root entry is `dest` itself.
-        let under = |base: PathBuf| {
-            if rest.as_os_str().is_empty() {
-                base
-            } else {
-                base.join(&rest)
-            }
-        };
-        let target = if contents_only {
-            under(dest.to_path_buf())
-        } else if into_dir {
-            match root {
-                Some(r) => under(dest.join(r)),
-                None => continue,
-            }
-        } else {
-            under(dest.to_path_buf())
-        };
-        if target
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return Err(format!("refusing to write outside {}", dest.display()));
-        }
-        if let Some(p) = target.parent() {
-            std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        }
-        entry
-            .unpack(&target)
-            .map_err(|e| format!("{}: {e}", target.display()))?;
-    }
-    Ok(())
+    let mut a = Archive::new(Stamp::Complete);
+    a.follow_links(follow);
+    let root = if contents_only { "." } else { base.as_str() };
+    a.add_tree(root, src)
+        .map_err(|e| format!("{}: {e}", src.display()))?;
+    a.finish().map_err(|e| e.to_string())
 }
 
 // -------------------------------------------------------------------------------------- port

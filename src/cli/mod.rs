@@ -219,6 +219,21 @@ impl From<LoadError> for Failure {
     }
 }
 
+impl From<crate::converge::apply::ApplyError> for Failure {
+    /// Compose v2's exit codes: 130 for an interrupt, 18 for a failed pull, else 1.
+    fn from(e: crate::converge::apply::ApplyError) -> Self {
+        use crate::converge::apply::ApplyError;
+        use crate::images::ImageError;
+        match e {
+            ApplyError::Interrupted => {
+                Failure::new(130, "interrupted: the next `berth up` continues from here")
+            }
+            e @ ApplyError::Image(ImageError::Pull(_)) => Failure::new(18, e.to_string()),
+            e => Failure::new(1, e.to_string()),
+        }
+    }
+}
+
 impl Failure {
     pub fn new(code: i32, message: impl Into<String>) -> Failure {
         Failure {

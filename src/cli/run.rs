@@ -6,10 +6,11 @@ use std::io::IsTerminal;
 use clap::Args;
 
 use super::exec::{env_list, pump_stdin, RawMode, Resize};
-use super::select::{self, check_services};
+use super::select::check_services;
 use super::{engine_session, warn, Failure, GlobalOptions};
 use crate::converge::apply::{self, ApplyError, UpOptions};
-use crate::ui::progress::{Mode, Progress};
+use crate::converge::report::{Reporter, Silent};
+use crate::images::{self, PullPolicy};
 use berth_compose::graph::{Condition, ServiceGraph};
 use berth_compose::load::{LoadFlags, LoadedProject};
 use berth_compose::model::{Service, ServicePortConfig, ServiceVolumeBind, ServiceVolumeConfig};
@@ -230,99 +231,6 @@ fn one_off_service(
     Ok(svc)
 }
 
-/// `--pull` for the one-off container: always, missing, never or build; `policy` (the default)
-/// is the service's own `pull_policy` (missing when unset).
-fn pull_policy(flag: &str, svc: &Service) -> Result<String, Failure> {
-    let p = match flag {
-        "policy" => svc
-            .pull_policy
-            .clone()
-            .unwrap_or_else(|| "missing".into())
-            .replace("if_not_present", "missing"),
-        other => other.to_string(),
-    };
-    match p.as_str() {
-        "always" | "missing" | "never" | "build" => Ok(p),
-        _ if flag == "policy" => Ok("missing".into()), // daily, weekly, every_<d>: pull when missing
-        other => Err(Failure::new(
-            16,
-            format!("invalid --pull {other:?}: use always, missing, never or build"),
-        )),
-    }
-}
-
-/// Makes sure the service's image is on the engine, as Compose v2's `run` does: `--build` (or
-/// a `build` policy, or a missing image of a service with `build:`) builds it, `always` pulls
-/// it, `missing` pulls it when absent, `never` only checks. Returns the image ID.
-#[allow(clippy::too_many_arguments)]
-async fn ensure_image(
-    engine: &Engine,
-    loaded: &LoadedProject,
-    name: &str,
-    image: &str,
-    build: bool,
-    policy: &str,
-    parallel: usize,
-    progress: &Progress,
-) -> Result<String, Failure> {
-    let svc = &loaded.project.services[name];
-    let names = [name.to_string()];
-    let build_it = || async {
-        super::images::build_with_output(
-            engine,
-            loaded,
-            &names,
-            &berth_engine::build::BuildFlags::default(),
-            parallel,
-            progress,
-            false,
-        )
-        .await
-        .map(|_| ())
-    };
-    let (registries, _) = berth_engine::CliConfig::load().registries();
-    let pull_it = || apply::pull_image(engine, &registries, name, image, progress);
-    if svc.build.is_some() && (build || policy == "build") {
-        build_it().await?;
-    } else if policy == "always" && svc.image.is_some() {
-        if let Err(e) = pull_it().await {
-            if svc.build.is_none() {
-                progress.finish();
-                return Err(Failure::new(18, e.to_string()));
-            }
-            let first = e.to_string();
-            let first = first.lines().next().unwrap_or_default();
-            warn(&format!("{first}; building it instead"));
-            build_it().await?;
-        }
-    }
-    if let Some(id) = engine.image_id(image).await.map_err(select::engine_err)? {
-        return Ok(id);
-    }
-    if svc.build.is_some() {
-        build_it().await?;
-    } else if policy == "never" {
-        progress.finish();
-        return Err(Failure::new(
-            1,
-            format!("service \"{name}\": image {image} is not on the engine and --pull never (or pull_policy: never) forbids pulling it: load it from a bundle (`berth bundle load`) or drop the option"),
-        ));
-    } else if let Err(e) = pull_it().await {
-        progress.finish();
-        return Err(Failure::new(18, e.to_string()));
-    }
-    engine
-        .image_id(image)
-        .await
-        .map_err(select::engine_err)?
-        .ok_or_else(|| {
-            Failure::new(
-                1,
-                format!("service \"{name}\": image {image} is still not on the engine after building or pulling it"),
-            )
-        })
-}
-
 pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
     let flags = LoadFlags {
         services: vec![args.service.clone()],
@@ -330,7 +238,8 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
     };
     let (_, loaded) = global.load(&flags)?;
     check_services(Some(&loaded), std::slice::from_ref(&args.service))?;
-    let policy = pull_policy(&args.pull, &loaded.project.services[&args.service])?;
+    let pull = PullPolicy::from_flag(&args.pull).map_err(|e| Failure::new(16, e))?;
+    let policy = PullPolicy::for_service(pull, &loaded.project.services[&args.service]);
     let tty = !args.no_tty && !args.detach && std::io::stdin().is_terminal();
     let slug = slug();
     let container = args
@@ -349,15 +258,29 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             .iter()
             .map(|d| (d.service.clone(), d.condition, d.required))
             .collect();
-        let fail = |e: ApplyError| match e {
-            ApplyError::Pull(_) => Failure::new(18, e.to_string()),
-            e => Failure::new(1, e.to_string()),
-        };
         let image = spec::image_name(&loaded.name, &name, &svc);
-        let quiet = Progress::new(Mode::Quiet, false, "");
-        let image_progress = if args.quiet_pull { &quiet } else { &progress };
+        let image_progress: &dyn Reporter = if args.quiet_pull { &Silent } else { &progress };
+        let ready = async {
+            let present = engine.image_id(&image).await?.is_some();
+            let step = images::decide(
+                &loaded.project.services[&name],
+                policy,
+                args.build,
+                false,
+                present,
+            );
+            images::make_ready(
+                &engine,
+                &loaded,
+                &name,
+                step,
+                global.parallelism(),
+                image_progress,
+            )
+            .await
+        };
         let image_id = tokio::select! {
-            r = ensure_image(&engine, &loaded, &name, &image, args.build, &policy, global.parallelism(), image_progress) => r?,
+            r = ready => r.map_err(|e| { progress.finish(); Failure::from(ApplyError::from(e)) })?,
             _ = interrupts.recv() => return Err(Failure::new(130, "interrupted")),
         };
         if !args.no_deps && !deps.is_empty() {
@@ -365,13 +288,13 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
                 services: deps.iter().map(|d| d.0.clone()).collect(),
                 remove_orphans: args.remove_orphans,
                 parallel: global.parallelism(),
-                pull_missing: policy != "never",
+                pull: (policy == PullPolicy::Never).then_some(PullPolicy::Never),
                 // Health waits through up's own (woken by events; drives Podman's checks).
                 then_wait: deps.clone(),
                 ..Default::default()
             };
             let outcome = tokio::select! {
-                r = apply::up(&engine, &loaded, &opts, &progress) => r.map_err(fail)?,
+                r = apply::up(&engine, &loaded, &opts, &progress) => r?,
                 _ = interrupts.recv() => return Err(Failure::new(130, "interrupted")),
             };
             for w in &outcome.warnings {
@@ -379,12 +302,8 @@ pub fn run(global: &GlobalOptions, args: RunArgs) -> Result<i32, Failure> {
             }
         }
         let selected = std::slice::from_ref(&name);
-        apply::ensure_networks(&engine, &loaded, selected, &progress)
-            .await
-            .map_err(fail)?;
-        apply::ensure_volumes(&engine, &loaded, selected, &progress)
-            .await
-            .map_err(fail)?;
+        apply::ensure_networks(&engine, &loaded, selected, &progress).await?;
+        apply::ensure_volumes(&engine, &loaded, selected, &progress).await?;
         progress.finish();
 
         let mut labels = apply::container_labels(&loaded, &name, &svc, 1, Some(&image_id), true);

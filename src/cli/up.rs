@@ -8,6 +8,7 @@ use clap::Args;
 use super::{engine_session, warn, Failure, GlobalOptions};
 use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::converge::plan::RecreatePolicy;
+use crate::images::PullPolicy;
 use berth_compose::load::LoadFlags;
 
 #[derive(Args, Debug, Default, Clone)]
@@ -162,33 +163,9 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             return Err(Failure::new(1, format!("no such service: {s}")));
         }
     }
-    // `--pull always` pulls every image first, as `berth pull` does; `missing` (and the default,
-    // each service's pull_policy) pulls only what is missing, inside `up`, without an extra
-    // connection; services with `build:` are built instead. Offline, a failed pull exits 18.
-    let pull_missing = match args.pull.as_str() {
-        "never" | "build" => false,
-        "missing" | "policy" => true,
-        "always" => {
-            let pull_args = super::images::PullArgs {
-                quiet: args.quiet_pull,
-                ignore_pull_failures: false,
-                include_deps: !args.no_deps,
-                policy: Some("always".into()),
-                services: args.services.clone(),
-            };
-            let code = super::images::pull(global, pull_args)?;
-            if code != 0 {
-                return Ok(code);
-            }
-            false
-        }
-        other => {
-            return Err(Failure::new(
-                16,
-                format!("invalid --pull {other:?}: use always, missing, never or build"),
-            ))
-        }
-    };
+    // `--pull` decides for every service (else each service's pull_policy): what is pulled,
+    // built or used is `images::decide`'s rule, inside `up`. Offline, a failed pull exits 18.
+    let pull = PullPolicy::from_flag(&args.pull).map_err(|e| Failure::new(16, e))?;
     let opts = UpOptions {
         services: args.services.clone(),
         recreate: if args.force_recreate {
@@ -214,7 +191,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         dry_run: global.dry_run,
         build: args.build,
         no_build: args.no_build,
-        pull_missing,
+        pull,
+        quiet_pull: args.quiet_pull,
         then_wait: Vec::new(),
     };
     if opts.remove_orphans && opts.ignore_orphans {
@@ -242,17 +220,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             _ = interrupts.recv() => Err(ApplyError::Interrupted),
         };
         progress.finish();
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(ApplyError::Interrupted) => {
-                return Err(Failure::new(
-                    130,
-                    "interrupted: the next `berth up` continues from here",
-                ));
-            }
-            Err(e @ ApplyError::Pull(_)) => return Err(Failure::new(18, e.to_string())),
-            Err(e) => return Err(Failure::new(1, e.to_string())),
-        };
+        let outcome = outcome?;
         for w in &outcome.warnings {
             warn(w);
         }

@@ -83,7 +83,6 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
             let up = UpOptions {
                 services: services.clone(),
                 parallel: global.parallelism(),
-                pull_missing: true,
                 dry_run: global.dry_run,
                 ..Default::default()
             };
@@ -92,12 +91,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
                 _ = interrupts.recv() => Err(ApplyError::Interrupted),
             };
             progress.finish();
-            match r {
-                Ok(o) => o.warnings.iter().for_each(|w| super::warn(w)),
-                Err(ApplyError::Interrupted) => return Err(Failure::new(130, "interrupted")),
-                Err(e @ ApplyError::Pull(_)) => return Err(Failure::new(18, e.to_string())),
-                Err(e) => return Err(Failure::new(1, e.to_string())),
-            }
+            r?.warnings.iter().for_each(|w| super::warn(w));
         }
         if global.dry_run {
             return Ok(0);

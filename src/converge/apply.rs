@@ -11,7 +11,8 @@ use futures_util::StreamExt;
 use tokio::sync::{watch, Notify, Semaphore};
 
 use super::plan::{self, Action, Desired, Observed, Plan, RecreatePolicy};
-use crate::ui::progress::Progress;
+use super::report::{Reporter, Resource, Silent};
+use crate::images::{self, ImageError, ImageStep, PullPolicy};
 use berth_compose::graph::{Condition, ServiceGraph};
 use berth_compose::hash;
 use berth_compose::load::LoadedProject;
@@ -20,7 +21,6 @@ use berth_engine::labels as L;
 use berth_engine::spec::{self, ContainerSpec, SpecContext};
 use berth_engine::{
     ContainerDetails, ContainerStatus, CreateError, Engine, EngineError, EventKind, HealthStatus,
-    Registries,
 };
 
 /// What can stop `up`.
@@ -32,11 +32,9 @@ pub enum ApplyError {
     Spec(#[from] spec::SpecError),
     #[error("dependency failed to start: {0}")]
     Dependency(String),
-    #[error("{0}")]
-    Image(String),
-    /// A pull failed (Compose's exit code 18).
-    #[error("{0}")]
-    Pull(String),
+    /// An image could not be built, pulled or found (a failed pull is Compose's exit code 18).
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -66,9 +64,10 @@ pub struct UpOptions {
     pub build: bool,
     /// `up --no-build`: never build, even a missing image.
     pub no_build: bool,
-    /// Pull an image that is missing and has no `build:` (`--pull missing`, the default),
-    /// unless the service's `pull_policy` is `never`.
-    pub pull_missing: bool,
+    /// `--pull`: one policy for every service; None: each service's `pull_policy`.
+    pub pull: Option<PullPolicy>,
+    /// `--quiet-pull`: pulls without progress.
+    pub quiet_pull: bool,
     /// `run`: once the services are up, wait until these meet their condition (service,
     /// condition, required: an optional one that fails is a warning).
     pub then_wait: Vec<(String, Condition, bool)>,
@@ -93,38 +92,77 @@ impl Default for UpOptions {
             dry_run: false,
             build: false,
             no_build: false,
-            pull_missing: false,
+            pull: None,
+            quiet_pull: false,
             then_wait: Vec::new(),
         }
     }
 }
 
-/// What a failed pull says offline: where the image can come from instead.
-pub const PULL_HINT: &str =
-    "hint: check the registry is reachable; offline, load the image from a bundle (`berth bundle load`)";
-
-/// Pulls service `name`'s `image` with the Docker CLI's credentials, its state on the progress
-/// lines (`up` and `run`, for an image that must be there).
-pub async fn pull_image(
+/// Makes every selected service's image ready, as [`images::decide`] says (the builds
+/// together, then the pulls); returns each service's image ID (None for an image a dry run
+/// would still build or pull, or for a service scaled to 0).
+async fn ready_images(
     engine: &Engine,
-    registries: &Registries,
-    name: &str,
-    image: &str,
-    progress: &Progress,
-) -> Result<(), ApplyError> {
-    progress.update("Image", image, "Pulling", "");
-    match engine.pull_image(image, registries, |_| {}).await {
-        Ok(()) => {
-            progress.update("Image", image, "Pulled", "");
-            Ok(())
-        }
-        Err(e) => {
-            progress.update("Image", image, "Error", "");
-            Err(ApplyError::Pull(format!(
-                "service \"{name}\": cannot pull {image}: {e}\n  {PULL_HINT}"
-            )))
-        }
+    loaded: &LoadedProject,
+    selected: &[String],
+    opts: &UpOptions,
+    progress: &dyn Reporter,
+) -> Result<HashMap<String, Option<String>>, ApplyError> {
+    let project = &loaded.project;
+    let image_of = |n: &String| spec::image_name(&loaded.name, n, &project.services[n]);
+    // One inspect per distinct image, all at once (50 services often share one image, and
+    // every inspect is a round trip: Podman's take tens of milliseconds).
+    let mut distinct: Vec<String> = selected.iter().map(image_of).collect();
+    distinct.sort();
+    distinct.dedup();
+    let inspected =
+        futures_util::future::join_all(distinct.iter().map(|i| engine.image_id(i))).await;
+    let mut present: HashMap<String, Option<String>> = HashMap::new();
+    for (image, r) in distinct.into_iter().zip(inspected) {
+        present.insert(image, r?);
     }
+    let steps: Vec<(String, ImageStep)> = selected
+        .iter()
+        .map(|name| {
+            let svc = &project.services[name];
+            let step = if replicas(name, svc, &opts.scale) == 0 {
+                ImageStep::Use
+            } else {
+                let policy = PullPolicy::for_service(opts.pull, svc);
+                let there = present.get(&image_of(name)).is_some_and(Option::is_some);
+                images::decide(svc, policy, opts.build, opts.no_build, there)
+            };
+            (name.clone(), step)
+        })
+        .collect();
+    // Every build at once (bounded by --parallel), before the pulls.
+    let to_build: Vec<String> = steps
+        .iter()
+        .filter(|(_, step)| *step == ImageStep::Build)
+        .map(|(n, _)| n.clone())
+        .collect();
+    if !to_build.is_empty() && !opts.dry_run {
+        let flags = berth_engine::build::BuildFlags::default();
+        images::build(engine, loaded, &to_build, &flags, opts.parallel, progress).await?;
+    }
+    let mut out = HashMap::new();
+    for (name, step) in steps {
+        let id = match step {
+            ImageStep::Build if !opts.dry_run => engine.image_id(&image_of(&name)).await?,
+            ImageStep::Use | ImageStep::Build | ImageStep::Pull { .. } if opts.dry_run => {
+                present.get(&image_of(&name)).cloned().flatten()
+            }
+            ImageStep::Use => present.get(&image_of(&name)).cloned().flatten(),
+            step => {
+                let shown: &dyn Reporter = if opts.quiet_pull { &Silent } else { progress };
+                let id = images::make_ready(engine, loaded, &name, step, opts.parallel, shown);
+                Some(id.await?)
+            }
+        };
+        out.insert(name, id);
+    }
+    Ok(out)
 }
 
 /// Reads the project's containers from the engine.
@@ -212,7 +250,7 @@ type Done = Option<Result<Vec<String>, String>>;
 struct Run<'a> {
     engine: &'a Engine,
     loaded: &'a LoadedProject,
-    progress: &'a Progress,
+    progress: &'a dyn Reporter,
     opts: &'a UpOptions,
     images: HashMap<String, Option<String>>,
     /// Every container of the project by name, as it is now (for `service:x` references).
@@ -241,11 +279,11 @@ pub async fn up(
     engine: &Engine,
     loaded: &LoadedProject,
     opts: &UpOptions,
-    progress: &Progress,
+    progress: &dyn Reporter,
 ) -> Result<UpOutcome, ApplyError> {
     let project = &loaded.project;
     let graph = ServiceGraph::from_project(project);
-    // The Docker CLI's config.json: registry credentials and the containers' proxies.
+    // The Docker CLI's config.json: the containers' proxies.
     let cli = berth_engine::CliConfig::load();
     for s in &opts.services {
         if !project.services.contains_key(s) {
@@ -269,79 +307,7 @@ pub async fn up(
             .collect()
     };
 
-    // Images must be there: `--build` builds every service with `build:`, and a missing image
-    // with `build:` is built (unless --no-build); anything else is pulled or loaded beforehand.
-    let mut to_build = Vec::new();
-    for name in &selected {
-        let svc = &project.services[name];
-        if svc.build.is_none() || opts.no_build || replicas(name, svc, &opts.scale) == 0 {
-            continue;
-        }
-        let image = spec::image_name(&loaded.name, name, svc);
-        if opts.build || engine.image_id(&image).await?.is_none() {
-            to_build.push(name.clone());
-        }
-    }
-    if !to_build.is_empty() && !opts.dry_run {
-        let width = to_build.iter().map(|n| n.len()).max().unwrap_or(0);
-        let print = |svc: &str, line: &str| progress.note(&format!("{svc:<width$}  | {line}"));
-        let built = berth_engine::build::build_services(
-            engine,
-            loaded,
-            &to_build,
-            &berth_engine::build::BuildFlags::default(),
-            opts.parallel,
-            &print,
-        )
-        .await
-        .map_err(|errors| ApplyError::Image(errors.join("\n")))?;
-        for (svc, _) in &built {
-            let image = spec::image_name(&loaded.name, svc, &project.services[svc]);
-            progress.update("Image", &image, "Built", "");
-        }
-    }
-    // One inspect per distinct image, all at once (50 services often share one image, and
-    // every inspect is a round trip: Podman's take tens of milliseconds).
-    let mut distinct: Vec<String> = selected
-        .iter()
-        .map(|n| spec::image_name(&loaded.name, n, &project.services[n]))
-        .collect();
-    distinct.sort();
-    distinct.dedup();
-    let inspected =
-        futures_util::future::join_all(distinct.iter().map(|i| engine.image_id(i))).await;
-    let mut ids_by_image: HashMap<String, Option<String>> = HashMap::new();
-    for (image, r) in distinct.into_iter().zip(inspected) {
-        ids_by_image.insert(image, r?);
-    }
-    let mut images = HashMap::new();
-    for name in &selected {
-        let svc = &project.services[name];
-        let image = spec::image_name(&loaded.name, name, svc);
-        let mut id = ids_by_image.get(&image).cloned().flatten();
-        let may_pull = opts.pull_missing
-            && svc.build.is_none()
-            && svc.pull_policy.as_deref() != Some("never")
-            && !opts.dry_run;
-        if id.is_none() && may_pull && replicas(name, svc, &opts.scale) > 0 {
-            pull_image(engine, &cli.registries().0, name, &image, progress).await?;
-            id = engine.image_id(&image).await?;
-        }
-        if id.is_none()
-            && replicas(name, svc, &opts.scale) > 0
-            && !(opts.dry_run && to_build.contains(name))
-        {
-            let hint = if svc.build.is_some() {
-                format!("it has a build section: drop --no-build, or `berth build {name}`")
-            } else {
-                "`berth pull` it, or load it from a bundle (`berth bundle load`)".to_string()
-            };
-            return Err(ApplyError::Image(format!(
-                "service \"{name}\": image {image} is not on the engine: {hint}"
-            )));
-        }
-        images.insert(name.clone(), id);
-    }
+    let images = ready_images(engine, loaded, &selected, opts, progress).await?;
 
     let observed = observe(engine, &loaded.name).await?;
     let desired: Vec<Desired> = selected
@@ -376,20 +342,25 @@ pub async fn up(
             for o in &plan.orphans {
                 if opts.dry_run {
                     let why = orphan_detail(loaded, o);
-                    progress.update("Container", &o.name, &format!("Remove (orphan: {why})"), "");
+                    progress.update(
+                        Resource::Container,
+                        &o.name,
+                        &format!("Remove (orphan: {why})"),
+                        "",
+                    );
                     continue;
                 }
-                progress.update("Container", &o.name, "Stopping", "");
+                progress.update(Resource::Container, &o.name, "Stopping", "");
                 engine.stop_container(&o.id, opts.timeout).await?;
                 engine.remove_container(&o.id, false).await?;
-                progress.update("Container", &o.name, "Removed", "");
+                progress.update(Resource::Container, &o.name, "Removed", "");
             }
         } else if !opts.ignore_orphans {
             if opts.dry_run {
                 for o in &plan.orphans {
                     let why = orphan_detail(loaded, o);
                     progress.update(
-                        "Container",
+                        Resource::Container,
                         &o.name,
                         &format!("Leave alone (orphan: {why}; --remove-orphans removes it)"),
                         "",
@@ -407,7 +378,7 @@ pub async fn up(
         for name in &selected {
             for a in &plan.services[name] {
                 let (cname, what) = describe(loaded, name, a, &plan.services[name]);
-                progress.update("Container", &cname, &what, "");
+                progress.update(Resource::Container, &cname, &what, "");
             }
         }
         outcome.plan = plan;
@@ -723,7 +694,7 @@ pub async fn ensure_networks(
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &[String],
-    progress: &Progress,
+    progress: &dyn Reporter,
 ) -> Result<(), ApplyError> {
     let project = &loaded.project;
     let mut keys: Vec<&String> = Vec::new();
@@ -763,8 +734,8 @@ pub async fn ensure_networks(
                         L::NETWORK
                     )))
                 }
-                None => progress.note(&format!(
-                    "WARN a network with name {name} exists but was not created by compose; berth uses it as it is"
+                None => progress.warn(&format!(
+                    "a network with name {name} exists but was not created by compose; berth uses it as it is"
                 )),
                 _ => {}
             }
@@ -773,19 +744,21 @@ pub async fn ensure_networks(
         let (major, minor) = engine.api_version();
         if cfg.enable_ipv4 == Some(false) && !berth_engine::supports_disabling_ipv4((major, minor))
         {
-            progress.note(&format!(
-                "WARN networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {major}.{minor}: IPv4 stays enabled"
+            progress.warn(&format!(
+                "networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {major}.{minor}: IPv4 stays enabled"
             ));
         }
-        progress.update("Network", &name, "Creating", "");
+        progress.update(Resource::Network, &name, "Creating", "");
         let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
         labels.insert(L::PROJECT.into(), loaded.name.clone());
         labels.insert(L::NETWORK.into(), key.clone());
         labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
         match engine.create_network(&name, cfg, labels).await {
-            Ok(_) => progress.update("Network", &name, "Created", ""),
+            Ok(_) => progress.update(Resource::Network, &name, "Created", ""),
             // Another `up` created it in between: use it.
-            Err(EngineError::Conflict(_)) => progress.update("Network", &name, "Created", ""),
+            Err(EngineError::Conflict(_)) => {
+                progress.update(Resource::Network, &name, "Created", "")
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -796,7 +769,7 @@ pub async fn ensure_volumes(
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &[String],
-    progress: &Progress,
+    progress: &dyn Reporter,
 ) -> Result<(), ApplyError> {
     let project = &loaded.project;
     let mut keys: Vec<String> = Vec::new();
@@ -831,19 +804,19 @@ pub async fn ensure_volumes(
                 .map(|p| p != &loaded.name)
                 .unwrap_or(true)
             {
-                progress.note(&format!(
-                    "WARN volume \"{name}\" already exists but was not created by this project. Use `external: true` to use an existing volume"
+                progress.warn(&format!(
+                    "volume \"{name}\" already exists but was not created by this project. Use `external: true` to use an existing volume"
                 ));
             }
             continue;
         }
-        progress.update("Volume", &name, "Creating", "");
+        progress.update(Resource::Volume, &name, "Creating", "");
         let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
         labels.insert(L::PROJECT.into(), loaded.name.clone());
         labels.insert(L::VOLUME.into(), key.clone());
         labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
         engine.create_volume(&name, cfg, labels).await?;
-        progress.update("Volume", &name, "Created", "");
+        progress.update(Resource::Volume, &name, "Created", "");
     }
     Ok(())
 }
@@ -892,8 +865,8 @@ async fn service_task(
                 if dep.required {
                     return Err(ApplyError::Dependency(e));
                 }
-                run.progress.note(&format!(
-                    "WARN optional dependency \"{}\" of \"{name}\" is not ready: {e}",
+                run.progress.warn(&format!(
+                    "optional dependency \"{}\" of \"{name}\" is not ready: {e}",
                     dep.service
                 ));
             }
@@ -941,26 +914,26 @@ async fn apply_action(
             } else {
                 "Running"
             };
-            p.update("Container", &container.name, status, "");
+            p.update(Resource::Container, &container.name, status, "");
             Ok(Some(container.id))
         }
         Action::Start { container, .. } => {
             if run.opts.no_start {
                 return Ok(Some(container.id));
             }
-            p.update("Container", &container.name, "Starting", "");
+            p.update(Resource::Container, &container.name, "Starting", "");
             engine.start_container(&container.id).await?;
-            p.update("Container", &container.name, "Started", "");
+            p.update(Resource::Container, &container.name, "Started", "");
             Ok(Some(container.id))
         }
         Action::Remove { container, .. } => {
-            p.update("Container", &container.name, "Stopping", "");
+            p.update(Resource::Container, &container.name, "Stopping", "");
             engine
                 .stop_container(&container.id, run.opts.timeout)
                 .await?;
-            p.update("Container", &container.name, "Removing", "");
+            p.update(Resource::Container, &container.name, "Removing", "");
             engine.remove_container(&container.id, true).await?;
-            p.update("Container", &container.name, "Removed", "");
+            p.update(Resource::Container, &container.name, "Removed", "");
             Ok(None)
         }
         Action::Create { number, .. } => {
@@ -973,9 +946,9 @@ async fn apply_action(
                 Some(id) => {
                     if !run.opts.no_start {
                         let cname = spec::container_name(&run.loaded.name, name, svc, number);
-                        p.update("Container", &cname, "Starting", "");
+                        p.update(Resource::Container, &cname, "Starting", "");
                         start_service_container(engine, name, &cname, &id).await?;
-                        p.update("Container", &cname, "Started", "");
+                        p.update(Resource::Container, &cname, "Started", "");
                     }
                     id
                 }
@@ -990,7 +963,12 @@ async fn apply_action(
             ..
         } => {
             let why = recreate_detail(svc, &old, &reason);
-            p.update("Container", &old.name, "Recreate", &format!("({why})"));
+            p.update(
+                Resource::Container,
+                &old.name,
+                "Recreate",
+                &format!("({why})"),
+            );
             let inherited = if run.opts.renew_anon_volumes {
                 None
             } else {
@@ -1001,7 +979,7 @@ async fn apply_action(
                 .remove_container(&old.id, run.opts.renew_anon_volumes)
                 .await?;
             let id = create_container(run, name, svc, number, inherited.as_ref(), true).await?;
-            p.update("Container", &old.name, "Recreated", "");
+            p.update(Resource::Container, &old.name, "Recreated", "");
             Ok(Some(id))
         }
     }
@@ -1044,7 +1022,7 @@ async fn create_container(
         warn(w.clone());
     }
     let p = run.progress;
-    p.update("Container", &spec.name, "Creating", "");
+    p.update(Resource::Container, &spec.name, "Creating", "");
     let id = match engine.create_from_spec(&spec).await {
         Ok((id, engine_warnings)) => {
             // What the engine accepted but discarded (e.g. a blkio weight without the cgroup).
@@ -1079,11 +1057,11 @@ async fn create_container(
     if let Ok(mut names) = run.names.lock() {
         names.insert(spec.name.clone(), id.clone());
     }
-    p.update("Container", &spec.name, "Created", "");
+    p.update(Resource::Container, &spec.name, "Created", "");
     if start && !run.opts.no_start {
-        p.update("Container", &spec.name, "Starting", "");
+        p.update(Resource::Container, &spec.name, "Starting", "");
         start_service_container(engine, name, &spec.name, &id).await?;
-        p.update("Container", &spec.name, "Started", "");
+        p.update(Resource::Container, &spec.name, "Started", "");
     }
     Ok(id)
 }
@@ -1158,12 +1136,13 @@ async fn wait_condition(
                 }
                 match i.health() {
                     HealthStatus::Healthy => {
-                        run.progress.update("Container", &name, "Healthy", "");
+                        run.progress
+                            .update(Resource::Container, &name, "Healthy", "");
                         return Ok(());
                     }
                     HealthStatus::Unhealthy => {
                         run.progress
-                            .update("Container", &name, "Error", "unhealthy");
+                            .update(Resource::Container, &name, "Error", "unhealthy");
                         return Err(format!("container {name} is unhealthy"));
                     }
                     _ if exited => {
@@ -1176,11 +1155,16 @@ async fn wait_condition(
                 if exited {
                     let code = state.exit_code;
                     if code == 0 {
-                        run.progress.update("Container", &name, "Exited", "");
+                        run.progress
+                            .update(Resource::Container, &name, "Exited", "");
                         return Ok(());
                     }
-                    run.progress
-                        .update("Container", &name, "Error", &format!("exit {code}"));
+                    run.progress.update(
+                        Resource::Container,
+                        &name,
+                        "Error",
+                        &format!("exit {code}"),
+                    );
                     return Err(format!(
                         "service \"{service}\" didn't complete successfully: exit {code}"
                     ));
@@ -1189,7 +1173,8 @@ async fn wait_condition(
             Condition::Started => return Ok(()),
         }
         if !shown {
-            run.progress.update("Container", &name, "Waiting", "");
+            run.progress
+                .update(Resource::Container, &name, "Waiting", "");
             shown = true;
         }
         let mut wait = Duration::from_secs(2);
@@ -1226,7 +1211,8 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             ContainerStatus::Exited | ContainerStatus::Dead => {
                 let code = state.exit_code;
                 if code == 0 {
-                    run.progress.update("Container", &name, "Exited", "");
+                    run.progress
+                        .update(Resource::Container, &name, "Exited", "");
                     return Ok(());
                 }
                 return Err(ApplyError::Dependency(format!(
@@ -1241,7 +1227,8 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
                     let since = *running_since.get_or_insert_with(Instant::now);
                     let up_for = since.elapsed();
                     if up_for >= SETTLE {
-                        run.progress.update("Container", &name, "Running", "");
+                        run.progress
+                            .update(Resource::Container, &name, "Running", "");
                         return Ok(());
                     }
                     let _ = tokio::time::timeout(SETTLE - up_for, notified).await;
@@ -1249,12 +1236,13 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
                 }
                 match i.health() {
                     HealthStatus::Healthy => {
-                        run.progress.update("Container", &name, "Healthy", "");
+                        run.progress
+                            .update(Resource::Container, &name, "Healthy", "");
                         return Ok(());
                     }
                     HealthStatus::Unhealthy => {
                         run.progress
-                            .update("Container", &name, "Error", "unhealthy");
+                            .update(Resource::Container, &name, "Error", "unhealthy");
                         return Err(ApplyError::Dependency(format!(
                             "container {name} is unhealthy"
                         )));
@@ -1264,7 +1252,8 @@ async fn wait_ready(run: &Run<'_>, id: &str, deadline: Option<Instant>) -> Resul
             }
             _ => {}
         }
-        run.progress.update("Container", &name, "Waiting", "");
+        run.progress
+            .update(Resource::Container, &name, "Waiting", "");
         let mut wait = Duration::from_secs(2);
         if has_check && state.status == ContainerStatus::Running {
             // Podman without systemd: berth runs the check while it waits.

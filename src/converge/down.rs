@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 use super::apply::{observe, ApplyError};
 use super::plan::Observed;
-use crate::ui::progress::Progress;
+use super::report::{Reporter, Resource};
 use berth_compose::load::LoadedProject;
 use berth_engine::labels as L;
 use berth_engine::Engine;
@@ -60,7 +60,7 @@ pub async fn stop_in_order(
     deps: &HashMap<String, BTreeSet<String>>,
     timeout: Option<i32>,
     parallel: usize,
-    progress: &Progress,
+    progress: &dyn Reporter,
     remove: Option<bool>,
 ) -> Result<(), ApplyError> {
     let mut by_service: BTreeMap<String, Vec<&Observed>> = BTreeMap::new();
@@ -91,14 +91,14 @@ pub async fn stop_in_order(
             async move {
                 let _p = limit.acquire().await.map_err(|_| ApplyError::Interrupted)?;
                 if o.state == "running" || o.state == "paused" || o.state == "restarting" {
-                    progress.update("Container", &o.name, "Stopping", "");
+                    progress.update(Resource::Container, &o.name, "Stopping", "");
                     engine.stop_container(&o.id, timeout).await?;
-                    progress.update("Container", &o.name, "Stopped", "");
+                    progress.update(Resource::Container, &o.name, "Stopped", "");
                 }
                 if let Some(volumes) = remove {
-                    progress.update("Container", &o.name, "Removing", "");
+                    progress.update(Resource::Container, &o.name, "Removing", "");
                     engine.remove_container(&o.id, volumes).await?;
-                    progress.update("Container", &o.name, "Removed", "");
+                    progress.update(Resource::Container, &o.name, "Removed", "");
                 }
                 Ok::<(), ApplyError>(())
             }
@@ -119,7 +119,7 @@ pub async fn down(
     project: &str,
     loaded: Option<&LoadedProject>,
     opts: &DownOptions,
-    progress: &Progress,
+    progress: &dyn Reporter,
 ) -> Result<Vec<String>, ApplyError> {
     let mut warnings = Vec::new();
     let all = observe(engine, project).await?;
@@ -152,16 +152,16 @@ pub async fn down(
     let deps = dependencies(loaded, &targets);
     if opts.dry_run {
         for o in &targets {
-            progress.update("Container", &o.name, "Would stop and remove", "");
+            progress.update(Resource::Container, &o.name, "Would stop and remove", "");
         }
         if opts.services.is_empty() {
             let filter = [L::project_filter(project)];
             for n in engine.list_networks(&filter).await? {
-                progress.update("Network", &n.name, "Would remove", "");
+                progress.update(Resource::Network, &n.name, "Would remove", "");
             }
             if opts.volumes {
                 for v in engine.list_volumes(&filter).await? {
-                    progress.update("Volume", &v.name, "Would remove", "");
+                    progress.update(Resource::Volume, &v.name, "Would remove", "");
                 }
             }
         }
@@ -186,17 +186,17 @@ pub async fn down(
     let nets = engine.list_networks(&filter).await?;
     let net_jobs = nets.iter().map(|n| async move {
         let name = n.name.clone();
-        progress.update("Network", &name, "Removing", "");
+        progress.update(Resource::Network, &name, "Removing", "");
         match engine
             .remove_network(if n.id.is_empty() { &name } else { &n.id })
             .await
         {
             Ok(()) => {
-                progress.update("Network", &name, "Removed", "");
+                progress.update(Resource::Network, &name, "Removed", "");
                 Ok(())
             }
             Err(e) => {
-                progress.update("Network", &name, "Error", "");
+                progress.update(Resource::Network, &name, "Error", "");
                 Err(ApplyError::from(e))
             }
         }
@@ -206,9 +206,9 @@ pub async fn down(
             return Ok::<(), ApplyError>(());
         }
         for v in engine.list_volumes(&filter).await? {
-            progress.update("Volume", &v.name, "Removing", "");
+            progress.update(Resource::Volume, &v.name, "Removing", "");
             engine.remove_volume(&v.name).await?;
-            progress.update("Volume", &v.name, "Removed", "");
+            progress.update(Resource::Volume, &v.name, "Removed", "");
         }
         Ok(())
     };
@@ -230,9 +230,9 @@ pub async fn down(
             }
         }
         for i in images {
-            progress.update("Image", &i, "Removing", "");
+            progress.update(Resource::Image, &i, "Removing", "");
             engine.remove_image(&i).await?;
-            progress.update("Image", &i, "Removed", "");
+            progress.update(Resource::Image, &i, "Removed", "");
         }
         Ok(())
     };

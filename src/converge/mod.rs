@@ -1,6 +1,7 @@
 //! Convergence: compare the project with what the engine runs ([`plan`], pure) and make them
-//! equal ([`apply`], async, through the engine module).
+//! equal ([`apply`], async, through the engine crate), reporting to a [`report::Reporter`].
 
 pub mod apply;
 pub mod down;
 pub mod plan;
+pub mod report;

@@ -8,6 +8,9 @@ use std::time::Instant;
 
 use indexmap::IndexMap;
 
+use crate::converge::report::{Reporter, Resource};
+use crate::ui::bytes::human;
+
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -31,6 +34,8 @@ struct State {
     lines: IndexMap<String, Line>,
     drawn: usize,
     title: String,
+    /// The widest service name of build output so far (its lines are aligned on it).
+    build_width: usize,
 }
 
 /// The progress display of one command.
@@ -71,6 +76,7 @@ impl Progress {
                 lines: IndexMap::new(),
                 drawn: 0,
                 title: title.to_string(),
+                build_width: 0,
             }),
         }
     }
@@ -194,5 +200,39 @@ impl Progress {
             }
             st.drawn = 0;
         }
+    }
+}
+
+impl Reporter for Progress {
+    fn update(&self, kind: Resource, name: &str, status: &str, detail: &str) {
+        Progress::update(self, &kind.to_string(), name, status, detail);
+    }
+
+    fn warn(&self, message: &str) {
+        self.note(&format!("WARN {message}"));
+    }
+
+    fn build_output(&self, service: &str, line: &str) {
+        let width = match self.state.lock() {
+            Ok(mut st) => {
+                st.build_width = st.build_width.max(service.len());
+                st.build_width
+            }
+            Err(_) => service.len(),
+        };
+        self.note(&format!("{service:<width$}  | {line}"));
+    }
+
+    fn transfer(&self, kind: Resource, name: &str, status: &str, done: u64, total: u64) {
+        let detail = if total > 0 {
+            format!("{} / {}", human(done), human(total))
+        } else {
+            String::new()
+        };
+        Progress::update(self, &kind.to_string(), name, status, &detail);
+    }
+
+    fn note(&self, message: &str) {
+        Progress::note(self, message);
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use berth_engine::archive::{Archive, Stamp};
 use berth_engine::io::{Chunk, ExecRequest};
 use berth_engine::Engine;
 use futures_util::StreamExt;
@@ -20,40 +21,26 @@ pub struct Copy {
 /// Directories are entries of their own so that their modes are kept too. Paths that vanished
 /// since they were seen are skipped; the count of files written is returned with the bytes.
 pub fn archive(copies: &[Copy]) -> std::io::Result<(Vec<u8>, usize)> {
-    let mut b = tar::Builder::new(Vec::new());
-    b.follow_symlinks(false);
+    let mut a = Archive::new(Stamp::RootOwned);
     let mut files = 0;
     for c in copies {
-        let Ok(meta) = std::fs::symlink_metadata(&c.host) else {
-            continue;
-        };
         let name = c.container.trim_start_matches('/');
-        if name.is_empty() {
+        if name.is_empty() || std::fs::symlink_metadata(&c.host).is_err() {
             continue;
         }
-        let mut h = tar::Header::new_gnu();
-        h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-        h.set_uid(0);
-        h.set_gid(0);
-        if meta.file_type().is_symlink() {
-            let link = std::fs::read_link(&c.host)?;
-            h.set_entry_type(tar::EntryType::Symlink);
-            h.set_size(0);
-            b.append_link(&mut h, name, link)?;
-            files += 1;
-        } else if meta.is_dir() {
-            h.set_entry_type(tar::EntryType::Directory);
-            h.set_size(0);
-            b.append_data(&mut h, name, std::io::empty())?;
-        } else if meta.is_file() {
-            let Ok(f) = std::fs::File::open(&c.host) else {
-                continue;
-            };
-            b.append_data(&mut h, name, f)?;
-            files += 1;
+        match a.add_path(name, &c.host) {
+            Ok(true) => files += 1,
+            Ok(false) => {}
+            // Gone since it was seen (an editor's temporary file), or unreadable: skipped.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                ) => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok((b.into_inner()?, files))
+    Ok((a.finish()?, files))
 }
 
 /// Unpacks `tar` at `/` in container `id`.

@@ -57,8 +57,8 @@ impl Archive {
         h
     }
 
-    /// Adds the host path `host` as entry `name`: a file with its contents, a directory as an
-    /// entry of its own (not its contents), a symbolic link as a link. Sockets and fifos are
+    /// Adds the host path `host` as entry `name` (as given: a directory's may end in `/`): a
+    /// file with its contents, a directory as an entry of its own (not its contents), a symbolic link as a link. Sockets and fifos are
     /// skipped (Docker skips them too). Returns whether a file or link was written.
     pub fn add_path(&mut self, name: &str, host: &Path) -> io::Result<bool> {
         let meta = std::fs::symlink_metadata(host)?;
@@ -72,8 +72,7 @@ impl Archive {
         } else if meta.is_dir() {
             h.set_entry_type(tar::EntryType::Directory);
             h.set_size(0);
-            let dir = format!("{}/", name.trim_end_matches('/'));
-            self.builder.append_data(&mut h, dir, io::empty())?;
+            self.builder.append_data(&mut h, name, io::empty())?;
             Ok(false)
         } else if meta.is_file() {
             h.set_entry_type(tar::EntryType::Regular);
@@ -203,7 +202,7 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
         let mut a = Archive::new(Stamp::Reproducible);
         assert!(a.add_path("ctx/f", &f).unwrap());
-        assert!(!a.add_path("ctx", dir.path()).unwrap());
+        assert!(!a.add_path("ctx/", dir.path()).unwrap());
         let e = entries(&a.finish().unwrap());
         assert_eq!(e[0], ("ctx/f".to_string(), 0, 0, 0o640));
         assert_eq!(e[1].0, "ctx/");

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion};
 use futures_util::StreamExt;
 
-use berth_compose::build_context::{context_entries, ignore_file, ContextEntry, DockerIgnore};
+use berth_compose::build_context::{
+    context_entries, ignore_file, ContextEntry, DockerIgnore, EntryKind,
+};
 
 use crate::archive::{Archive, Stamp};
 use crate::cli_config::Registries;
@@ -41,7 +43,11 @@ pub enum BuildError {
 fn context_tar(entries: &[ContextEntry], extra: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
     let mut a = Archive::new(Stamp::Reproducible);
     for e in entries {
-        a.add_path(&e.path, &e.full)
+        let name = match e.kind {
+            EntryKind::Dir => format!("{}/", e.path),
+            _ => e.path.clone(),
+        };
+        a.add_path(&name, &e.full)
             .map_err(|err| format!("cannot add {} to the build context: {err}", e.path))?;
     }
     for (name, data) in extra {
