@@ -8,5 +8,8 @@ pub mod bundle;
 pub mod cli;
 pub mod converge;
 pub mod images;
+pub mod project;
+pub mod session;
+pub mod signals;
 pub mod ui;
 pub mod watch;

@@ -39,7 +39,7 @@ pub async fn follow(
     attach: &[String],
     opts: FollowOptions,
     progress: &Progress,
-    interrupts: &mut super::Interrupts,
+    interrupts: &mut crate::signals::Interrupts,
 ) -> Result<i32, Failure> {
     let mut sources = Vec::new();
     for (svc, ids) in containers {
@@ -210,7 +210,7 @@ async fn stop_services(
 /// The exit code of `service`'s first replica (not a one-off `run` container), once it has
 /// stopped (the abort just stopped it; a bound guards against one that will not).
 async fn exit_code_of(engine: &Engine, project: &str, service: &str) -> i32 {
-    let Ok(found) = super::select::containers(engine, project).await else {
+    let Ok(found) = crate::project::containers(engine, project).await else {
         return 0;
     };
     let Some(c) = found

@@ -7,7 +7,8 @@ use clap::Args;
 use super::{engine_session, warn, Failure, GlobalOptions};
 use crate::converge::apply::observe;
 use crate::converge::down::{self, DownOptions};
-use berth_compose::load::{LoadFlags, LoadedProject};
+use crate::project::ProjectScope;
+use berth_compose::load::LoadedProject;
 use berth_engine::labels as L;
 use berth_engine::Engine;
 use berth_engine::{ComposeLabels, ContainerSummary};
@@ -30,39 +31,8 @@ pub struct DownArgs {
     pub services: Vec<String>,
 }
 
-/// The project, if its compose file can be found; else just its name (from `-p` or the
-/// environment): `down`, `ps`, `stop`... work from the labels alone.
-pub(crate) fn project_or_name(
-    global: &GlobalOptions,
-) -> Result<(String, Option<LoadedProject>), Failure> {
-    let req = global.request()?;
-    match req
-        .clone()
-        .resolve()
-        .and_then(|o| berth_compose::load::load(&o, &LoadFlags::default()))
-    {
-        Ok(l) => {
-            for w in &l.warnings {
-                warn(w);
-            }
-            Ok((l.name.clone(), Some(l)))
-        }
-        Err(e) => {
-            let name = global.project_name.clone().or_else(|| {
-                std::env::var("COMPOSE_PROJECT_NAME")
-                    .ok()
-                    .filter(|s| !s.is_empty())
-            });
-            match (name, e.kind) {
-                (Some(n), berth_compose::error::ErrorKind::FileNotFound) => Ok((n, None)),
-                _ => Err(e.into()),
-            }
-        }
-    }
-}
-
 pub fn down(global: &GlobalOptions, args: DownArgs) -> Result<i32, Failure> {
-    let (name, loaded) = project_or_name(global)?;
+    let ProjectScope { name, loaded } = global.project()?;
     let opts = DownOptions {
         remove_orphans: args.remove_orphans,
         volumes: args.volumes,
@@ -140,7 +110,7 @@ fn ports(c: &ContainerSummary) -> String {
 }
 
 pub fn ps(global: &GlobalOptions, args: PsArgs) -> Result<i32, Failure> {
-    let (name, loaded) = project_or_name(global)?;
+    let ProjectScope { name, loaded } = global.project()?;
     if let Some(l) = &loaded {
         for s in &args.service_names {
             if !l.project.services.contains_key(s) {
@@ -374,7 +344,7 @@ pub struct VerbArgs {
 }
 
 pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, Failure> {
-    let (name, loaded) = project_or_name(global)?;
+    let ProjectScope { name, loaded } = global.project()?;
     if let Some(l) = &loaded {
         for s in &args.services {
             if !l.project.services.contains_key(s) {

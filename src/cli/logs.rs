@@ -2,8 +2,8 @@
 
 use clap::Args;
 
-use super::select::{self, check_services};
-use super::{engine_session, Failure, GlobalOptions};
+use super::{check_services, engine_session, Failure, GlobalOptions};
+use crate::project::ProjectScope;
 use crate::ui::logs::{self, Options, Source};
 
 #[derive(Args, Debug, Default)]
@@ -37,8 +37,9 @@ pub struct LogsArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: LogsArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, .. } = scope;
     if args.tail != "all" && args.tail.parse::<i64>().is_err() {
         return Err(Failure::new(
             1,
@@ -59,14 +60,14 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> Result<i32, Failure> {
         until: bound(&args.until)?,
         tail: args.tail.clone(),
         prefix: !args.no_log_prefix,
-        color: select::stdout_color(global, args.no_color),
+        color: global.stdout_color(args.no_color),
         project: name.clone(),
         services: args.services.clone(),
         index: args.index,
         from_ts: None,
     };
     engine_session(global, |engine, _progress| async move {
-        let sources: Vec<Source> = select::containers(&engine, &name)
+        let sources: Vec<Source> = crate::project::containers(&engine, &name)
             .await?
             .into_iter()
             .filter(|c| {
@@ -82,7 +83,7 @@ pub fn run(global: &GlobalOptions, args: LogsArgs) -> Result<i32, Failure> {
             .collect();
         logs::show(&engine, sources, &opts)
             .await
-            .map_err(select::engine_err)?;
+            .map_err(Failure::from)?;
         Ok(0)
     })
 }

@@ -7,9 +7,12 @@ use std::path::Path;
 use clap::Args;
 use futures_util::StreamExt;
 
-use super::exec::{pump_stdin, Detach, RawMode, Resize};
-use super::select::{self, check_services, engine_err, Found};
-use super::{engine_session, Failure, GlobalOptions};
+use super::{check_services, engine_session, Failure, GlobalOptions};
+use crate::project::ProjectContainer as Found;
+use crate::project::ProjectScope;
+use crate::session::attach::AttachOptions;
+use crate::session::{self, Ended};
+use crate::ui::stream::Detach;
 use berth_engine::archive::{self, Archive, Stamp};
 use berth_engine::clock::format_unix;
 use berth_engine::labels as L;
@@ -28,7 +31,7 @@ async fn service_containers(
     services: &[String],
     all: bool,
 ) -> Result<Vec<Found>, Failure> {
-    Ok(select::containers(engine, project)
+    Ok(crate::project::containers(engine, project)
         .await?
         .into_iter()
         .filter(|c| {
@@ -99,7 +102,7 @@ fn split_service_path(s: &str) -> Option<(&str, &str)> {
 }
 
 pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
+    let ProjectScope { name, loaded } = global.project()?;
     let owned = |x: Option<(&str, &str)>| x.map(|(a, b)| (a.to_string(), b.to_string()));
     let from = owned(split_service_path(&args.source));
     let to = owned(split_service_path(&args.destination));
@@ -116,9 +119,13 @@ pub fn cp(global: &GlobalOptions, args: CpArgs) -> Result<i32, Failure> {
             ))
         }
     };
-    check_services(loaded.as_ref(), std::slice::from_ref(&service))?;
+    if let Some(l) = &loaded {
+        if !l.project.services.contains_key(&service) {
+            return Err(Failure::new(1, format!("no such service: {service}")));
+        }
+    }
     engine_session(global, |engine, _p| async move {
-        let c = select::running_container(&engine, &name, &service, args.index).await?;
+        let c = crate::project::running_container(&engine, &name, &service, args.index).await?;
         let fail = |m: String| Failure::new(1, format!("service \"{service}\": cp: {m}"));
         if down {
             let src = from.map(|x| x.1).unwrap_or_default();
@@ -209,11 +216,16 @@ pub struct PortArgs {
 }
 
 pub fn port(global: &GlobalOptions, args: PortArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
+    let scope = global.project()?;
+    check_services(&scope, std::slice::from_ref(&args.service))?;
+    let ProjectScope { name, .. } = scope;
     engine_session(global, |engine, _p| async move {
-        let c = select::running_container(&engine, &name, &args.service, args.index).await?;
-        let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
+        let c =
+            crate::project::running_container(&engine, &name, &args.service, args.index).await?;
+        let i = engine
+            .inspect_container(&c.id)
+            .await
+            .map_err(Failure::from)?;
         let key = format!("{}/{}", args.private_port, args.protocol);
         let binding = i.ports.get(&key).and_then(|b| b.first());
         match binding {
@@ -232,12 +244,13 @@ pub fn port(global: &GlobalOptions, args: PortArgs) -> Result<i32, Failure> {
 // --------------------------------------------------------------------------------------- top
 
 pub fn top(global: &GlobalOptions, args: ServicesArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, .. } = scope;
     engine_session(global, |engine, _p| async move {
         let mut out = String::new();
         for c in service_containers(&engine, &name, &args.services, false).await? {
-            let t = engine.top(&c.id).await.map_err(engine_err)?;
+            let t = engine.top(&c.id).await.map_err(Failure::from)?;
             let mut rows = vec![t.titles];
             rows.extend(t.rows);
             out.push_str(&format!("{}\n{}\n", c.name, table(&rows)));
@@ -300,10 +313,11 @@ fn sig3(v: f64) -> String {
 }
 
 pub fn images(global: &GlobalOptions, args: ImagesArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, .. } = scope;
     engine_session(global, |engine, _p| async move {
-        let list: Vec<Found> = select::containers(&engine, &name)
+        let list: Vec<Found> = crate::project::containers(&engine, &name)
             .await?
             .into_iter()
             .filter(|c| args.services.is_empty() || args.services.contains(&c.service))
@@ -381,8 +395,9 @@ pub struct WaitArgs {
 }
 
 pub fn wait(global: &GlobalOptions, args: WaitArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, loaded } = scope;
     engine_session(global, |engine, progress| async move {
         let list = service_containers(&engine, &name, &args.services, true).await?;
         if list.is_empty() {
@@ -394,7 +409,7 @@ pub fn wait(global: &GlobalOptions, args: WaitArgs) -> Result<i32, Failure> {
             Box::pin(async move { engine.wait_container(&id).await })
         });
         let (code, _, _) = futures_util::future::select_all(waits).await;
-        let code = code.map_err(engine_err)?;
+        let code = code.map_err(Failure::from)?;
         if args.down_project {
             let opts = crate::converge::down::DownOptions {
                 remove_orphans: false,
@@ -408,7 +423,7 @@ pub fn wait(global: &GlobalOptions, args: WaitArgs) -> Result<i32, Failure> {
             let r = crate::converge::down::down(&engine, &name, loaded.as_ref(), &opts, &progress)
                 .await;
             progress.finish();
-            r.map_err(engine_err)?;
+            r.map_err(Failure::from)?;
         }
         Ok(code as i32)
     })
@@ -425,10 +440,11 @@ pub struct EventsArgs {
 }
 
 pub fn events(global: &GlobalOptions, args: EventsArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, .. } = scope;
     engine_session(global, |engine, _p| async move {
-        let mut interrupts = super::Interrupts::new();
+        let mut interrupts = crate::signals::Interrupts::new();
         // Filtered by the project's label on the engine's side, or on ours for Podman.
         let mut s = Box::pin(engine.container_events(&[L::project_filter(&name)]));
         loop {
@@ -437,7 +453,7 @@ pub fn events(global: &GlobalOptions, args: EventsArgs) -> Result<i32, Failure> 
                 _ = interrupts.recv() => return Ok(0),
             };
             let Some(ev) = ev else { return Ok(0) };
-            let ev = ev.map_err(engine_err)?;
+            let ev = ev.map_err(Failure::from)?;
             let service = ev.service().to_string();
             if !args.services.is_empty() && !args.services.contains(&service) {
                 continue;
@@ -521,10 +537,11 @@ fn stats_row(c: &Found, s: &StatsSample, no_trunc: bool) -> Vec<String> {
 }
 
 pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), &args.services)?;
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let ProjectScope { name, .. } = scope;
     engine_session(global, |engine, _p| async move {
-        let mut interrupts = super::Interrupts::new();
+        let mut interrupts = crate::signals::Interrupts::new();
         loop {
             let list = service_containers(&engine, &name, &args.services, args.all).await?;
             let samples =
@@ -561,9 +578,9 @@ pub fn stats(global: &GlobalOptions, args: StatsArgs) -> Result<i32, Failure> {
                 return Ok(0);
             }
             let clear = if std::io::stdout().is_terminal() {
-                "\x1b[2J\x1b[H"
+                crate::ui::terminal::clear_screen()
             } else {
-                ""
+                String::new()
             };
             let mut o = std::io::stdout().lock();
             if write!(o, "{clear}{text}").and_then(|_| o.flush()).is_err() {
@@ -598,87 +615,31 @@ pub struct AttachArgs {
     pub service: String,
 }
 
-/// Forwards Ctrl-C (SIGINT, from `interrupts`: one that came before this task started is
-/// not lost) and SIGTERM to a container until aborted: in a session without a TTY, the
-/// container's process decides what they mean, as with `docker attach --sig-proxy`.
-pub(crate) fn forward_signals(
-    engine: &Engine,
-    id: &str,
-    mut interrupts: super::Interrupts,
-) -> tokio::task::JoinHandle<()> {
-    let engine = engine.clone();
-    let id = id.to_string();
-    tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
-        };
-        loop {
-            let sig = tokio::select! {
-                _ = interrupts.recv() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
-            };
-            let _ = engine.kill_container(&id, sig).await;
-        }
-    })
-}
-
 pub fn attach(global: &GlobalOptions, args: AttachArgs) -> Result<i32, Failure> {
-    let (name, loaded) = select::project(global)?;
-    check_services(loaded.as_ref(), std::slice::from_ref(&args.service))?;
-    let detach = Detach::resolve(args.detach_keys.clone())?;
+    let scope = global.project()?;
+    check_services(&scope, std::slice::from_ref(&args.service))?;
+    let detach = Detach::resolve(args.detach_keys.clone()).map_err(|e| Failure::new(16, e))?;
+    let opts = AttachOptions {
+        service: args.service.clone(),
+        index: args.index,
+        stdin: !args.no_stdin,
+        sig_proxy: args.sig_proxy,
+    };
     engine_session(global, |engine, _p| async move {
-        let c = select::running_container(&engine, &name, &args.service, args.index).await?;
-        let i = engine.inspect_container(&c.id).await.map_err(engine_err)?;
-        let restarts = i.restart_count;
-        let tty = i.tty;
-        let stdin = !args.no_stdin && i.open_stdin;
-        let (output, input) = engine
-            .attach(&c.id, stdin, detach.keys.as_deref())
-            .await
-            .map_err(|e| Failure::new(1, format!("service \"{}\": attach: {e}", args.service)))?;
-        let raw = if tty && stdin {
-            RawMode::enable()
-        } else {
-            None
-        };
-        let resize = (tty && std::io::stdin().is_terminal())
-            .then(|| Resize::Container(c.id.clone()).follow(&engine));
-        let stdin_task = stdin.then(|| pump_stdin(input, false, detach.watch(tty && stdin)));
-        let forward = (args.sig_proxy && !tty)
-            .then(|| forward_signals(&engine, &c.id, super::Interrupts::new()));
-        let by_keys = detach.output_until_typed(output).await;
-        drop(raw);
-        for t in [resize, stdin_task, forward].into_iter().flatten() {
-            t.abort();
-        }
-        if by_keys {
-            eprintln!("\r\ndetached from {} (it keeps running)", c.name);
-            return Ok(0);
-        }
-        // The stream ends when the container stops (its state follows a moment later; on a
-        // busy Podman, seconds later), when its restart policy has already started it again,
-        // or when the engine saw the detach keys (it keeps running).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let now = engine.inspect_container(&c.id).await.map_err(engine_err)?;
-            let st = &now.state;
-            if !st.running && !st.restarting {
-                let code = engine.wait_container(&c.id).await.unwrap_or(0);
-                return Ok(code as i32);
-            }
-            if now.restart_count > restarts || st.restarting {
+        let (name, ended) = session::attach::attach(&engine, &scope.name, &opts, &detach).await?;
+        match ended {
+            Ended::Exited(code) => Ok(code as i32),
+            Ended::Restarted => {
                 eprintln!(
-                    "{} exited and its restart policy started it again: `berth attach {}` follows it",
-                    c.name, args.service
+                    "{name} exited and its restart policy started it again: `berth attach {}` follows it",
+                    args.service
                 );
-                return Ok(0);
+                Ok(0)
             }
-            if std::time::Instant::now() > deadline {
-                eprintln!("detached from {} (it keeps running)", c.name);
-                return Ok(0);
+            Ended::Detached | Ended::Started => {
+                eprintln!("\r\ndetached from {name} (it keeps running)");
+                Ok(0)
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     })
 }

@@ -12,7 +12,6 @@ pub mod lint;
 pub mod logs;
 pub mod misc;
 pub mod run;
-pub mod select;
 pub mod up;
 pub mod watch;
 
@@ -21,6 +20,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::project::ProjectScope;
 use crate::ui::progress::{Mode, Progress as UiProgress};
 use berth_compose::error::LoadError;
 use berth_compose::load::{self, LoadFlags, LoadedProject};
@@ -210,6 +210,32 @@ pub struct Failure {
     pub message: String,
 }
 
+/// `no such service: x` (exit 1) for a service the compose file does not define.
+pub fn check_services(scope: &ProjectScope, services: &[String]) -> Result<(), Failure> {
+    match scope.unknown_service(services) {
+        Some(s) => Err(Failure::new(1, format!("no such service: {s}"))),
+        None => Ok(()),
+    }
+}
+
+impl From<berth_engine::EngineError> for Failure {
+    fn from(e: berth_engine::EngineError) -> Self {
+        Failure::new(1, e.to_string())
+    }
+}
+
+impl From<crate::session::SessionError> for Failure {
+    fn from(e: crate::session::SessionError) -> Self {
+        Failure::new(1, e.to_string())
+    }
+}
+
+impl From<crate::project::ContainerError> for Failure {
+    fn from(e: crate::project::ContainerError) -> Self {
+        Failure::new(1, e.to_string())
+    }
+}
+
 impl From<LoadError> for Failure {
     fn from(e: LoadError) -> Self {
         Failure {
@@ -305,6 +331,29 @@ impl GlobalOptions {
 }
 
 impl GlobalOptions {
+    /// The project the command acts on (by name alone when its files cannot be found), its
+    /// loader's warnings printed.
+    pub fn project(&self) -> Result<ProjectScope, Failure> {
+        let scope = ProjectScope::open(self.request()?, self.project_name.as_deref())?;
+        for w in scope.warnings() {
+            warn(w);
+        }
+        Ok(scope)
+    }
+
+    /// Whether to colour output on stdout (`--ansi`, `NO_COLOR`, `--no-color`).
+    pub fn stdout_color(&self, no_color: bool) -> bool {
+        use std::io::IsTerminal;
+        if no_color {
+            return false;
+        }
+        match self.ansi {
+            Ansi::Never => false,
+            Ansi::Always => true,
+            Ansi::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
     /// How many engine calls run at once: `--parallel` / `COMPOSE_PARALLEL_LIMIT`, else 8
     /// (measured: the engine saturates at about 8 concurrent creates on 2 cores).
     pub fn parallelism(&self) -> usize {
@@ -332,53 +381,6 @@ impl GlobalOptions {
             Ansi::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
         };
         UiProgress::new(mode, color, title)
-    }
-}
-
-/// Ctrl-C (SIGINT) as one stream per command. Made once and awaited wherever the command
-/// waits, a Ctrl-C that comes while it is busy elsewhere is still seen at the next wait: a
-/// fresh `tokio::signal::ctrl_c()` per wait misses it, and with tokio's handler installed the
-/// process would ignore that Ctrl-C altogether. A clone sees the Ctrl-Cs its original has not
-/// seen yet (what `run` hands to the task that forwards them to the container).
-#[derive(Clone)]
-pub struct Interrupts(Option<tokio::sync::watch::Receiver<u64>>);
-
-impl Default for Interrupts {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Interrupts {
-    /// Must be called on the runtime (inside `engine_session`).
-    pub fn new() -> Interrupts {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut sig) = signal(SignalKind::interrupt()) else {
-            return Interrupts(None);
-        };
-        let (tx, rx) = tokio::sync::watch::channel(0u64);
-        tokio::spawn(async move {
-            let mut n = 0u64;
-            while sig.recv().await.is_some() {
-                n += 1;
-                if tx.send(n).is_err() {
-                    break;
-                }
-            }
-        });
-        Interrupts(Some(rx))
-    }
-
-    /// The next Ctrl-C (never, if the handler could not be installed).
-    pub async fn recv(&mut self) {
-        match &mut self.0 {
-            Some(rx) => {
-                if rx.changed().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-            None => std::future::pending::<()>().await,
-        }
     }
 }
 
@@ -427,6 +429,20 @@ fn engine_line(choice: EngineChoice) -> Result<Engine, String> {
             )),
         }
     })
+}
+
+/// `-e KEY=VALUE` as is; `-e KEY` takes KEY from berth's environment (left out when unset).
+pub fn env_list(items: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|e| {
+            if e.contains('=') {
+                Some(e.clone())
+            } else {
+                std::env::var(e).ok().map(|v| format!("{e}={v}"))
+            }
+        })
+        .collect()
 }
 
 /// Prints a warning on stderr.

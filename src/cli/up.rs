@@ -204,7 +204,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
     // What the attached logs show from: this moment (not the older logs of kept containers).
     let began = std::time::SystemTime::now();
     engine_session(global, |engine, progress| async move {
-        let mut interrupts = super::Interrupts::new();
+        let mut interrupts = crate::signals::Interrupts::new();
         // Attached, the project's events are collected from before anything starts: no exit
         // can come before the logs are followed and go unseen.
         let events =
@@ -259,7 +259,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
                 project: loaded.name.clone(),
                 abort_on_exit: abort,
                 exit_code_from: args.exit_code_from.clone(),
-                color: super::select::stdout_color(global, args.no_color),
+                color: global.stdout_color(args.no_color),
                 no_prefix: args.no_log_prefix,
                 timestamps: args.timestamps,
                 timeout: args.timeout,

@@ -78,7 +78,7 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
         prune: args.prune,
     };
     engine_session(global, |engine, progress| async move {
-        let mut interrupts = super::Interrupts::new();
+        let mut interrupts = crate::signals::Interrupts::new();
         if !args.no_up {
             let up = UpOptions {
                 services: services.clone(),

@@ -6,12 +6,13 @@
 use berth_compose::model::Service;
 
 /// A pull policy: `--pull` on the command line, else the service's `pull_policy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PullPolicy {
     /// Pull every time.
     Always,
     /// Pull when the engine does not have it (the default; also `if_not_present`, and
     /// `daily`, `weekly`, `every_<duration>`, which berth treats as missing).
+    #[default]
     Missing,
     /// Never pull: the image must be there (or be built).
     Never,

@@ -5,6 +5,8 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::ui::terminal::clear_line;
+
 pub struct ByteProgress {
     label: String,
     total: Option<u64>,
@@ -83,7 +85,7 @@ impl ByteProgress {
                 .is_none_or(|l| now.duration_since(l) >= Duration::from_millis(100))
             {
                 st.last_draw = Some(now);
-                let _ = write!(std::io::stderr(), "\r\x1b[K{}", self.line(&st));
+                let _ = write!(std::io::stderr(), "{}{}", clear_line(), self.line(&st));
             }
         } else {
             let decile = self.total.map(|t| done * 10 / t).unwrap_or(0);
@@ -117,7 +119,7 @@ impl ByteProgress {
             st.started.elapsed().as_secs_f64()
         );
         if self.tty {
-            let _ = writeln!(std::io::stderr(), "\r\x1b[K{line}");
+            let _ = writeln!(std::io::stderr(), "{}{line}", clear_line());
         } else {
             let _ = writeln!(std::io::stderr(), "{line}");
         }

@@ -19,6 +19,8 @@ use berth_engine::io::LogRequest;
 use berth_engine::labels as L;
 use berth_engine::{ComposeLabels, Engine, EngineError, Event, EventKind};
 
+use crate::ui::terminal::paint;
+
 /// One container to show.
 #[derive(Clone, Debug)]
 pub struct Source {
@@ -49,7 +51,7 @@ pub struct Options {
 }
 
 /// Prefix colours, as Compose v2 cycles them.
-pub const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
+pub const COLORS: &[u8] = &[36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 /// The name Compose v2 shows for a container: without the `<project>-` prefix.
 pub fn display_name(project: &str, container: &str) -> String {
@@ -139,7 +141,7 @@ pub struct Out {
     color: bool,
     timestamps: bool,
     width: usize,
-    colors: HashMap<String, &'static str>,
+    colors: HashMap<String, u8>,
     pub closed: bool,
 }
 
@@ -181,7 +183,10 @@ impl Out {
         if self.prefix {
             let pad = format!("{:<w$} |", &*l.name, w = self.width + 1);
             match (self.color, self.colors.get(&*l.service)) {
-                (true, Some(c)) => head.push_str(&format!("\x1b[{c}m{pad}\x1b[0m ")),
+                (true, Some(c)) => {
+                    head.push_str(&paint(&pad, *c));
+                    head.push(' ');
+                }
                 _ => {
                     head.push_str(&pad);
                     head.push(' ');

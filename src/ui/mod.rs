@@ -3,3 +3,5 @@
 pub mod bytes;
 pub mod logs;
 pub mod progress;
+pub mod stream;
+pub mod terminal;

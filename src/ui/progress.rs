@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 
 use crate::converge::report::{Reporter, Resource};
 use crate::ui::bytes::human;
+use crate::ui::terminal;
 
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,9 +132,9 @@ impl Progress {
         }
     }
 
-    fn paint(&self, code: &str, s: &str) -> String {
+    fn paint(&self, code: u8, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            terminal::paint(s, code)
         } else {
             s.to_string()
         }
@@ -142,7 +143,7 @@ impl Progress {
     fn redraw(&self, st: &mut State) {
         let mut out = String::new();
         if st.drawn > 0 {
-            out.push_str(&format!("\x1b[{}A\x1b[J", st.drawn));
+            out.push_str(&terminal::rewind(st.drawn));
         }
         let done = st.lines.values().filter(|l| l.finished.is_some()).count();
         let total = st.lines.len();
@@ -150,9 +151,9 @@ impl Progress {
         let width = st.lines.keys().map(|k| k.len()).max().unwrap_or(0);
         for (key, l) in &st.lines {
             let mark = match (l.finished, l.failed) {
-                (_, true) => self.paint("31", "✘"),
-                (Some(_), _) => self.paint("32", "✔"),
-                (None, _) => self.paint("34", "⠿"),
+                (_, true) => self.paint(31, "✘"),
+                (Some(_), _) => self.paint(32, "✔"),
+                (None, _) => self.paint(34, "⠿"),
             };
             let elapsed = l
                 .finished
@@ -183,7 +184,7 @@ impl Progress {
             return;
         };
         if self.mode == Mode::Tty && st.drawn > 0 {
-            let _ = write!(std::io::stderr(), "\x1b[{}A\x1b[J", st.drawn);
+            let _ = write!(std::io::stderr(), "{}", terminal::rewind(st.drawn));
             st.drawn = 0;
             let _ = writeln!(std::io::stderr(), "{text}");
             self.redraw(&mut st);
