@@ -7,9 +7,11 @@
 pub mod bundle;
 pub mod cli;
 pub mod converge;
+pub mod copy;
 pub mod images;
 pub mod project;
 pub mod session;
 pub mod signals;
 pub mod ui;
+pub mod up;
 pub mod watch;

@@ -4,13 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use clap::Args;
 
-use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::converge::apply::observe;
+use super::{check_services, engine_session, warn, Failure, GlobalOptions};
 use crate::converge::down::{self, DownOptions};
+use crate::converge::verbs::{self, Verb, VerbOptions};
 use crate::project::ProjectScope;
-use berth_compose::load::LoadedProject;
 use berth_engine::labels as L;
-use berth_engine::Engine;
 use berth_engine::{ComposeLabels, ContainerSummary};
 
 #[derive(Args, Debug, Default)]
@@ -305,18 +303,6 @@ pub fn ls(global: &GlobalOptions, args: LsArgs) -> Result<i32, Failure> {
     })
 }
 
-/// The simple verbs on existing containers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verb {
-    Start,
-    Stop,
-    Restart,
-    Rm,
-    Kill,
-    Pause,
-    Unpause,
-}
-
 #[derive(Args, Debug, Default)]
 pub struct VerbArgs {
     /// Shutdown timeout in seconds (stop, restart)
@@ -344,183 +330,30 @@ pub struct VerbArgs {
 }
 
 pub fn verb(global: &GlobalOptions, verb: Verb, args: VerbArgs) -> Result<i32, Failure> {
-    let ProjectScope { name, loaded } = global.project()?;
-    if let Some(l) = &loaded {
-        for s in &args.services {
-            if !l.project.services.contains_key(s) {
-                return Err(Failure::new(1, format!("no such service: {s}")));
-            }
-        }
-    }
-    // `restart dep` also restarts the services that depend on it with `restart: true`.
-    let mut services = args.services.clone();
-    if verb == Verb::Restart && !args.no_deps && !services.is_empty() {
-        if let Some(l) = &loaded {
-            let mut changed = true;
-            while changed {
-                changed = false;
-                for (svc, def) in &l.project.services {
-                    if services.contains(svc) {
-                        continue;
-                    }
-                    if def
-                        .depends_on
-                        .iter()
-                        .any(|(d, c)| c.restart && services.contains(d))
-                    {
-                        services.push(svc.clone());
-                        changed = true;
-                    }
-                }
-            }
-        }
-    }
+    let scope = global.project()?;
+    check_services(&scope, &args.services)?;
+    let opts = VerbOptions {
+        services: args.services.clone(),
+        timeout: args.timeout,
+        signal: args.signal.clone(),
+        stop: args.stop,
+        volumes: args.volumes,
+        no_deps: args.no_deps,
+        parallel: global.parallelism(),
+        dry_run: global.dry_run,
+    };
     engine_session(global, |engine, progress| async move {
-        let all = observe(&engine, &name)
-            .await
-            .map_err(|e| Failure::new(1, e.to_string()))?;
-        let mut selected: Vec<_> = all
-            .into_iter()
-            .filter(|o| !o.oneoff && (services.is_empty() || services.contains(&o.service)))
-            .collect();
-        selected.sort_by(|a, b| a.name.cmp(&b.name));
-        if global.dry_run {
-            for o in &selected {
-                progress.update(
-                    "Container",
-                    &o.name,
-                    &format!("Would {verb:?}")
-                        .to_lowercase()
-                        .replace("would", "Would"),
-                    "",
-                );
-            }
-            progress.finish();
-            return Ok(0);
-        }
-        let r = run_verb(
+        let r = verbs::apply_verb(
             &engine,
+            &scope.name,
+            scope.loaded.as_ref(),
             verb,
-            &args,
-            &selected,
-            loaded.as_ref(),
+            &opts,
             &progress,
-            global.parallelism(),
         )
         .await;
         progress.finish();
-        r.map_err(|e| Failure::new(1, e))?;
+        r.map_err(|e| Failure::new(1, e.to_string()))?;
         Ok(0)
     })
-}
-
-async fn run_verb(
-    engine: &Engine,
-    verb: Verb,
-    args: &VerbArgs,
-    selected: &[crate::converge::plan::Observed],
-    loaded: Option<&LoadedProject>,
-    progress: &crate::ui::progress::Progress,
-    parallel: usize,
-) -> Result<(), String> {
-    let graph = loaded.map(|l| berth_compose::graph::ServiceGraph::from_project(&l.project));
-    let deps: std::collections::HashMap<String, BTreeSet<String>> = graph
-        .as_ref()
-        .map(|g| {
-            g.deps
-                .iter()
-                .map(|(k, v)| (k.clone(), v.iter().map(|d| d.service.clone()).collect()))
-                .collect()
-        })
-        .unwrap_or_default();
-    match verb {
-        Verb::Stop => down::stop_in_order(
-            engine,
-            selected,
-            &deps,
-            args.timeout,
-            parallel,
-            progress,
-            None,
-        )
-        .await
-        .map_err(|e| e.to_string()),
-        Verb::Rm => {
-            let stopped: Vec<_> = selected
-                .iter()
-                .filter(|o| args.stop || o.state != "running")
-                .cloned()
-                .collect();
-            if stopped.is_empty() {
-                progress.note("No stopped containers");
-                return Ok(());
-            }
-            down::stop_in_order(
-                engine,
-                &stopped,
-                &deps,
-                args.timeout,
-                parallel,
-                progress,
-                Some(args.volumes),
-            )
-            .await
-            .map_err(|e| e.to_string())
-        }
-        Verb::Start | Verb::Restart | Verb::Kill | Verb::Pause | Verb::Unpause => {
-            // Start (and restart) in dependency order; the others in any order.
-            let order: Vec<String> = graph.as_ref().map(|g| g.start_order()).unwrap_or_default();
-            let mut items: Vec<_> = selected.iter().collect();
-            items.sort_by_key(|o| {
-                order
-                    .iter()
-                    .position(|s| s == &o.service)
-                    .unwrap_or(usize::MAX)
-            });
-            for o in items {
-                let r = match verb {
-                    Verb::Start => {
-                        if o.state == "running" {
-                            continue;
-                        }
-                        progress.update("Container", &o.name, "Starting", "");
-                        engine.start_container(&o.id).await.map(|_| "Started")
-                    }
-                    Verb::Restart => {
-                        progress.update("Container", &o.name, "Restarting", "");
-                        match engine.stop_container(&o.id, args.timeout).await {
-                            Ok(()) => engine.start_container(&o.id).await.map(|_| "Started"),
-                            Err(e) => Err(e),
-                        }
-                    }
-                    Verb::Kill => {
-                        if o.state != "running" {
-                            continue;
-                        }
-                        progress.update("Container", &o.name, "Killing", "");
-                        engine
-                            .kill_container(&o.id, &args.signal)
-                            .await
-                            .map(|_| "Killed")
-                    }
-                    Verb::Pause => {
-                        progress.update("Container", &o.name, "Pausing", "");
-                        engine.pause_container(&o.id).await.map(|_| "Paused")
-                    }
-                    _ => {
-                        progress.update("Container", &o.name, "Unpausing", "");
-                        engine.unpause_container(&o.id).await.map(|_| "Unpaused")
-                    }
-                };
-                match r {
-                    Ok(status) => progress.update("Container", &o.name, status, ""),
-                    Err(e) => {
-                        progress.update("Container", &o.name, "Error", "");
-                        return Err(e.to_string());
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
 }

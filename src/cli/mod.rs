@@ -1,18 +1,21 @@
 //! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
 
-pub mod attached;
+pub mod attach;
 pub mod bundle;
 pub mod config;
 pub mod convert;
+pub mod cp;
+pub mod events;
 pub mod exec;
 pub mod explain;
 pub mod images;
+pub mod inspect;
 pub mod lifecycle;
 pub mod lint;
 pub mod logs;
-pub mod misc;
 pub mod run;
 pub mod up;
+pub mod wait;
 pub mod watch;
 
 use std::io::Read;
@@ -20,6 +23,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::converge::verbs::Verb;
 use crate::project::ProjectScope;
 use crate::ui::progress::{Mode, Progress as UiProgress};
 use berth_compose::error::LoadError;
@@ -162,23 +166,23 @@ pub enum Command {
     /// Run a one-off command on a service
     Run(run::RunArgs),
     /// Copy files/folders between a service container and the local filesystem
-    Cp(misc::CpArgs),
+    Cp(cp::CpArgs),
     /// Print the public port for a port binding
-    Port(misc::PortArgs),
+    Port(inspect::PortArgs),
     /// Display the running processes
-    Top(misc::ServicesArgs),
+    Top(inspect::ServicesArgs),
     /// List images used by the created containers
-    Images(misc::ImagesArgs),
+    Images(inspect::ImagesArgs),
     /// Block until the first service container stops
-    Wait(misc::WaitArgs),
+    Wait(wait::WaitArgs),
     /// Watch the build context of services and sync, rebuild or restart them as files change
     Watch(watch::WatchArgs),
     /// Receive real time events from containers
-    Events(misc::EventsArgs),
+    Events(events::EventsArgs),
     /// Display a live stream of container(s) resource usage statistics
-    Stats(misc::StatsArgs),
+    Stats(inspect::StatsArgs),
     /// Attach local standard input, output, and error streams to a service's running container
-    Attach(misc::AttachArgs),
+    Attach(attach::AttachArgs),
     /// Build or rebuild services
     Build(images::BuildArgs),
     /// Pull service images
@@ -459,25 +463,25 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Down(args) => lifecycle::down(&cli.global, args),
         Command::Ps(args) => lifecycle::ps(&cli.global, args),
         Command::Ls(args) => lifecycle::ls(&cli.global, args),
-        Command::Start(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Start, a),
-        Command::Stop(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Stop, a),
-        Command::Restart(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Restart, a),
-        Command::Rm(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Rm, a),
-        Command::Kill(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Kill, a),
-        Command::Pause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Pause, a),
-        Command::Unpause(a) => lifecycle::verb(&cli.global, lifecycle::Verb::Unpause, a),
+        Command::Start(a) => lifecycle::verb(&cli.global, Verb::Start, a),
+        Command::Stop(a) => lifecycle::verb(&cli.global, Verb::Stop, a),
+        Command::Restart(a) => lifecycle::verb(&cli.global, Verb::Restart, a),
+        Command::Rm(a) => lifecycle::verb(&cli.global, Verb::Rm, a),
+        Command::Kill(a) => lifecycle::verb(&cli.global, Verb::Kill, a),
+        Command::Pause(a) => lifecycle::verb(&cli.global, Verb::Pause, a),
+        Command::Unpause(a) => lifecycle::verb(&cli.global, Verb::Unpause, a),
         Command::Logs(a) => logs::run(&cli.global, a),
         Command::Exec(a) => exec::run(&cli.global, a),
         Command::Run(a) => run::run(&cli.global, a),
-        Command::Cp(a) => misc::cp(&cli.global, a),
-        Command::Port(a) => misc::port(&cli.global, a),
-        Command::Top(a) => misc::top(&cli.global, a),
-        Command::Images(a) => misc::images(&cli.global, a),
-        Command::Wait(a) => misc::wait(&cli.global, a),
+        Command::Cp(a) => cp::cp(&cli.global, a),
+        Command::Port(a) => inspect::port(&cli.global, a),
+        Command::Top(a) => inspect::top(&cli.global, a),
+        Command::Images(a) => inspect::images(&cli.global, a),
+        Command::Wait(a) => wait::wait(&cli.global, a),
         Command::Watch(a) => watch::run(&cli.global, a),
-        Command::Events(a) => misc::events(&cli.global, a),
-        Command::Stats(a) => misc::stats(&cli.global, a),
-        Command::Attach(a) => misc::attach(&cli.global, a),
+        Command::Events(a) => events::events(&cli.global, a),
+        Command::Stats(a) => inspect::stats(&cli.global, a),
+        Command::Attach(a) => attach::attach(&cli.global, a),
         Command::Build(a) => images::build(&cli.global, a),
         Command::Pull(a) => images::pull(&cli.global, a),
         Command::Push(a) => images::push(&cli.global, a),

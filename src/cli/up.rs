@@ -6,9 +6,11 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{engine_session, warn, Failure, GlobalOptions};
-use crate::converge::apply::{self, ApplyError, UpOptions};
+use crate::converge::apply::UpOptions;
 use crate::converge::plan::RecreatePolicy;
 use crate::images::PullPolicy;
+use crate::signals::Interrupts;
+use crate::up::{self, Foreground, UpError};
 use berth_compose::load::LoadFlags;
 
 #[derive(Args, Debug, Default, Clone)]
@@ -201,84 +203,32 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             "COMPOSE_IGNORE_ORPHANS and --remove-orphans cannot be combined",
         ));
     }
-    // What the attached logs show from: this moment (not the older logs of kept containers).
-    let began = std::time::SystemTime::now();
+    let foreground = (!detach).then(|| Foreground {
+        attach: args.attach.clone(),
+        no_attach: args.no_attach.clone(),
+        abort_on_exit: args.abort_on_container_exit,
+        exit_code_from: args.exit_code_from.clone(),
+        color: global.stdout_color(args.no_color),
+        no_prefix: args.no_log_prefix,
+        timestamps: args.timestamps,
+        watch: watch_rules,
+    });
     engine_session(global, |engine, progress| async move {
-        let mut interrupts = crate::signals::Interrupts::new();
-        // Attached, the project's events are collected from before anything starts: no exit
-        // can come before the logs are followed and go unseen.
-        let events =
-            (!detach && !opts.dry_run).then(|| crate::ui::logs::subscribe(&engine, &loaded.name));
-        // Meanwhile, the engine's clock against ours: "from when `up` began" is on its clock.
-        let clock = events.is_some().then(|| {
-            let e = engine.clone();
-            tokio::spawn(async move { e.clock_offset().await })
-        });
-        let up = apply::up(&engine, &loaded, &opts, &progress);
-        let outcome = tokio::select! {
-            r = up => r,
-            _ = interrupts.recv() => Err(ApplyError::Interrupted),
-        };
-        progress.finish();
-        let outcome = outcome?;
-        for w in &outcome.warnings {
-            warn(w);
-        }
-        let Some(events) = events else {
-            return Ok(0); // detached, or a dry run
-        };
-        // Attached: follow the logs until the containers stop or Ctrl-C stops them.
-        let attach: Vec<String> = if args.attach.is_empty() {
-            outcome
-                .containers
-                .keys()
-                .filter(|s| !args.no_attach.contains(s))
-                .cloned()
-                .collect()
-        } else {
-            args.attach.clone()
-        };
-        let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
-        let watching = async {
-            if let Some(rules) = &watch_rules {
-                let opts = crate::watch::Options {
-                    quiet: false,
-                    prune: false,
-                };
-                if let Err(e) = crate::watch::run(&engine, &loaded, rules, &opts).await {
-                    warn(&format!("watch stopped: {e}"));
-                }
-            }
-            std::future::pending::<()>().await
-        };
-        let follow = super::attached::follow(
+        let mut interrupts = Interrupts::new();
+        let r = up::up(
             &engine,
-            &outcome.containers,
-            &attach,
-            super::attached::FollowOptions {
-                project: loaded.name.clone(),
-                abort_on_exit: abort,
-                exit_code_from: args.exit_code_from.clone(),
-                color: global.stdout_color(args.no_color),
-                no_prefix: args.no_log_prefix,
-                timestamps: args.timestamps,
-                timeout: args.timeout,
-                since: crate::ui::logs::shift(
-                    began,
-                    match clock {
-                        Some(c) => c.await.ok().flatten(),
-                        None => None,
-                    },
-                ),
-                keep_going: watch_rules.is_some(),
-                events,
-            },
+            &loaded,
+            &opts,
+            foreground.as_ref(),
             &progress,
             &mut interrupts,
-        );
-        tokio::select! {
-            r = follow => r,
-            _ = watching => unreachable!("the watch future never ends"),
+            &warn,
+        )
+        .await;
+        match r {
+            Ok(code) => Ok(code),
+            Err(UpError::Apply(e)) => Err(e.into()),
+            Err(e) => Err(Failure::new(1, e.to_string())),
         }
     })
 }

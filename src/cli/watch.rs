@@ -24,44 +24,22 @@ pub struct WatchArgs {
 
 /// The compiled rules of the services to watch, or every rule that cannot work (with file
 /// positions: the project is loaded a second time with provenance only to report them).
-pub fn compile_rules(
+pub(crate) fn compile_rules(
     global: &GlobalOptions,
     flags: &LoadFlags,
     loaded: &LoadedProject,
     services: &[String],
 ) -> Result<Vec<watch::Rule>, Failure> {
-    let watched = rules::watched_services(loaded, services).map_err(|m| Failure::new(15, m))?;
-    match rules::compile(loaded, &watched, None) {
-        Ok(r) => Ok(r),
-        Err(errors) => {
-            let traced = global
-                .load(&LoadFlags {
-                    provenance: true,
-                    ..flags.clone()
-                })
-                .ok()
-                .and_then(|(_, l)| l.provenance);
-            let errors = match traced.as_deref() {
-                Some(t) => rules::compile(loaded, &watched, Some(t))
-                    .err()
-                    .unwrap_or(errors),
-                None => errors,
-            };
-            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            Err(Failure::new(
-                15,
-                format!(
-                    "{} that cannot work (nothing was started or changed):\n{}",
-                    if lines.len() == 1 {
-                        "a develop.watch rule"
-                    } else {
-                        "develop.watch rules"
-                    },
-                    lines.join("\n")
-                ),
-            ))
-        }
-    }
+    let traced = || {
+        global
+            .load(&LoadFlags {
+                provenance: true,
+                ..flags.clone()
+            })
+            .ok()
+            .and_then(|(_, l)| l.provenance)
+    };
+    rules::compile_checked(loaded, services, traced).map_err(|e| Failure::new(15, e))
 }
 
 pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {

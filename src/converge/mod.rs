@@ -5,3 +5,4 @@ pub mod apply;
 pub mod down;
 pub mod plan;
 pub mod report;
+pub mod verbs;

@@ -4,4 +4,5 @@ pub mod bytes;
 pub mod logs;
 pub mod progress;
 pub mod stream;
+pub mod table;
 pub mod terminal;

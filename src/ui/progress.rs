@@ -93,7 +93,7 @@ impl Progress {
     }
 
     /// Records that `name` (a `Container`, `Network` or `Volume`) reached `status`.
-    pub fn update(&self, kind: &str, name: &str, status: &str, detail: &str) {
+    fn show(&self, kind: &str, name: &str, status: &str, detail: &str) {
         if self.mode == Mode::Quiet {
             return;
         }
@@ -206,7 +206,7 @@ impl Progress {
 
 impl Reporter for Progress {
     fn update(&self, kind: Resource, name: &str, status: &str, detail: &str) {
-        Progress::update(self, &kind.to_string(), name, status, detail);
+        self.show(&kind.to_string(), name, status, detail);
     }
 
     fn warn(&self, message: &str) {
@@ -230,7 +230,7 @@ impl Reporter for Progress {
         } else {
             String::new()
         };
-        Progress::update(self, &kind.to_string(), name, status, &detail);
+        self.show(&kind.to_string(), name, status, &detail);
     }
 
     fn note(&self, message: &str) {

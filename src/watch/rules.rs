@@ -472,6 +472,36 @@ fn context_ignore(loaded: &LoadedProject, svc: &Service) -> Option<ContextIgnore
     Some(ContextIgnore { context, patterns })
 }
 
+/// The compiled rules of `services` (every service with rules when empty), or one message
+/// naming every rule that cannot work. Positions come from `traced`, a second load of the
+/// project with provenance, made only when there is an error to place.
+pub fn compile_checked(
+    loaded: &LoadedProject,
+    services: &[String],
+    traced: impl FnOnce() -> Option<Box<Trace>>,
+) -> Result<Vec<Rule>, String> {
+    let watched = watched_services(loaded, services)?;
+    match compile(loaded, &watched, None) {
+        Ok(r) => Ok(r),
+        Err(errors) => {
+            let errors = match traced() {
+                Some(t) => compile(loaded, &watched, Some(&t)).err().unwrap_or(errors),
+                None => errors,
+            };
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            Err(format!(
+                "{} that cannot work (nothing was started or changed):\n{}",
+                if lines.len() == 1 {
+                    "a develop.watch rule"
+                } else {
+                    "develop.watch rules"
+                },
+                lines.join("\n")
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

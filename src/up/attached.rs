@@ -9,11 +9,13 @@ use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 
-use super::Failure;
+use berth_engine::{Engine, EngineError};
+
 use crate::converge::down;
+use crate::converge::report::{Reporter, Resource};
+use crate::signals::Interrupts;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
-use berth_engine::Engine;
 
 pub struct FollowOptions {
     pub project: String,
@@ -39,8 +41,8 @@ pub async fn follow(
     attach: &[String],
     opts: FollowOptions,
     progress: &Progress,
-    interrupts: &mut crate::signals::Interrupts,
-) -> Result<i32, Failure> {
+    interrupts: &mut Interrupts,
+) -> Result<i32, EngineError> {
     let mut sources = Vec::new();
     for (svc, ids) in containers {
         if !attach.contains(svc) {
@@ -124,10 +126,7 @@ pub async fn follow(
                         exit_code = ex.code as i32;
                     }
                 }
-                return match r {
-                    Ok(_) => Ok(exit_code),
-                    Err(e) => Err(Failure::new(1, format!("following the logs: {e}"))),
-                };
+                return r.map(|_| exit_code);
             }
             Some(ex) = exits.recv() => {
                 if opts.exit_code_from.as_deref() == Some(ex.service.as_str()) {
@@ -179,21 +178,21 @@ async fn stop_services(
         let jobs = mine.iter().map(|o| async move {
             let r = match o.state.as_str() {
                 "running" => {
-                    progress.update("Container", &o.name, "Killing", "");
+                    progress.update(Resource::Container, &o.name, "Killing", "");
                     engine.kill_container(&o.id, "SIGKILL").await
                 }
                 // A restarting container cannot be killed; a stop cancels its next start.
                 "restarting" | "paused" => {
-                    progress.update("Container", &o.name, "Killing", "");
+                    progress.update(Resource::Container, &o.name, "Killing", "");
                     engine.stop_container(&o.id, Some(0)).await
                 }
                 _ => return,
             };
             match r {
                 Err(e) if !e.is_not_found() => {
-                    progress.update("Container", &o.name, "Error", &e.to_string())
+                    progress.update(Resource::Container, &o.name, "Error", &e.to_string())
                 }
-                _ => progress.update("Container", &o.name, "Killed", ""),
+                _ => progress.update(Resource::Container, &o.name, "Killed", ""),
             }
         });
         futures_util::future::join_all(jobs).await;
