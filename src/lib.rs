@@ -4,6 +4,8 @@
 //! project by [`berth_compose`]; later stages plan and apply it on an engine ([`berth_engine`])
 //! or convert it ([`berth_k8s`]).
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod bundle;
 pub mod cli;
 pub mod converge;

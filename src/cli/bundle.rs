@@ -103,7 +103,7 @@ fn bundled_model(
             }
         }
     }
-    super::config::escape_dollars(&mut value);
+    berth_compose::render::escape_dollars(&mut value);
     Ok(value)
 }
 

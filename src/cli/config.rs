@@ -58,24 +58,6 @@ pub struct ConfigArgs {
     pub service_names: Vec<String>,
 }
 
-/// Compose's `config` output re-escapes `$` so that it is again a valid compose file.
-pub(crate) fn escape_dollars(v: &mut serde_json::Value) {
-    use serde_json::Value as J;
-    match v {
-        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
-        J::Array(a) => a.iter_mut().for_each(escape_dollars),
-        J::Object(o) if o.keys().any(|k| k.contains('$')) => {
-            let entries: Vec<(String, J)> = std::mem::take(o).into_iter().collect();
-            for (k, mut x) in entries {
-                escape_dollars(&mut x);
-                o.insert(k.replace('$', "$$"), x);
-            }
-        }
-        J::Object(o) => o.values_mut().for_each(escape_dollars),
-        _ => {}
-    }
-}
-
 pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
     if args.format != "yaml" && args.format != "json" {
         return Err(Failure::new(
@@ -93,7 +75,8 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
     };
     let (_, mut loaded) = global.load(&flags)?;
     if let Some(key) = &args.explain {
-        let out = super::explain::run(&loaded, key, &args.format)?;
+        let out =
+            crate::ui::explain::run(&loaded, key, &args.format).map_err(|e| Failure::new(1, e))?;
         use std::io::Write;
         let _ = std::io::stdout().lock().write_all(out.as_bytes());
         return Ok(0);
@@ -169,7 +152,7 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
             })?
         };
         if !args.no_interpolate {
-            escape_dollars(&mut value);
+            render::escape_dollars(&mut value);
         }
         out = if args.format == "json" {
             render::into_json(value)

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{check_services, engine_session, Failure, GlobalOptions};
 use crate::project::{self, ProjectContainer};
-use crate::ui::table::{binary_size, emit, human_size, table};
+use crate::ui::text::{binary_size, emit, human_size, table};
 use berth_engine::StatsSample;
 
 /// Services to act on (all when none).

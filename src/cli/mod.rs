@@ -1,5 +1,8 @@
 //! The command line: Compose v2's global options and subcommands. Only `cli` and `ui` print.
 
+// The command line prints: the one place besides `ui` (see clippy.toml).
+#![allow(clippy::disallowed_methods, clippy::print_stdout, clippy::print_stderr)]
+
 pub mod attach;
 pub mod bundle;
 pub mod config;
@@ -7,7 +10,6 @@ pub mod convert;
 pub mod cp;
 pub mod events;
 pub mod exec;
-pub mod explain;
 pub mod images;
 pub mod inspect;
 pub mod lifecycle;
@@ -335,6 +337,26 @@ impl GlobalOptions {
 }
 
 impl GlobalOptions {
+    /// The compiled rules of the services to watch, or every rule that cannot work (with file
+    /// positions: the project is loaded a second time with provenance only to report them).
+    pub fn watch_rules(
+        &self,
+        flags: &LoadFlags,
+        loaded: &LoadedProject,
+        services: &[String],
+    ) -> Result<Vec<crate::watch::Rule>, Failure> {
+        let traced = || {
+            self.load(&LoadFlags {
+                provenance: true,
+                ..flags.clone()
+            })
+            .ok()
+            .and_then(|(_, l)| l.provenance)
+        };
+        crate::watch::rules::compile_checked(loaded, services, traced)
+            .map_err(|e| Failure::new(15, e))
+    }
+
     /// The project the command acts on (by name alone when its files cannot be found), its
     /// loader's warnings printed.
     pub fn project(&self) -> Result<ProjectScope, Failure> {

@@ -150,12 +150,7 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
             }
             v
         };
-        Some(super::watch::compile_rules(
-            global,
-            &flags,
-            &loaded,
-            &candidates,
-        )?)
+        Some(global.watch_rules(&flags, &loaded, &candidates)?)
     } else {
         None
     };

@@ -4,8 +4,9 @@ use clap::Args;
 
 use super::{engine_session, Failure, GlobalOptions};
 use crate::converge::apply::{self, ApplyError, UpOptions};
-use crate::watch::{self, rules};
-use berth_compose::load::{LoadFlags, LoadedProject};
+use crate::ui::text::say;
+use crate::watch;
+use berth_compose::load::LoadFlags;
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct WatchArgs {
@@ -22,33 +23,13 @@ pub struct WatchArgs {
     pub services: Vec<String>,
 }
 
-/// The compiled rules of the services to watch, or every rule that cannot work (with file
-/// positions: the project is loaded a second time with provenance only to report them).
-pub(crate) fn compile_rules(
-    global: &GlobalOptions,
-    flags: &LoadFlags,
-    loaded: &LoadedProject,
-    services: &[String],
-) -> Result<Vec<watch::Rule>, Failure> {
-    let traced = || {
-        global
-            .load(&LoadFlags {
-                provenance: true,
-                ..flags.clone()
-            })
-            .ok()
-            .and_then(|(_, l)| l.provenance)
-    };
-    rules::compile_checked(loaded, services, traced).map_err(|e| Failure::new(15, e))
-}
-
 pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
     let flags = LoadFlags {
         services: args.services.clone(),
         ..Default::default()
     };
     let (_, loaded) = global.load(&flags)?;
-    let rules = compile_rules(global, &flags, &loaded, &args.services)?;
+    let rules = global.watch_rules(&flags, &loaded, &args.services)?;
     let mut services: Vec<String> = rules.iter().map(|r| r.service.clone()).collect();
     services.dedup();
     let opts = watch::Options {
@@ -75,12 +56,12 @@ pub fn run(global: &GlobalOptions, args: WatchArgs) -> Result<i32, Failure> {
             return Ok(0);
         }
         tokio::select! {
-            r = watch::run(&engine, &loaded, &rules, &opts) => {
+            r = watch::run(&engine, &loaded, &rules, &opts, &say) => {
                 r.map_err(|e| Failure::new(1, e))?;
                 Ok(0)
             }
             _ = interrupts.recv() => {
-                watch::say("watch: stopped; the containers keep running (`berth down` stops them)");
+                say("watch: stopped; the containers keep running (`berth down` stops them)");
                 Ok(0)
             }
         }

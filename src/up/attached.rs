@@ -16,6 +16,7 @@ use crate::converge::report::{Reporter, Resource};
 use crate::signals::Interrupts;
 use crate::ui::logs::{self, Attached, Options, Source};
 use crate::ui::progress::Progress;
+use crate::ui::text::say;
 
 pub struct FollowOptions {
     pub project: String,
@@ -66,12 +67,7 @@ pub async fn follow(
         return Ok(0);
     }
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "Attaching to {}", names.join(", "));
-        let _ = out.flush();
-    }
+    say(&format!("Attaching to {}", names.join(", ")));
     let began = opts
         .since
         .duration_since(std::time::UNIX_EPOCH)

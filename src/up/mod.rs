@@ -14,6 +14,7 @@ use crate::converge::apply::{self, ApplyError, UpOptions};
 use crate::signals::Interrupts;
 use crate::ui::logs;
 use crate::ui::progress::Progress;
+use crate::ui::text::say;
 use crate::watch;
 
 /// What `up` does after converging, in the foreground.
@@ -100,7 +101,7 @@ pub async fn up(
                 quiet: false,
                 prune: false,
             };
-            if let Err(e) = watch::run(engine, loaded, rules, &opts).await {
+            if let Err(e) = watch::run(engine, loaded, rules, &opts, &say).await {
                 warn(&format!("watch stopped: {e}"));
             }
         }

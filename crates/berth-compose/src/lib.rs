@@ -1,5 +1,7 @@
 //! The Compose loader: files in, one typed [`model::Project`] out.
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod build_context;
 pub mod dotenv;
 pub mod error;

@@ -1191,6 +1191,24 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
+/// Compose's `config` output re-escapes `$` so that it is again a valid compose file.
+pub fn escape_dollars(v: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        J::Array(a) => a.iter_mut().for_each(escape_dollars),
+        J::Object(o) if o.keys().any(|k| k.contains('$')) => {
+            let entries: Vec<(String, J)> = std::mem::take(o).into_iter().collect();
+            for (k, mut x) in entries {
+                escape_dollars(&mut x);
+                o.insert(k.replace('$', "$$"), x);
+            }
+        }
+        J::Object(o) => o.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod archive;
 pub mod build;
 mod cli_config;

@@ -9,6 +9,8 @@
 //!
 //! docs/convert.md explains every mapping decision.
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod check;
 pub mod helm;
 pub mod lint;

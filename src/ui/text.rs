@@ -30,6 +30,12 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Writes one line to stdout at once (a line of `watch` beside the logs); a closed pipe is not
+/// an error.
+pub fn say(line: &str) {
+    emit(&format!("{line}\n"));
+}
+
 /// Writes to stdout; a closed pipe is not an error.
 pub fn emit(text: &str) {
     let mut o = std::io::stdout().lock();

@@ -1,21 +1,19 @@
-//! `berth config --explain [KEY_PATH]`: where values came from, as text or JSON.
+//! `berth config --explain [KEY_PATH]`: where values came from, shown as text (the model
+//! annotated) or JSON.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::Failure;
 use berth_compose::load::LoadedProject;
 use berth_compose::provenance::{self, Earlier, Explanation, Seg, VarUse};
 use berth_compose::yaml::{Node, Value};
 
 /// The output of `config --explain KEY` (or of the whole model when `key` is empty).
-pub fn run(loaded: &LoadedProject, key: &str, format: &str) -> Result<String, Failure> {
-    let trace = loaded.provenance.as_deref().ok_or_else(|| {
-        Failure::new(
-            1,
-            "internal error: the project was loaded without provenance",
-        )
-    })?;
+pub fn run(loaded: &LoadedProject, key: &str, format: &str) -> Result<String, String> {
+    let trace = loaded
+        .provenance
+        .as_deref()
+        .ok_or("internal error: the project was loaded without provenance")?;
     if key.is_empty() {
         let all = provenance::explain_all(trace);
         if format == "json" {
@@ -35,7 +33,7 @@ pub fn run(loaded: &LoadedProject, key: &str, format: &str) -> Result<String, Fa
         }
         return Ok(out);
     }
-    let mut e = provenance::explain(trace, key).map_err(|e| Failure::new(1, e.to_string()))?;
+    let mut e = provenance::explain(trace, key).map_err(|e| e.to_string())?;
     if is_service_environment(&e.path) {
         // Lowest precedence first: env_file lines, then environment entries, then pass-through.
         e.entries.sort_by_key(|x| match x.kind.as_str() {
