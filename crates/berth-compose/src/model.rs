@@ -1516,6 +1516,35 @@ pub struct FileObjectConfig {
     pub extensions: Extensions,
 }
 
+/// Where a config's or secret's content comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileObjectSource<'a> {
+    /// The value of this variable of the project's environment.
+    Environment(&'a str),
+    /// This text (`content:`).
+    Content(&'a str),
+    /// This file (`file:`, absolute once loaded).
+    File(&'a str),
+}
+
+impl FileObjectConfig {
+    /// Where the content comes from, by Compose v2's precedence: `environment`, then
+    /// `content`, then `file` (empty values do not count). None for an external object, or one
+    /// that names no source.
+    pub fn source(&self) -> Option<FileObjectSource<'_>> {
+        fn set(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|x| !x.is_empty())
+        }
+        if let Some(var) = set(&self.environment) {
+            Some(FileObjectSource::Environment(var))
+        } else if let Some(text) = self.content.as_deref() {
+            Some(FileObjectSource::Content(text))
+        } else {
+            set(&self.file).map(FileObjectSource::File)
+        }
+    }
+}
+
 /// A top-level secret.
 pub type SecretConfig = FileObjectConfig;
 /// A top-level config.

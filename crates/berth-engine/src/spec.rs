@@ -20,8 +20,8 @@ use bollard::models::{
 };
 
 use berth_compose::model::{
-    FileObjectConfig, FileReferenceConfig, Project, Service, ServiceNetworkConfig,
-    ServiceVolumeConfig, ThrottleDevice as ComposeThrottle,
+    FileObjectConfig, FileObjectSource, FileReferenceConfig, Project, Service,
+    ServiceNetworkConfig, ServiceVolumeConfig, ThrottleDevice as ComposeThrottle,
 };
 use berth_compose::syntax;
 
@@ -698,51 +698,54 @@ fn file_mount(
             keep_owner,
         })
     };
-    if let Some(var) = obj.environment.as_deref().filter(|v| !v.is_empty()) {
-        let value = (ctx.environment)(var).ok_or_else(|| {
-            err(
-                s,
-                key,
-                format!("environment variable {var} required by {kind} {label} is not set"),
-            )
-        })?;
-        inject(value.into_bytes(), injections);
-    } else if let Some(content) = obj.content.as_ref() {
-        inject(content.clone().into_bytes(), injections);
-    } else if let Some(file) = obj.file.as_deref().filter(|f| !f.is_empty()) {
-        if keep_owner || reference.mode.is_some() {
-            // A bind keeps the host file's owner and mode: write a copy to honour them
-            // (Compose v2 binds and ignores uid/gid/mode with a warning).
-            let content = std::fs::read(file).map_err(|e| {
+    match obj.source() {
+        Some(FileObjectSource::Environment(var)) => {
+            let value = (ctx.environment)(var).ok_or_else(|| {
                 err(
                     s,
                     key,
-                    format!("cannot read {file} for {kind} {source}: {e}"),
+                    format!("environment variable {var} required by {kind} {label} is not set"),
                 )
             })?;
-            inject(content, injections);
-        } else {
-            if !Path::new(file).exists() {
-                return Err(err(
-                    s,
-                    key,
-                    format!("file {file} of {kind} {label} does not exist"),
-                ));
-            }
-            mounts.push(Mount {
-                target: Some(target),
-                source: Some(file.to_string()),
-                typ: Some(MountType::BIND),
-                read_only: Some(true),
-                ..Default::default()
-            });
+            inject(value.into_bytes(), injections);
         }
-    } else {
-        return Err(err(
-            s,
-            key,
-            format!("{kind} {label} has no file, environment or content"),
-        ));
+        Some(FileObjectSource::Content(content)) => inject(content.as_bytes().to_vec(), injections),
+        Some(FileObjectSource::File(file)) => {
+            if keep_owner || reference.mode.is_some() {
+                // A bind keeps the host file's owner and mode: write a copy to honour them
+                // (Compose v2 binds and ignores uid/gid/mode with a warning).
+                let content = std::fs::read(file).map_err(|e| {
+                    err(
+                        s,
+                        key,
+                        format!("cannot read {file} for {kind} {source}: {e}"),
+                    )
+                })?;
+                inject(content, injections);
+            } else {
+                if !Path::new(file).exists() {
+                    return Err(err(
+                        s,
+                        key,
+                        format!("file {file} of {kind} {label} does not exist"),
+                    ));
+                }
+                mounts.push(Mount {
+                    target: Some(target),
+                    source: Some(file.to_string()),
+                    typ: Some(MountType::BIND),
+                    read_only: Some(true),
+                    ..Default::default()
+                });
+            }
+        }
+        None => {
+            return Err(err(
+                s,
+                key,
+                format!("{kind} {label} has no file, environment or content"),
+            ))
+        }
     }
     Ok(())
 }
