@@ -103,7 +103,9 @@ fn explain_environment_and_whole_model() {
     let (code, _, err) = berth(d.path(), &["config", "--explain", "services.wbe"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("services has no key \"wbe\" (keys there: web)"),
+        // One did-you-mean rule for keys and references (berth_compose::suggest): a
+        // transposition is one edit.
+        err.contains("services has no key \"wbe\" (did you mean \"web\"?)"),
         "{err}"
     );
 }

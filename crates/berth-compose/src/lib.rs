@@ -16,5 +16,6 @@ pub mod paths;
 pub mod provenance;
 pub mod render;
 pub mod schema;
+pub mod suggest;
 pub mod syntax;
 pub mod yaml;

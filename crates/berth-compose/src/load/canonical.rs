@@ -220,6 +220,18 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             "a service must be a mapping of attributes",
         ));
     };
+    service_build(m, path)?;
+    service_commands_and_dependencies(m, path)?;
+    service_deploy_and_devices(m, path)?;
+    service_lists_and_mappings(m, path)?;
+    service_runtime(m, path)?;
+    service_networking(m, path, interpolated)?;
+    service_mounts(m, path)?;
+    Ok(())
+}
+
+/// `build:` as a mapping: `context` defaulted, its lists and mappings in long form.
+fn service_build(m: &mut Map, path: &str) -> Result<(), LoadError> {
     if let Some(b) = m.get_mut("build") {
         if let Value::Str(s) = &b.value {
             let mut bm = Map::new();
@@ -263,6 +275,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+/// `command`/`entrypoint` strings split into argv; `depends_on` as a mapping with its defaults.
+fn service_commands_and_dependencies(m: &mut Map, path: &str) -> Result<(), LoadError> {
     for key in ["command", "entrypoint"] {
         field(m, key, path, |n, p| {
             if let Value::Str(s) = &n.value {
@@ -308,6 +325,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         }
         Ok(())
     })?;
+    Ok(())
+}
+
+/// `deploy` sizes and durations, `gpus: all`, `devices` in long form.
+fn service_deploy_and_devices(m: &mut Map, path: &str) -> Result<(), LoadError> {
     field(m, "deploy", path, |n, p| {
         with_map(n, |dm| {
             field(dm, "labels", p, |n, p| to_mapping(n, p, Some("")))?;
@@ -357,6 +379,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         }
         Ok(())
     })?;
+    Ok(())
+}
+
+/// Attributes that are lists or mappings in long form: `dns`…, `env_file`, `environment`, labels, sysctls.
+fn service_lists_and_mappings(m: &mut Map, path: &str) -> Result<(), LoadError> {
     for k in ["dns", "dns_search", "dns_opt", "tmpfs", "label_file"] {
         field(m, k, path, |n, _| {
             to_list(n);
@@ -389,6 +416,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
     }
     field(m, "sysctls", path, |n, p| to_mapping(n, p, Some("")))?;
     field(m, "storage_opt", path, |n, p| to_mapping(n, p, Some("")))?;
+    Ok(())
+}
+
+/// `expose`, `ulimits`, `extra_hosts`, `healthcheck`, `logging`, byte sizes and the stop grace period.
+fn service_runtime(m: &mut Map, path: &str) -> Result<(), LoadError> {
     field(m, "expose", path, |n, p| {
         if let Some(items) = n.as_seq_mut() {
             for (i, it) in items.iter_mut().enumerate() {
@@ -444,6 +476,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         field(m, k, path, bytes)?;
     }
     field(m, "stop_grace_period", path, duration)?;
+    Ok(())
+}
+
+/// `networks` as a mapping, `ports` in long form (a `$` left uninterpolated stays as written).
+fn service_networking(m: &mut Map, path: &str, interpolated: bool) -> Result<(), LoadError> {
     field(m, "networks", path, |n, p| {
         if let Value::Seq(items) = &n.value {
             let mut nm = Map::new();
@@ -494,6 +531,11 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
         }
         Ok(())
     })?;
+    Ok(())
+}
+
+/// `secrets`, `configs` and `volumes` in long form.
+fn service_mounts(m: &mut Map, path: &str) -> Result<(), LoadError> {
     for k in ["secrets", "configs"] {
         let default = if k == "secrets" {
             Some("/run/secrets")

@@ -371,17 +371,9 @@ pub(crate) fn load_model(
 
 /// A "did you mean" hint for a misspelt name among `candidates`, or an empty hint list.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
-    let mut best: Option<(f64, &String)> = None;
-    let mut all = Vec::new();
-    for c in candidates {
-        all.push(c.as_str().to_string());
-        let score = strsim::jaro_winkler(name, c);
-        if score > 0.8 && best.map(|(s, _)| score > s).unwrap_or(true) {
-            best = Some((score, c));
-        }
-    }
-    match best {
-        Some((_, c)) => format!("did you mean \"{c}\"?"),
+    let all: Vec<&str> = candidates.map(String::as_str).collect();
+    match crate::suggest::closest(name, all.iter().copied()) {
+        Some(c) => format!("did you mean \"{c}\"?"),
         None if all.is_empty() => "no services are defined there".to_string(),
         None => format!("defined services: {}", all.join(", ")),
     }
