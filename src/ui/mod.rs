@@ -8,5 +8,5 @@ pub mod explain;
 pub mod logs;
 pub mod progress;
 pub mod stream;
-pub mod text;
 pub mod terminal;
+pub mod text;

@@ -1,0 +1,142 @@
+//! The project's networks and volumes that the selected services use: found by name (Docker
+//! 20.10 accepts duplicate names), adopted when this project made them, created otherwise.
+
+use std::collections::HashMap;
+
+use berth_compose::load::LoadedProject;
+use berth_engine::labels as L;
+use berth_engine::{spec, Engine, EngineError};
+
+use super::ApplyError;
+use crate::converge::report::{Reporter, Resource};
+
+pub async fn ensure_networks(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &[String],
+    progress: &dyn Reporter,
+) -> Result<(), ApplyError> {
+    let project = &loaded.project;
+    let mut keys: Vec<&String> = Vec::new();
+    for s in selected {
+        let svc = &project.services[s];
+        if svc.network_mode.is_some() {
+            continue;
+        }
+        for k in svc.networks.keys() {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    for key in keys {
+        let Some(cfg) = project.networks.get(key) else {
+            return Err(ApplyError::Invalid(format!(
+                "network {key} is not declared"
+            )));
+        };
+        let name = spec::network_name(project, &loaded.name, key);
+        // Looked up first: Docker 20.10 accepts a duplicate name and then fails on start.
+        let found = engine.find_networks(&name).await?;
+        if cfg.external {
+            if found.is_empty() {
+                return Err(ApplyError::Invalid(format!(
+                    "network {name} declared as external, but could not be found (create it with `docker network create {name}`)"
+                )));
+            }
+            continue;
+        }
+        if let Some(existing) = found.first() {
+            match existing.labels.get(L::NETWORK) {
+                Some(k) if k != key => {
+                    return Err(ApplyError::Invalid(format!(
+                        "network {name} was found but has incorrect label {}={k} (expected {key})",
+                        L::NETWORK
+                    )))
+                }
+                None => progress.warn(&format!(
+                    "a network with name {name} exists but was not created by compose; berth uses it as it is"
+                )),
+                _ => {}
+            }
+            continue;
+        }
+        let (major, minor) = engine.api_version();
+        if cfg.enable_ipv4 == Some(false) && !berth_engine::supports_disabling_ipv4((major, minor))
+        {
+            progress.warn(&format!(
+                "networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {major}.{minor}: IPv4 stays enabled"
+            ));
+        }
+        progress.update(Resource::Network, &name, "Creating", "");
+        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
+        labels.insert(L::PROJECT.into(), loaded.name.clone());
+        labels.insert(L::NETWORK.into(), key.clone());
+        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        match engine.create_network(&name, cfg, labels).await {
+            Ok(_) => progress.update(Resource::Network, &name, "Created", ""),
+            // Another `up` created it in between: use it.
+            Err(EngineError::Conflict(_)) => {
+                progress.update(Resource::Network, &name, "Created", "")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+pub async fn ensure_volumes(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &[String],
+    progress: &dyn Reporter,
+) -> Result<(), ApplyError> {
+    let project = &loaded.project;
+    let mut keys: Vec<String> = Vec::new();
+    for s in selected {
+        for v in &project.services[s].volumes {
+            if v.kind == "volume" {
+                if let Some(src) = v.source.as_ref().filter(|x| !x.is_empty()) {
+                    if !keys.contains(src) {
+                        keys.push(src.clone());
+                    }
+                }
+            }
+        }
+    }
+    for key in keys {
+        let Some(cfg) = project.volumes.get(&key) else {
+            continue;
+        };
+        let name = spec::volume_name(project, &loaded.name, &key);
+        let existing = engine.inspect_volume(&name).await?;
+        if cfg.external {
+            if existing.is_none() {
+                return Err(ApplyError::Invalid(format!(
+                    "external volume \"{name}\" not found (create it with `docker volume create {name}`)"
+                )));
+            }
+            continue;
+        }
+        if let Some(v) = existing {
+            if v.labels
+                .get(L::PROJECT)
+                .map(|p| p != &loaded.name)
+                .unwrap_or(true)
+            {
+                progress.warn(&format!(
+                    "volume \"{name}\" already exists but was not created by this project. Use `external: true` to use an existing volume"
+                ));
+            }
+            continue;
+        }
+        progress.update(Resource::Volume, &name, "Creating", "");
+        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
+        labels.insert(L::PROJECT.into(), loaded.name.clone());
+        labels.insert(L::VOLUME.into(), key.clone());
+        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        engine.create_volume(&name, cfg, labels).await?;
+        progress.update(Resource::Volume, &name, "Created", "");
+    }
+    Ok(())
+}
