@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use berth_compose::build_context::{ignore_file, DockerIgnore};
 use berth_compose::load::LoadedProject;
-use berth_compose::model::{Service, ServiceHook};
+use berth_compose::model::{Service, ServiceHook, Trigger};
 use berth_compose::paths::clean_str as clean_path;
 use berth_compose::provenance::{self, Trace};
 
@@ -234,185 +234,17 @@ pub fn compile(
         let Some(dev) = &svc.develop else { continue };
         let context_ignore = context_ignore(loaded, svc);
         for (index, t) in dev.watch.iter().enumerate() {
-            let key_path = format!("services.{name}.develop.watch[{index}]");
-            let mut fail = |field: &str, message: String| {
-                let key = if field.is_empty() {
-                    key_path.clone()
-                } else {
-                    format!("{key_path}.{field}")
-                };
-                let at = trace.and_then(|tr| {
-                    provenance::explain(tr, &key)
-                        .or_else(|_| provenance::explain(tr, &key_path))
-                        .ok()
-                        .and_then(|e| e.at)
-                        .map(|o| o.to_string())
-                });
-                errors.push(RuleError {
-                    at,
-                    key_path: key,
-                    message,
-                });
-            };
-            let Some(action) = Action::parse(&t.action) else {
-                fail(
-                    "action",
-                    format!(
-                        "unknown action {:?}: use sync, rebuild, restart, sync+restart or sync+exec",
-                        t.action
-                    ),
-                );
-                continue;
-            };
-            let path = PathBuf::from(&t.path);
-            let path = if path.is_absolute() {
-                path
-            } else {
-                loaded.working_dir.join(path)
-            };
-            let path = PathBuf::from(clean_path(&path.to_string_lossy()));
-            if !path.exists() {
-                fail(
-                    "path",
-                    format!(
-                        "{} does not exist: create it, or correct the path (relative paths start \
-                         at the project directory {})",
-                        path.display(),
-                        loaded.working_dir.display()
-                    ),
-                );
-                continue;
-            }
-            let target = t.target.clone().filter(|s| !s.is_empty());
-            if action.syncs() {
-                match &target {
-                    None => {
-                        fail(
-                            "target",
-                            format!(
-                                "action {} copies files into the container and needs `target:` \
-                                 (the container path that {} maps to)",
-                                action.name(),
-                                t.path
-                            ),
-                        );
-                        continue;
-                    }
-                    Some(tg) if !tg.starts_with('/') => {
-                        fail(
-                            "target",
-                            format!(
-                                "target {tg:?} must be an absolute path in the container (e.g. /app)"
-                            ),
-                        );
-                        continue;
-                    }
-                    Some(tg) => {
-                        if let Some(why) = read_only_target(svc, tg) {
-                            fail(
-                                "target",
-                                format!(
-                                    "{tg} cannot be written in the container: {why}. Sync to a \
-                                     writable path, or mount a writable volume there"
-                                ),
-                            );
-                            continue;
-                        }
-                    }
+            match compile_one(loaded, name, svc, t) {
+                Ok(mut rule) => {
+                    rule.index = index;
+                    rule.context_ignore = context_ignore.clone();
+                    rules.push(rule);
+                }
+                Err((field, message)) => {
+                    let key_path = format!("services.{name}.develop.watch[{index}]");
+                    errors.push(rule_error(trace, &key_path, field, message));
                 }
             }
-            let exec = if action == Action::SyncExec {
-                match &t.exec.command {
-                    Some(c) if !c.is_empty() => Some(t.exec.clone()),
-                    _ => {
-                        fail(
-                            "exec",
-                            "action sync+exec needs `exec: command:` (the command to run in the \
-                             container after each sync)"
-                                .into(),
-                        );
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            if action == Action::Rebuild {
-                let Some(b) = &svc.build else {
-                    fail(
-                        "action",
-                        format!(
-                            "action rebuild needs a `build:` section, and service \"{name}\" only \
-                             runs the image {}: add `build:`, or use sync/restart for this path",
-                            svc.image.as_deref().unwrap_or("(none)")
-                        ),
-                    );
-                    continue;
-                };
-                let ctx = b.context.as_deref().unwrap_or(".");
-                if !berth_engine::build::is_remote_context(ctx) {
-                    let ctx =
-                        PathBuf::from(clean_path(&loaded.working_dir.join(ctx).to_string_lossy()));
-                    let dockerfile = b
-                        .dockerfile
-                        .as_deref()
-                        .map(|d| PathBuf::from(clean_path(&ctx.join(d).to_string_lossy())));
-                    let mut roots = vec![ctx.clone()];
-                    roots.extend(
-                        b.additional_contexts
-                            .values()
-                            .filter(|v| !v.contains("://") && !v.contains(':'))
-                            .map(|v| PathBuf::from(clean_path(&ctx.join(v).to_string_lossy()))),
-                    );
-                    let inside = roots.iter().any(|r| path.starts_with(r))
-                        || dockerfile.as_deref() == Some(path.as_path());
-                    if !inside {
-                        fail(
-                            "path",
-                            format!(
-                                "{} is outside the build context {}: a change there cannot change \
-                                 the image. Watch a path inside the context, or use sync/restart",
-                                path.display(),
-                                ctx.display()
-                            ),
-                        );
-                        continue;
-                    }
-                }
-            }
-            let mut ignore = DockerIgnore::default();
-            if !t.ignore.is_empty() {
-                match DockerIgnore::parse(&t.ignore.join("\n")) {
-                    Ok(i) => ignore = i,
-                    Err(e) => {
-                        fail("ignore", format!("bad pattern: {e}"));
-                        continue;
-                    }
-                }
-            }
-            let include = if t.include.is_empty() {
-                None
-            } else {
-                match DockerIgnore::parse(&t.include.join("\n")) {
-                    Ok(i) => Some(i),
-                    Err(e) => {
-                        fail("include", format!("bad pattern: {e}"));
-                        continue;
-                    }
-                }
-            };
-            rules.push(Rule {
-                service: name.clone(),
-                index,
-                action,
-                path,
-                target,
-                exec,
-                initial_sync: t.initial_sync,
-                ignore,
-                include,
-                context_ignore: context_ignore.clone(),
-            });
         }
     }
     if errors.is_empty() {
@@ -420,6 +252,197 @@ pub fn compile(
     } else {
         Err(errors)
     }
+}
+
+/// A rule's error at `key_path.field`, placed by the trace when there is one (else at the
+/// rule itself).
+fn rule_error(trace: Option<&Trace>, key_path: &str, field: &str, message: String) -> RuleError {
+    let key = if field.is_empty() {
+        key_path.to_string()
+    } else {
+        format!("{key_path}.{field}")
+    };
+    let at = trace.and_then(|tr| {
+        provenance::explain(tr, &key)
+            .or_else(|_| provenance::explain(tr, key_path))
+            .ok()
+            .and_then(|e| e.at)
+            .map(|o| o.to_string())
+    });
+    RuleError {
+        at,
+        key_path: key,
+        message,
+    }
+}
+
+/// What is wrong with a rule: the field and the message.
+type Refusal = (&'static str, String);
+
+/// One rule checked and compiled (its index and the context's ignore file are the caller's).
+fn compile_one(
+    loaded: &LoadedProject,
+    name: &str,
+    svc: &Service,
+    t: &Trigger,
+) -> Result<Rule, Refusal> {
+    let Some(action) = Action::parse(&t.action) else {
+        return Err((
+            "action",
+            format!(
+                "unknown action {:?}: use sync, rebuild, restart, sync+restart or sync+exec",
+                t.action
+            ),
+        ));
+    };
+    let path = PathBuf::from(&t.path);
+    let path = if path.is_absolute() {
+        path
+    } else {
+        loaded.working_dir.join(path)
+    };
+    let path = PathBuf::from(clean_path(&path.to_string_lossy()));
+    if !path.exists() {
+        return Err((
+            "path",
+            format!(
+                "{} does not exist: create it, or correct the path (relative paths start \
+                 at the project directory {})",
+                path.display(),
+                loaded.working_dir.display()
+            ),
+        ));
+    }
+    let target = t.target.clone().filter(|s| !s.is_empty());
+    if action.syncs() {
+        check_target(svc, target.as_deref(), action, &t.path)?;
+    }
+    let exec = if action == Action::SyncExec {
+        match &t.exec.command {
+            Some(c) if !c.is_empty() => Some(t.exec.clone()),
+            _ => {
+                return Err((
+                    "exec",
+                    "action sync+exec needs `exec: command:` (the command to run in the \
+                     container after each sync)"
+                        .into(),
+                ))
+            }
+        }
+    } else {
+        None
+    };
+    if action == Action::Rebuild {
+        check_rebuild(loaded, name, svc, &path)?;
+    }
+    let ignore = if t.ignore.is_empty() {
+        DockerIgnore::default()
+    } else {
+        DockerIgnore::parse(&t.ignore.join("\n"))
+            .map_err(|e| ("ignore", format!("bad pattern: {e}")))?
+    };
+    let include = if t.include.is_empty() {
+        None
+    } else {
+        Some(
+            DockerIgnore::parse(&t.include.join("\n"))
+                .map_err(|e| ("include", format!("bad pattern: {e}")))?,
+        )
+    };
+    Ok(Rule {
+        service: name.to_string(),
+        index: 0,
+        action,
+        path,
+        target,
+        exec,
+        initial_sync: t.initial_sync,
+        ignore,
+        include,
+        context_ignore: None,
+    })
+}
+
+/// A sync rule needs an absolute, writable `target` in the container.
+fn check_target(
+    svc: &Service,
+    target: Option<&str>,
+    action: Action,
+    path: &str,
+) -> Result<(), Refusal> {
+    match target {
+        None => Err((
+            "target",
+            format!(
+                "action {} copies files into the container and needs `target:` \
+                 (the container path that {path} maps to)",
+                action.name()
+            ),
+        )),
+        Some(tg) if !tg.starts_with('/') => Err((
+            "target",
+            format!("target {tg:?} must be an absolute path in the container (e.g. /app)"),
+        )),
+        Some(tg) => match read_only_target(svc, tg) {
+            Some(why) => Err((
+                "target",
+                format!(
+                    "{tg} cannot be written in the container: {why}. Sync to a \
+                     writable path, or mount a writable volume there"
+                ),
+            )),
+            None => Ok(()),
+        },
+    }
+}
+
+/// A rebuild rule needs a `build:` section, and a path that can change the image (inside the
+/// build context, an additional context, or the Dockerfile).
+fn check_rebuild(
+    loaded: &LoadedProject,
+    name: &str,
+    svc: &Service,
+    path: &std::path::Path,
+) -> Result<(), Refusal> {
+    let Some(b) = &svc.build else {
+        return Err((
+            "action",
+            format!(
+                "action rebuild needs a `build:` section, and service \"{name}\" only \
+                 runs the image {}: add `build:`, or use sync/restart for this path",
+                svc.image.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    };
+    let ctx = b.context.as_deref().unwrap_or(".");
+    if berth_engine::build::is_remote_context(ctx) {
+        return Ok(());
+    }
+    let ctx = PathBuf::from(clean_path(&loaded.working_dir.join(ctx).to_string_lossy()));
+    let dockerfile = b
+        .dockerfile
+        .as_deref()
+        .map(|d| PathBuf::from(clean_path(&ctx.join(d).to_string_lossy())));
+    let mut roots = vec![ctx.clone()];
+    roots.extend(
+        b.additional_contexts
+            .values()
+            .filter(|v| !v.contains("://") && !v.contains(':'))
+            .map(|v| PathBuf::from(clean_path(&ctx.join(v).to_string_lossy()))),
+    );
+    let inside = roots.iter().any(|r| path.starts_with(r)) || dockerfile.as_deref() == Some(path);
+    if inside {
+        return Ok(());
+    }
+    Err((
+        "path",
+        format!(
+            "{} is outside the build context {}: a change there cannot change \
+             the image. Watch a path inside the context, or use sync/restart",
+            path.display(),
+            ctx.display()
+        ),
+    ))
 }
 
 /// Why a container path cannot be written, if it cannot: the mount that holds it is
