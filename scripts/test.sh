@@ -64,8 +64,8 @@ run cargo nextest run --workspace --no-fail-fast || status=1
 say "engine tests again, on Podman"
 run env BERTH_TEST_ENGINE=podman cargo nextest run --test engine_up --test engine_differences --test engine_watch --test engine_loop --test engine_terminal --no-fail-fast \
   -E 'not test(interchangeable_with_compose_v2_both_ways)' || status=1
-say "cargo test --doc"
-run cargo test --doc || status=1
+say "cargo test --workspace --doc"
+run cargo test --workspace --doc || status=1
 
 if [ "$status" -ne 0 ]; then
   say "FAILED"

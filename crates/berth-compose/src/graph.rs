@@ -125,10 +125,97 @@ impl ServiceGraph {
         }
     }
 
+    /// The start order in waves: every service of a wave depends only on services of earlier
+    /// waves, so a wave's services can start together (dependencies outside the project, on a
+    /// disabled profile or `required: false`, do not count). None when there is a cycle.
+    pub fn start_waves(&self) -> Option<Vec<Vec<String>>> {
+        let g = self.graph();
+        let mut pending: BTreeMap<&str, usize> = g
+            .nodes()
+            .map(|n| {
+                (
+                    n,
+                    g.neighbors_directed(n, petgraph::Direction::Incoming)
+                        .count(),
+                )
+            })
+            .collect();
+        let mut waves = Vec::new();
+        while !pending.is_empty() {
+            let ready: Vec<&str> = pending
+                .iter()
+                .filter(|(_, n)| **n == 0)
+                .map(|(s, _)| *s)
+                .collect();
+            if ready.is_empty() {
+                return None;
+            }
+            for s in &ready {
+                pending.remove(s);
+                for next in g.neighbors_directed(s, petgraph::Direction::Outgoing) {
+                    if let Some(n) = pending.get_mut(next) {
+                        *n -= 1;
+                    }
+                }
+            }
+            waves.push(ready.into_iter().map(str::to_string).collect());
+        }
+        Some(waves)
+    }
+
     /// The reverse of the start order: dependents first.
     pub fn stop_order(&self) -> Vec<String> {
         let mut v = self.start_order();
         v.reverse();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{load, LoadFlags, ProjectRequest};
+
+    fn graph(yaml: &str) -> ServiceGraph {
+        let request = ProjectRequest {
+            files: vec!["-".into()],
+            stdin: Some(yaml.into()),
+            cwd: Some(std::env::temp_dir()),
+            os_env: Some(Default::default()),
+            project_name: Some("g".into()),
+            ..Default::default()
+        };
+        let loaded = load(&request.resolve().unwrap(), &LoadFlags::default()).unwrap();
+        ServiceGraph::from_project(&loaded.project)
+    }
+
+    #[test]
+    fn orders_waves_and_neighbours_follow_depends_on() {
+        let g = graph(
+            "services:\n  db: {image: a}\n  cache: {image: a}\n  api:\n    image: a\n    depends_on:\n      db: {condition: service_healthy, restart: true}\n      cache: {condition: service_started}\n  web: {image: a, depends_on: [api]}\n  tool: {image: a, depends_on: {db: {condition: service_started, required: false}}}\n",
+        );
+        let order = g.start_order();
+        let at = |s: &str| order.iter().position(|x| x == s).unwrap();
+        assert!(at("db") < at("api") && at("cache") < at("api") && at("api") < at("web"));
+        assert_eq!(
+            g.start_waves().unwrap(),
+            vec![
+                vec!["cache".to_string(), "db".into()],
+                vec!["api".into(), "tool".into()],
+                vec!["web".into()],
+            ]
+        );
+        assert_eq!(g.stop_order().first().map(String::as_str), Some("web"));
+        let d = g.dependencies("api");
+        assert_eq!(d.len(), 2);
+        assert!(d
+            .iter()
+            .any(|d| d.service == "db" && d.condition == Condition::Healthy && d.restart));
+        assert!(!g.dependencies("tool")[0].required);
+        let mut dependents = g.dependents("db");
+        dependents.sort();
+        assert_eq!(dependents, ["api", "tool"]);
+        let with: Vec<String> = g.with_dependencies(&["web".into()]).into_iter().collect();
+        assert_eq!(with, ["api", "cache", "db", "web"]);
     }
 }

@@ -42,13 +42,6 @@ pub struct Interpolated {
     pub used: Vec<String>,
 }
 
-impl Interpolated {
-    /// Compose's warning text for each unset variable, in order.
-    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
-        self.unset.iter().map(|v| unset_warning(v))
-    }
-}
-
 /// Compose's warning for an unset variable: `The "X" variable is not set. Defaulting to a blank
 /// string.`
 pub fn unset_warning(var: &str) -> String {
@@ -568,7 +561,12 @@ mod tests {
         assert_eq!(got.used, ["SET", "B", "UNSET", "EMPTY"]);
         assert!(got.unset.is_empty());
         assert_eq!(
-            run("$X").unwrap().warnings().collect::<Vec<_>>(),
+            run("$X")
+                .unwrap()
+                .unset
+                .iter()
+                .map(|v| unset_warning(v))
+                .collect::<Vec<_>>(),
             ["The \"X\" variable is not set. Defaulting to a blank string."]
         );
     }
