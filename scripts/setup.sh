@@ -47,7 +47,7 @@ as_builder() {
 }
 
 # 1. Rust: rustup cannot be fetched here, so a toolchain must already exist.
-cargo=$(find_cargo) || die "cargo not found. Install a Rust toolchain (1.85 or newer) first, e.g. from https://rustup.rs or Debian's 'cargo' package on a newer release, then rerun."
+cargo=$(find_cargo) || die "cargo not found. Install a Rust toolchain (1.88 or newer) first, e.g. from https://rustup.rs or Debian's 'cargo' package on a newer release, then rerun."
 say "cargo: $cargo ($(as_builder cargo --version))"
 
 # 2. Debian packages: static busybox (sample images), curl (quickstart).

@@ -125,7 +125,9 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         wait_image: args.wait_image.clone(),
         job_wait_image: args.job_wait_image.clone(),
     };
-    let mut conv = k8s::convert(&loaded, &opts);
+    // The conversion is pure: the files it reads are read here, first.
+    let sources = k8s::read_files(&k8s::files_needed(&loaded));
+    let mut conv = k8s::convert(&loaded, &sources, &opts);
     let locator = Locator::new(&loaded.config_files);
     let lint_report = lint::lint(&loaded, &locator);
     let lint_count = lint_report.findings.len();
