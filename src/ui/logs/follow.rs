@@ -106,19 +106,44 @@ pub(super) async fn follow_container(
             })
             .is_ok()
         };
-        while let Some(c) = s.next().await {
-            let Ok(c) = c else { break };
-            for l in asm.push(c.bytes()) {
-                if !send(l) {
-                    return;
+        // The stream ends when the run ends. Podman's can also run on into the next run, or
+        // stall across a restart: an event of the container (its wake) that shows another run
+        // is read from the mark afresh (what was shown is skipped by the mark).
+        let next_run = loop {
+            tokio::select! {
+                c = s.next() => match c {
+                    Some(Ok(c)) => {
+                        for l in asm.push(c.bytes()) {
+                            if !send(l) {
+                                return;
+                            }
+                        }
+                    }
+                    _ => break None,
+                },
+                _ = notify.notified() => {
+                    if let Ok(i) = engine.inspect_container(&src.id).await {
+                        let run = Some(i.run_mark());
+                        if run != read_run {
+                            break Some(run);
+                        }
+                    }
                 }
             }
-        }
-        if let Some(l) = asm.finish() {
-            send(l);
+        };
+        // A line cut off by a switch to the next run is read whole from the mark; one cut off
+        // by the end of the log is shown as it is.
+        if next_run.is_none() {
+            if let Some(l) = asm.finish() {
+                send(l);
+            }
         }
         if let (Some(n), Ok(mut m)) = (newest, last.lock()) {
             m.insert(src.id.clone(), n);
+        }
+        if let Some(run) = next_run {
+            read_run = run;
+            continue;
         }
         // The stream ends when the container stops: wait for it to run again, or for a run
         // that came and went meanwhile (read from the mark: the stream then ends at once).
