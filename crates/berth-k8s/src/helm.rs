@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use super::names;
-use super::objects::{ChartPvc, ChartService, Conversion, ImageParts};
 use super::settings::WorkloadKind;
 use super::Object;
+use super::{ChartPvc, ChartService, Conversion, ImageParts};
 use berth_compose::render;
 
 /// The chart's API version line and the oldest Kubernetes it targets.

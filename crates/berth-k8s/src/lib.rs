@@ -2,7 +2,8 @@
 //!
 //! [`convert`] maps a loaded project ([`berth_compose::load::LoadedProject`]) to typed
 //! Kubernetes objects (k8s-openapi, API surface of Kubernetes 1.29, the oldest version berth
-//! targets) and a [`report::Report`] of everything approximated or refused. [`output`] prints
+//! targets) and a [`report::Report`] of everything approximated or refused. It reads no files:
+//! the caller lists what it needs with [`files_needed`] and reads it with [`read_files`]. [`output`] prints
 //! them (YAML or JSON, one stream or a file per object), [`helm`] writes a chart whose default
 //! rendering is the same objects, [`check`] verifies what the API server would reject and
 //! schemas do not catch, and [`lint`] lists what a security review will ask about.
@@ -12,14 +13,16 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+mod convert;
 pub mod helm;
 pub mod lint;
 pub mod names;
-pub mod objects;
 pub mod output;
+mod read;
 pub mod report;
 pub mod settings;
-pub mod units;
+mod sources;
+mod units;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -31,7 +34,11 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-pub use objects::{convert, ChartModel, Conversion, ConvertOptions};
+pub use convert::{
+    convert, ChartModel, ChartPvc, ChartService, Conversion, ConvertOptions, ImageParts,
+};
+pub use read::read_files;
+pub use sources::{files_needed, Mounted, Needed, Sources};
 
 /// The Kubernetes versions berth's output is valid for.
 pub const KUBE_VERSIONS: &[&str] = &["1.29", "1.30", "1.31", "1.32"];

@@ -1,49 +1,14 @@
 //! Units: Go durations to whole seconds, byte counts and CPU counts to canonical Kubernetes
 //! quantities (`512Mi`, `500m`), and a check for quantities written by hand.
 
-/// Parses a Go duration (`1m30s`, `500ms`, `1h`, `0`) into nanoseconds.
-pub fn parse_duration_ns(s: &str) -> Option<u128> {
-    let s = s.trim();
-    if s == "0" {
-        return Some(0);
-    }
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s.is_empty() || s.starts_with('-') {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += n * scale;
-    }
-    Some(total.round() as u128)
-}
+use berth_compose::syntax::parse_duration_nanos;
 
-/// A duration in whole seconds, rounded up, and whether rounding changed it.
+/// A Go duration (`1m30s`, `500ms`, `1h`, `0`, as Go's `time.ParseDuration` reads them;
+/// surrounding blanks ignored, as label values may carry them) in whole seconds, rounded up,
+/// and whether rounding changed it. `None` for text that is not a duration, and for a negative
+/// one: no Kubernetes field berth fills takes one.
 pub fn duration_secs(s: &str) -> Option<(i64, bool)> {
-    let ns = parse_duration_ns(s)?;
+    let ns = u64::try_from(parse_duration_nanos(s.trim()).ok()?).ok()?;
     let secs = ns.div_ceil(1_000_000_000);
     let exact = ns % 1_000_000_000 == 0;
     Some((i64::try_from(secs).ok()?, !exact))
@@ -146,6 +111,12 @@ mod tests {
         assert_eq!(duration_secs("0"), Some((0, false)));
         assert_eq!(duration_secs("1.5s"), Some((2, true)));
         assert_eq!(duration_secs("bogus"), None);
+        assert_eq!(duration_secs("90us"), Some((1, true)));
+        assert_eq!(duration_secs(" 10s "), Some((10, false)));
+        assert_eq!(duration_secs("-1s"), None);
+        assert_eq!(duration_secs("10"), None);
+        // Go drops digits beyond the nanosecond: this is exactly one second.
+        assert_eq!(duration_secs("1.0000000009s"), Some((1, false)));
     }
 
     #[test]

@@ -163,8 +163,8 @@ pub enum FileObjectSource<'a> {
 
 impl FileObjectConfig {
     /// Where the content comes from, by Compose v2's precedence: `environment`, then
-    /// `content`, then `file` (empty values do not count). None for an external object, or one
-    /// that names no source.
+    /// `content`, then `file` (empty values do not count). None when it names none (an
+    /// external object usually does not; what `external` means is the caller's to decide).
     pub fn source(&self) -> Option<FileObjectSource<'_>> {
         fn set(v: &Option<String>) -> Option<&str> {
             v.as_deref().filter(|x| !x.is_empty())

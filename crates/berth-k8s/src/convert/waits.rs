@@ -1,0 +1,253 @@
+//! Ordering: `depends_on` as init containers that wait for a dependency's Service to answer,
+//! or for its Job to complete (asking the API server, with a projected token).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMapProjection, Container, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
+    ObjectFieldSelector, ProjectedVolumeSource, ResourceRequirements,
+    ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
+};
+
+use super::container::escape_kubelet;
+use super::storage::PodVolumes;
+use super::{names, q, svc_path, Ctx};
+use crate::settings::WorkloadKind;
+use berth_compose::model::Service as ComposeService;
+
+/// Where the projected service-account files are mounted (the path clients expect).
+const SA_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// Requests and limits of a waiting init container: it only polls.
+fn wait_resources() -> Option<ResourceRequirements> {
+    Some(ResourceRequirements {
+        limits: Some(BTreeMap::from([
+            ("cpu".to_string(), q("100m")),
+            ("memory".to_string(), q("32Mi")),
+        ])),
+        requests: Some(BTreeMap::from([
+            ("cpu".to_string(), q("10m")),
+            ("memory".to_string(), q("16Mi")),
+        ])),
+        ..Default::default()
+    })
+}
+
+/// The shell script that waits until Job `job` of the pod's namespace has succeeded.
+fn job_wait_script(job: &str) -> String {
+    let sa = SA_DIR;
+    format!(
+        "until curl -sf --cacert {sa}/ca.crt -H \"Authorization: Bearer $(cat {sa}/token)\" \"https://kubernetes.default.svc/apis/batch/v1/namespaces/$(cat {sa}/namespace)/jobs/{job}\" | grep -q '\"succeeded\": *[1-9]'; do echo 'waiting for job {job} to complete'; sleep 2; done"
+    )
+}
+
+/// The shell script that waits until Service `host` accepts connections on TCP `port`, or
+/// without one, until its name resolves. The name is qualified with the first search domain,
+/// as busybox's resolver does not search.
+fn service_wait_script(host: &str, port: Option<i32>) -> String {
+    let resolve = format!(
+        "d=$(sed -n 's/^search \\([^ ]*\\).*/\\1/p' /etc/resolv.conf); h=\"{host}${{d:+.$d}}\""
+    );
+    match port {
+        Some(port) => format!(
+            "{resolve}; until nc -z -w 2 \"$h\" {port}; do echo 'waiting for {host}:{port}'; sleep 2; done"
+        ),
+        None => format!(
+            "{resolve}; until nslookup \"$h\" >/dev/null 2>&1; do echo 'waiting for {host}'; sleep 2; done"
+        ),
+    }
+}
+
+/// The projected service-account token an init container uses to read Jobs.
+fn api_access_volume() -> Volume {
+    Volume {
+        name: "kube-api-access".into(),
+        projected: Some(ProjectedVolumeSource {
+            default_mode: Some(0o444),
+            sources: Some(vec![
+                VolumeProjection {
+                    service_account_token: Some(ServiceAccountTokenProjection {
+                        path: "token".into(),
+                        expiration_seconds: Some(3600),
+                        audience: None,
+                    }),
+                    ..Default::default()
+                },
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: "kube-root-ca.crt".into(),
+                        items: Some(vec![KeyToPath {
+                            key: "ca.crt".into(),
+                            path: "ca.crt".into(),
+                            mode: None,
+                        }]),
+                        optional: None,
+                    }),
+                    ..Default::default()
+                },
+                VolumeProjection {
+                    downward_api: Some(DownwardAPIProjection {
+                        items: Some(vec![DownwardAPIVolumeFile {
+                            path: "namespace".into(),
+                            field_ref: Some(ObjectFieldSelector {
+                                api_version: Some("v1".into()),
+                                field_path: "metadata.namespace".into(),
+                            }),
+                            ..Default::default()
+                        }]),
+                    }),
+                    ..Default::default()
+                },
+            ]),
+        }),
+        ..Default::default()
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// An init container per dependency of `svc`; the Jobs waited for go into `jobs` (the pod
+    /// needs the right to read them).
+    pub(super) fn waits(
+        &mut self,
+        name: &str,
+        svc: &ComposeService,
+        init: &mut Vec<Container>,
+        jobs: &mut Vec<String>,
+        pv: &mut PodVolumes,
+    ) {
+        for (dep, d) in &svc.depends_on {
+            let path = svc_path(name, &format!("depends_on.{dep}"));
+            if !self.p.services.contains_key(dep) {
+                self.report.info(&path, format!("{dep} is not part of this conversion (profile or selection): not waited for"), None);
+                continue;
+            }
+            if d.restart {
+                self.report.warn(
+                    &format!("{path}.restart"),
+                    "Kubernetes does not restart a pod when its dependency is updated",
+                    None,
+                );
+            }
+            let dep_base = self.base[dep].clone();
+            let dep_kind = self.kinds[dep];
+            let cond = d.condition.as_deref().unwrap_or("service_started");
+            let cname = names::label(&format!("wait-for-{dep_base}"), names::LABEL_MAX);
+            if cond == "service_healthy" && self.p.services[dep].healthcheck.is_none() {
+                self.report.warn(
+                    &path,
+                    format!("waits for {dep} to be healthy, but {dep} has no healthcheck: the pod waits for its port only"),
+                    Some(format!("add a healthcheck to {dep}")),
+                );
+            }
+            if cond == "service_completed_successfully" && dep_kind.is_batch() {
+                if dep_kind == WorkloadKind::CronJob {
+                    self.report.error(
+                        &path,
+                        format!("{dep} is a CronJob: there is no single run to wait for"),
+                        None,
+                    );
+                    continue;
+                }
+                jobs.push(dep_base.clone());
+                init.push(self.job_wait_container(cname, &dep_base, pv));
+                continue;
+            }
+            // Wait for the dependency's Service.
+            let ports = &self.ports[dep];
+            if dep_kind.is_batch() && ports.is_empty() {
+                self.report.warn(
+                    &path,
+                    format!("{dep} runs as a {} without ports: waiting for it to start is not possible, so it is not waited for", dep_kind.as_str()),
+                    Some("wait with condition: service_completed_successfully".into()),
+                );
+                continue;
+            }
+            let tcp = ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port);
+            let script = service_wait_script(&dep_base, tcp);
+            init.push(Container {
+                name: cname,
+                image: Some(self.wait_image.clone()),
+                image_pull_policy: Some(self.opts.image_pull_policy.clone()),
+                command: Some(vec!["sh".into(), "-c".into(), escape_kubelet(&script)]),
+                security_context: self.init_security(),
+                resources: wait_resources(),
+                ..Default::default()
+            });
+        }
+    }
+
+    /// The init container that waits for Job `job` to complete, with the API access volume.
+    fn job_wait_container(&mut self, cname: String, job: &str, pv: &mut PodVolumes) -> Container {
+        let script = job_wait_script(job);
+        let vol = pv.add(api_access_volume());
+        Container {
+            name: cname,
+            image: Some(self.job_wait_image.clone()),
+            image_pull_policy: Some(self.opts.image_pull_policy.clone()),
+            command: Some(vec!["sh".into(), "-c".into(), escape_kubelet(&script)]),
+            security_context: self.init_security(),
+            resources: wait_resources(),
+            volume_mounts: Some(vec![VolumeMount {
+                name: vol,
+                mount_path: SA_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{convert_yaml, findings, names_of, object};
+    use crate::Sources;
+
+    #[test]
+    fn a_dependency_is_waited_for_on_its_first_tcp_port() {
+        let yaml = "services:\n  db:\n    image: postgres:16\n    expose: [\"53/udp\", \"5432\"]\n  app:\n    image: nginx:1.25\n    depends_on: [db]\n";
+        let c = convert_yaml(yaml, &Sources::default());
+        let init = &object(&c, "Deployment", "app")["spec"]["template"]["spec"]["initContainers"];
+        assert_eq!(init[0]["name"], json!("wait-for-db"));
+        assert_eq!(init[0]["image"], json!(crate::DEFAULT_WAIT_IMAGE));
+        let script = init[0]["command"][2].as_str().unwrap();
+        assert!(script.contains("until nc -z -w 2 \"$h\" 5432;"), "{script}");
+        // `$(` is escaped for the kubelet, so the shell sees the command substitution.
+        assert!(script.starts_with("d=$$(sed"), "{script}");
+    }
+
+    #[test]
+    fn waiting_for_a_job_reads_it_through_the_api_with_its_own_service_account() {
+        let yaml = "services:\n  migrate:\n    image: busybox:1.36\n  app:\n    image: nginx:1.25\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n";
+        let c = convert_yaml(yaml, &Sources::default());
+        let pod = &object(&c, "Deployment", "app")["spec"]["template"]["spec"];
+        assert_eq!(pod["serviceAccountName"], json!("app-wait"));
+        assert_eq!(
+            pod["initContainers"][0]["image"],
+            json!(crate::DEFAULT_JOB_WAIT_IMAGE)
+        );
+        assert_eq!(pod["volumes"][0]["name"], json!("kube-api-access"));
+        let role = object(&c, "Role", "app-wait");
+        assert_eq!(role["rules"][0]["resourceNames"], json!(["migrate"]));
+        assert_eq!(role["rules"][0]["verbs"], json!(["get"]));
+        let names = names_of(&c);
+        for o in [
+            "Job/migrate",
+            "ServiceAccount/app-wait",
+            "RoleBinding/app-wait",
+        ] {
+            assert!(names.contains(&o.to_string()), "{o}: {names:?}");
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_waited_for_is_said() {
+        let yaml = "services:\n  task:\n    image: busybox:1.36\n    x-berth:\n      kind: job\n  app:\n    image: nginx:1.25\n    depends_on:\n      task:\n        condition: service_healthy\n";
+        let c = convert_yaml(yaml, &Sources::default());
+        let f = findings(&c);
+        assert!(f.contains(&"Warning services.app.depends_on.task: waits for task to be healthy, but task has no healthcheck: the pod waits for its port only".to_string()), "{f:?}");
+        assert!(f.contains(&"Warning services.app.depends_on.task: task runs as a Job without ports: waiting for it to start is not possible, so it is not waited for".to_string()), "{f:?}");
+    }
+}
