@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use super::{Failure, GlobalOptions};
 use berth_compose::load::LoadFlags;
 use berth_k8s::output::{self, Format};
-use berth_k8s::report::{Locator, Severity};
-use berth_k8s::{self as k8s, check, helm, lint, ConvertOptions};
+use berth_k8s::report::Severity;
+use berth_k8s::{self as k8s, helm, ConvertOptions};
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FormatArg {
@@ -127,23 +127,13 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     };
     // The conversion is pure: the files it reads are read here, first.
     let sources = k8s::read_files(&k8s::files_needed(&loaded));
-    let mut conv = k8s::convert(&loaded, &sources, &opts);
-    let locator = Locator::new(&loaded.config_files);
-    let lint_report = lint::lint(&loaded, &locator);
-    let lint_count = lint_report.findings.len();
-    conv.report
-        .findings
-        .extend(lint::as_convert_findings(&lint_report, args.strict));
-    conv.report.locate(&locator);
-    conv.report.sort();
-
-    let refusals = conv
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error && f.rule.is_none())
-        .count();
-    let lint_errors = if args.strict { lint_count } else { 0 };
+    let reviewed = k8s::convert_reviewed(&loaded, &sources, &opts, args.strict);
+    let (conv, refusals) = (reviewed.conversion, reviewed.refusals);
+    let lint_errors = if args.strict {
+        reviewed.lint_findings
+    } else {
+        0
+    };
     // Print the report.
     for f in &conv.report.findings {
         let show = match f.severity {
@@ -159,12 +149,11 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
             eprintln!("{line}");
         }
     }
-    let problems = check::check(&conv.objects, &conv.externals);
-    if !problems.is_empty() {
+    if !reviewed.problems.is_empty() {
         let mut msg = String::from(
             "internal error: the objects berth made would be rejected by Kubernetes (please report this):",
         );
-        for p in problems {
+        for p in reviewed.problems {
             msg.push_str("\n  ");
             msg.push_str(&p);
         }

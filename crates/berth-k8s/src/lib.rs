@@ -20,6 +20,7 @@ pub mod names;
 pub mod output;
 mod read;
 pub mod report;
+mod review;
 pub mod settings;
 mod sources;
 mod units;
@@ -38,6 +39,7 @@ pub use convert::{
     convert, ChartModel, ChartPvc, ChartService, Conversion, ConvertOptions, ImageParts,
 };
 pub use read::read_files;
+pub use review::{convert_reviewed, Reviewed};
 pub use sources::{files_needed, Mounted, Needed, Sources};
 
 /// The Kubernetes versions berth's output is valid for.
