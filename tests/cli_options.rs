@@ -75,6 +75,11 @@ fn same(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) ->
     ours.stdout
 }
 
+/// berth alone (no comparison), with no variables or stdin of its own.
+fn berth(dir: &Path, args: &[&str]) -> Out {
+    run(env!("CARGO_BIN_EXE_berth"), dir, args, &[], None)
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     let p = dir.join(name);
     if let Some(parent) = p.parent() {
@@ -85,8 +90,9 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 const JSON: &[&str] = &["config", "--format", "json"];
 
-fn args<'a>(pre: &[&'a str], post: &[&'a str]) -> Vec<&'a str> {
-    pre.iter().chain(post.iter()).copied().collect()
+/// `config --format json` after the global `flags`, run with both tools and compared.
+fn same_json(dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> String {
+    same(dir, &[flags, JSON].concat(), env, None)
 }
 
 #[test]
@@ -105,7 +111,7 @@ fn discovery_in_parent_directories_with_override_and_dotenv() {
     );
     write(&root, ".env", "TAG=1.2\n");
     write(&root, "sub/deeper/readme.txt", "x");
-    let out = same(&root.join("sub/deeper"), JSON, &[], None);
+    let out = same_json(&root.join("sub/deeper"), &[], &[]);
     assert!(out.contains("web:1.2") && out.contains("DEBUG"), "{out}");
     assert!(
         out.contains("\"myproject\""),
@@ -119,7 +125,7 @@ fn stdin_compose_file() {
     let yaml = "services:\n  a:\n    image: busybox\n    command: echo hi\n";
     same(
         t.path(),
-        &args(&["-f", "-", "-p", "s"], JSON),
+        &[&["-f", "-", "-p", "s"], JSON].concat(),
         &[],
         Some(yaml),
     );
@@ -134,24 +140,22 @@ fn compose_file_variable_with_separator_and_from_dotenv() {
         "b.yaml",
         "services:\n  a:\n    image: b\n  c:\n    image: c\n",
     );
-    same(
+    same_json(
         t.path(),
-        JSON,
+        &[],
         &[
             ("COMPOSE_FILE", "a.yaml:b.yaml"),
             ("COMPOSE_PROJECT_NAME", "p1"),
         ],
-        None,
     );
-    same(
+    same_json(
         t.path(),
-        JSON,
+        &[],
         &[
             ("COMPOSE_FILE", "b.yaml;a.yaml"),
             ("COMPOSE_PATH_SEPARATOR", ";"),
             ("COMPOSE_PROJECT_NAME", "p2"),
         ],
-        None,
     );
     write(
         t.path(),
@@ -163,7 +167,7 @@ fn compose_file_variable_with_separator_and_from_dotenv() {
         "b.yaml",
         "services:\n  a:\n    image: b\n  d:\n    image: d\n    profiles: [dbg]\n",
     );
-    let out = same(t.path(), JSON, &[], None);
+    let out = same_json(t.path(), &[], &[]);
     assert!(
         out.contains("from_dotenv") && out.contains("\"d\""),
         "{out}"
@@ -183,14 +187,13 @@ fn profiles_from_flags_and_environment() {
         vec![("COMPOSE_PROFILES", "tools")],
         vec![("COMPOSE_PROFILES", "*")],
     ] {
-        same(t.path(), &args(&["-p", "pr"], JSON), &env, None);
+        same_json(t.path(), &["-p", "pr"], &env);
         same(t.path(), &["-p", "pr", "config", "--services"], &env, None);
     }
-    same(
+    same_json(
         t.path(),
-        &args(&["-p", "pr", "--profile", "debug"], JSON),
+        &["-p", "pr", "--profile", "debug"],
         &[("COMPOSE_PROFILES", "tools")],
-        None,
     );
     same(t.path(), &["-p", "pr", "config", "--profiles"], &[], None);
     // Naming a service enables its profiles.
@@ -213,28 +216,22 @@ fn env_files_replace_dotenv_and_later_ones_win() {
     write(t.path(), ".env", "IMG=dotenv\n");
     write(t.path(), "one.env", "TAG=one\nIMG=one\n");
     write(t.path(), "two.env", "TAG=two-${IMG}\n");
-    same(t.path(), &args(&["-p", "e"], JSON), &[], None);
-    same(
+    same_json(t.path(), &["-p", "e"], &[]);
+    same_json(
         t.path(),
-        &args(
-            &["-p", "e", "--env-file", "one.env", "--env-file", "two.env"],
-            JSON,
-        ),
+        &["-p", "e", "--env-file", "one.env", "--env-file", "two.env"],
         &[],
-        None,
     );
-    same(
+    same_json(
         t.path(),
-        &args(&["-p", "e"], JSON),
+        &["-p", "e"],
         &[("COMPOSE_ENV_FILES", "one.env,two.env")],
-        None,
     );
     // The shell wins over every file.
-    same(
+    same_json(
         t.path(),
-        &args(&["-p", "e", "--env-file", "one.env"], JSON),
+        &["-p", "e", "--env-file", "one.env"],
         &[("TAG", "shell")],
-        None,
     );
 }
 
@@ -247,26 +244,20 @@ fn project_directory_and_name_precedence() {
         "name: From_File\nservices:\n  a:\n    image: a\n    volumes: [./data:/data]\n",
     );
     write(t.path(), "proj/.env", "X=1\n");
-    same(
+    same_json(
         t.path(),
-        &args(
-            &["-f", "files/compose.yaml", "--project-directory", "proj"],
-            JSON,
-        ),
+        &["-f", "files/compose.yaml", "--project-directory", "proj"],
         &[],
-        None,
     );
-    same(
+    same_json(
         t.path(),
-        &args(&["-f", "files/compose.yaml"], JSON),
+        &["-f", "files/compose.yaml"],
         &[("COMPOSE_PROJECT_NAME", "env_name")],
-        None,
     );
-    same(
+    same_json(
         t.path(),
-        &args(&["-f", "files/compose.yaml", "-p", "flag"], JSON),
+        &["-f", "files/compose.yaml", "-p", "flag"],
         &[("COMPOSE_PROJECT_NAME", "env_name")],
-        None,
     );
 }
 
@@ -287,22 +278,10 @@ fn config_listing_flags() {
         &[],
         None,
     );
-    let q = run(
-        env!("CARGO_BIN_EXE_berth"),
-        t.path(),
-        &["-p", "l", "config", "-q"],
-        &[],
-        None,
-    );
+    let q = berth(t.path(), &["-p", "l", "config", "-q"]);
     assert_eq!((q.code, q.stdout.as_str()), (0, ""));
     let out_file = t.path().join("out.yaml");
-    let o = run(
-        env!("CARGO_BIN_EXE_berth"),
-        t.path(),
-        &["-p", "l", "config", "-o", "out.yaml"],
-        &[],
-        None,
-    );
+    let o = berth(t.path(), &["-p", "l", "config", "-o", "out.yaml"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(std::fs::read_to_string(out_file)
         .unwrap()
@@ -312,45 +291,14 @@ fn config_listing_flags() {
 #[test]
 fn hash_is_stable_and_ignores_scale_and_depends_on() {
     let t = tempfile::tempdir().unwrap();
-    write(
-        t.path(),
-        "compose.yaml",
-        "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n",
-    );
-    let h1 = run(
-        env!("CARGO_BIN_EXE_berth"),
-        t.path(),
-        &["-p", "h", "config", "--hash", "a"],
-        &[],
-        None,
-    )
-    .stdout;
-    write(
-        t.path(),
-        "compose.yaml",
-        "services:\n  a:\n    image: x\n    scale: 3\n  b:\n    image: y\n",
-    );
-    let h2 = run(
-        env!("CARGO_BIN_EXE_berth"),
-        t.path(),
-        &["-p", "h", "config", "--hash", "a"],
-        &[],
-        None,
-    )
-    .stdout;
-    write(
-        t.path(),
-        "compose.yaml",
-        "services:\n  a:\n    image: x2\n  b:\n    image: y\n",
-    );
-    let h3 = run(
-        env!("CARGO_BIN_EXE_berth"),
-        t.path(),
-        &["-p", "h", "config", "--hash", "a"],
-        &[],
-        None,
-    )
-    .stdout;
+    // `config --hash a` of service a in each version of the file.
+    let hash = |compose: &str| {
+        write(t.path(), "compose.yaml", compose);
+        berth(t.path(), &["-p", "h", "config", "--hash", "a"]).stdout
+    };
+    let h1 = hash("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n");
+    let h2 = hash("services:\n  a:\n    image: x\n    scale: 3\n  b:\n    image: y\n");
+    let h3 = hash("services:\n  a:\n    image: x2\n  b:\n    image: y\n");
     assert!(h1.starts_with("a ") && h1.trim().len() == 2 + 64, "{h1}");
     assert_eq!(h1, h2, "scale and depends_on do not change the hash");
     assert_ne!(h1, h3, "a changed image changes the hash");

@@ -338,19 +338,23 @@ fn kinds_follow_what_the_service_is() {
     }
 }
 
+/// The volume mount of a pod spec's first container at `path`.
+fn mount_at<'a>(pod_spec: &'a Value, path: &str) -> &'a Value {
+    pod_spec["containers"][0]["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| m["mountPath"] == path)
+        .unwrap_or_else(|| panic!("no mount at {path}"))
+}
+
 #[test]
 fn secrets_and_configs_are_mounted_where_compose_puts_them() {
     let o = objs("secrets-long", &[]);
     let s = find(&o, "Secret", "my-secret");
     assert!(s["data"]["my_secret"].is_string());
     let ps = pod_spec(find(&o, "Deployment", "redis"));
-    let mount = ps["containers"][0]["volumeMounts"]
-        .as_array()
-        .expect("mounts")
-        .iter()
-        .find(|m| m["mountPath"] == "/run/secrets")
-        .expect("/run/secrets")
-        .clone();
+    let mount = mount_at(ps, "/run/secrets");
     let vol = ps["volumes"]
         .as_array()
         .expect("volumes")
@@ -363,13 +367,7 @@ fn secrets_and_configs_are_mounted_where_compose_puts_them() {
     assert_eq!(item["mode"], 288);
     let c = objs("configs-long", &[]);
     let ps = pod_spec(find(&c, "Deployment", "redis"));
-    let m = ps["containers"][0]["volumeMounts"]
-        .as_array()
-        .expect("mounts")
-        .iter()
-        .find(|m| m["mountPath"] == "/redis_config")
-        .expect("config mount")
-        .clone();
+    let m = mount_at(ps, "/redis_config");
     assert_eq!(m["subPath"], "redis_config");
 }
 

@@ -376,12 +376,10 @@ fn options_are_checked() {
 
 #[test]
 fn x_berth_errors_name_the_key() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        tmp.path().join("compose.yaml"),
+    let tmp = project(&[(
+        "compose.yaml",
         "services:\n  web:\n    image: nginx:1.27.0\n    x-berth:\n      kind: replicaset\n      servce: {}\n    volumes: [vol:/data]\nvolumes:\n  vol:\n    x-berth: {size: lots}\n",
-    )
-    .expect("write");
+    )]);
     let out = berth(&["-f", "compose.yaml", "convert"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -398,15 +396,18 @@ fn x_berth_errors_name_the_key() {
 
 #[test]
 fn profiles_overrides_and_dotenv_apply_as_for_up() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:${TAG}\n  debug:\n    image: busybox:1.36.1\n    profiles: [debug]\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    deploy: {replicas: 4}\n",
+        ),
+        (".env", "TAG=1.27.1\n"),
+    ]);
     let d = tmp.path();
-    std::fs::write(d.join("compose.yaml"), "services:\n  web:\n    image: nginx:${TAG}\n  debug:\n    image: busybox:1.36.1\n    profiles: [debug]\n").expect("write");
-    std::fs::write(
-        d.join("compose.override.yaml"),
-        "services:\n  web:\n    deploy: {replicas: 4}\n",
-    )
-    .expect("write");
-    std::fs::write(d.join(".env"), "TAG=1.27.1\n").expect("write");
     let o = objects(&ok(
         berth(&["convert", "-q", "--format", "json"], d),
         "default files",

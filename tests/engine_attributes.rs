@@ -8,6 +8,7 @@ mod common;
 
 use common::{Run, TestProject};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// `berth up -d`, which must succeed.
 fn up(p: &TestProject) -> Run {
@@ -16,19 +17,24 @@ fn up(p: &TestProject) -> Run {
     r
 }
 
-fn container(p: &TestProject, service: &str) -> String {
-    format!("{}-{service}-1", p.name)
+/// `berth up -d`, which must fail with an error that says each of `says`.
+fn up_fails(p: &TestProject, says: &[&str]) {
+    let r = p.berth(&["up", "-d"]);
+    assert_ne!(r.code, 0);
+    for text in says {
+        r.stderr_has(text);
+    }
 }
 
 fn inspect(p: &TestProject, service: &str) -> Value {
-    let v = p.inspect(&container(p, service));
+    let v = p.inspect(&p.container(service));
     assert!(!v.is_null(), "no container for {service}");
     v
 }
 
 /// Output of a command run in the service's container.
 fn exec(p: &TestProject, service: &str, cmd: &[&str]) -> Run {
-    let c = container(p, service);
+    let c = p.container(service);
     let mut args = vec!["exec", c.as_str()];
     args.extend_from_slice(cmd);
     p.docker(&args)
@@ -170,13 +176,7 @@ services:
         "plat",
         &format!("services:\n  app:\n    image: $IMAGE\n    platform: {wrong}\n"),
     );
-    let r = q.berth(&["up", "-d"]);
-    assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains("services.app.platform") && r.stderr.contains(wrong),
-        "{}",
-        r.stderr
-    );
+    up_fails(&q, &["services.app.platform", wrong]);
 }
 
 #[test]
@@ -359,14 +359,8 @@ services:
         target: /m
 "#,
     );
-    let r = q.berth(&["up", "-d"]);
-    assert_ne!(r.code, 0);
     let missing = q.path().join("missing").display().to_string();
-    assert!(
-        r.stderr.contains("services.x.volumes[0]") && r.stderr.contains(&missing),
-        "{}",
-        r.stderr
-    );
+    up_fails(&q, &["services.x.volumes[0]", &missing]);
     assert!(!q.path().join("missing").exists());
     assert!(q.containers().is_empty(), "{:?}", q.containers());
 }
@@ -413,12 +407,7 @@ services:
         // Compose v2 refuses to create the container here ("can't set
         // healthcheck.start_interval as feature require Docker Engine v25 or later");
         // berth runs it without, and names what it left out.
-        assert!(
-            r.stderr
-                .contains("services.checked.healthcheck.start_interval"),
-            "{}",
-            r.stderr
-        );
+        r.stderr_has("services.checked.healthcheck.start_interval");
         assert!(h.get("StartInterval").is_none_or(|v| v == 0));
     } else {
         assert_eq!(h["StartInterval"], 1_000_000_000i64);
@@ -441,18 +430,12 @@ services:
         "{ps}"
     );
     // The healthcheck runs: healthy within a few intervals.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let status = inspect(&p, "checked")["State"]["Health"]["Status"].clone();
-        if status == "healthy" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not healthy: {status}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    let mut status = Value::Null;
+    let healthy = common::poll(Duration::from_secs(15), Duration::from_millis(200), || {
+        status = inspect(&p, "checked")["State"]["Health"]["Status"].clone();
+        status == "healthy"
+    });
+    assert!(healthy, "not healthy: {status}");
 }
 
 #[test]
@@ -556,7 +539,7 @@ services:
     );
     q.berth(&["create"]).ok();
     assert_eq!(
-        q.inspect(&container(&q, "root"))["HostConfig"]["Privileged"],
+        q.inspect(&q.container("root"))["HostConfig"]["Privileged"],
         true
     );
 }
@@ -636,12 +619,7 @@ services:
         json!({"Name": "on-failure", "MaximumRetryCount": 2})
     );
     // A CPU reservation is Swarm scheduling: named, not applied.
-    assert!(
-        r.stderr
-            .contains("services.deployed.deploy.resources.reservations.cpus"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("services.deployed.deploy.resources.reservations.cpus");
 
     // GPUs and device reservations become device requests (created only: this host has none
     // to start them with).
@@ -662,7 +640,7 @@ services:
 "#,
     );
     q.berth(&["create"]).ok();
-    let h = q.inspect(&container(&q, "gpu"))["HostConfig"].clone();
+    let h = q.inspect(&q.container("gpu"))["HostConfig"].clone();
     assert_eq!(
         h["DeviceRequests"],
         json!([
@@ -760,8 +738,8 @@ impl Drop for Outsider {
 #[test]
 fn namespaces_and_network_mode() {
     let outsider = Outsider(format!("berthtest-outsider-{}", std::process::id()));
-    let run = std::process::Command::new("docker")
-        .args([
+    common::run_ok(
+        std::process::Command::new("docker").args([
             "run",
             "-d",
             "--init",
@@ -770,13 +748,8 @@ fn namespaces_and_network_mode() {
             common::IMAGE,
             "sleep",
             "3600",
-        ])
-        .output()
-        .expect("docker run");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+        ]),
+        "docker run",
     );
     let p = TestProject::new(
         "ns",
@@ -914,7 +887,7 @@ networks:
     assert_eq!(f["IPAMConfig"]["IPv4Address"], v4.as_str());
     // On API < 1.44 the engine takes one container-wide MAC: it lands on the primary network.
     assert_eq!(f["MacAddress"], "02:42:ac:1c:05:0a");
-    let a1 = container(&p, "a");
+    let a1 = p.container("a");
     let fa = sorted(&f["Aliases"]);
     for alias in [a1.as_str(), "a", "web", "www"] {
         assert!(fa.iter().any(|x| x == alias), "{alias} not in {fa:?}");
@@ -1036,13 +1009,7 @@ secrets:
   missing: {environment: BERTH_TEST_NOT_SET}
 "#,
     );
-    let r = q.berth(&["up", "-d"]);
-    assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains("services.app.secrets") && r.stderr.contains("BERTH_TEST_NOT_SET"),
-        "{}",
-        r.stderr
-    );
+    up_fails(&q, &["services.app.secrets", "BERTH_TEST_NOT_SET"]);
     assert!(q.containers().is_empty());
 }
 
@@ -1076,19 +1043,12 @@ services:
         inspect(&p, "silent")["HostConfig"]["LogConfig"]["Type"],
         "none"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let logs = p.docker(&["logs", &container(&p, "logged")]);
-        if logs.stdout.contains("hello-from-the-log") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no log line: {}",
-            logs.stdout
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let mut logs = String::new();
+    let logged = common::poll(Duration::from_secs(5), Duration::from_millis(100), || {
+        logs = p.docker(&["logs", &p.container("logged")]).stdout;
+        logs.contains("hello-from-the-log")
+    });
+    assert!(logged, "no log line: {logs}");
     // The none driver keeps nothing to read.
-    assert_ne!(p.docker(&["logs", &container(&p, "silent")]).code, 0);
+    assert_ne!(p.docker(&["logs", &p.container("silent")]).code, 0);
 }

@@ -75,33 +75,9 @@ struct Cleanup(String, Vec<String>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let cli = if std::env::var("BERTH_TEST_ENGINE").as_deref() == Ok("podman") {
-            "podman"
-        } else {
-            "docker"
-        };
-        let out = std::process::Command::new(cli)
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=berth.test={}", self.0),
-            ])
-            .output();
-        if let Ok(o) = out {
-            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            if !ids.is_empty() {
-                let _ = std::process::Command::new(cli)
-                    .args(["rm", "-f"])
-                    .args(&ids)
-                    .output();
-            }
-        }
+        common::remove_containers(&format!("label=berth.test={}", self.0));
         for n in &self.1 {
-            let _ = std::process::Command::new(cli)
+            let _ = std::process::Command::new(common::cli())
                 .args(["network", "rm", n])
                 .output();
         }
@@ -112,14 +88,24 @@ fn unique(what: &str) -> String {
     format!("berthdiff-{what}-{}", std::process::id())
 }
 
+/// The engine (with the test image) and a name unique to this test, `what`, for its containers:
+/// they and `networks` are removed when the returned guard is dropped.
+async fn setup(what: &str, networks: &[&str]) -> (Engine, String, Cleanup) {
+    common::ensure_image();
+    let e = engine().await;
+    let name = unique(what);
+    let cleanup = Cleanup(
+        name.clone(),
+        networks.iter().map(|n| n.to_string()).collect(),
+    );
+    (e, name, cleanup)
+}
+
 /// Podman answers 500 where Docker answers 409/404/403: the classification is by meaning.
 #[tokio::test]
 async fn errors_mean_the_same_on_both_engines() {
-    common::ensure_image();
-    let e = engine().await;
-    let name = unique("errs");
     let net = unique("errsnet");
-    let _cleanup = Cleanup(name.clone(), vec![net.clone()]);
+    let (e, name, _cleanup) = setup("errs", &[&net]).await;
     let id = create(&e, &spec(&e, &name, &["sleep", "30"], &name, None))
         .await
         .unwrap();
@@ -161,10 +147,7 @@ async fn errors_mean_the_same_on_both_engines() {
 /// Podman's `wait` answers -1 after a failed start; berth reports a real exit code.
 #[tokio::test]
 async fn wait_after_a_failed_start_is_a_real_exit_code() {
-    common::ensure_image();
-    let e = engine().await;
-    let name = unique("wait");
-    let _cleanup = Cleanup(name.clone(), vec![]);
+    let (e, name, _cleanup) = setup("wait", &[]).await;
     let id = create(&e, &spec(&e, &name, &["/nonexistent"], &name, None))
         .await
         .unwrap();
@@ -179,10 +162,7 @@ async fn wait_after_a_failed_start_is_a_real_exit_code() {
 /// healthy`. Both streams map to the same meanings.
 #[tokio::test]
 async fn event_names_map_to_the_same_meanings() {
-    common::ensure_image();
-    let e = engine().await;
-    let name = unique("events");
-    let _cleanup = Cleanup(name.clone(), vec![]);
+    let (e, name, _cleanup) = setup("events", &[]).await;
     let label = format!("berth.test={name}");
     // The request is sent when the stream is first polled: poll it from now on.
     let mut stream = Box::pin(e.container_events(std::slice::from_ref(&label)));
@@ -254,14 +234,13 @@ services:
         "took {:?}",
         t.elapsed()
     );
-    let api = format!("{}-api-1", p.name);
-    let web = format!("{}-web-1", p.name);
+    let (api, web) = (p.container("api"), p.container("web"));
     assert_eq!(p.inspect(&api)["State"]["Health"]["Status"], "healthy");
     assert_eq!(p.inspect(&web)["State"]["Running"], true);
     // A sibling resolves the service name (Docker: `api`; Podman: `api.dns.podman`).
     let r = p.docker(&["exec", &web, "nslookup", "api"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("Address"), "{}", r.stdout);
+    r.stdout_has("Address");
     // The service's ulimit applies.
     let r = p.docker(&["exec", &api, "sh", "-c", "ulimit -n"]);
     assert_eq!(r.stdout.trim(), "512", "{}", r.stderr);

@@ -4,12 +4,16 @@ mod common;
 
 use common::{TestProject, IMAGE};
 
-fn dry(p: &TestProject, extra: &[&str]) -> String {
+/// `up -d --dry-run` with `extra` options, which must succeed and say each of `says`.
+#[track_caller]
+fn dry_says(p: &TestProject, extra: &[&str], says: &[&str]) {
     let mut args = vec!["up", "-d", "--dry-run", "--progress", "plain"];
     args.extend_from_slice(extra);
     let r = p.berth(&args);
     r.ok();
-    r.stderr
+    for text in says {
+        r.stderr_has(text);
+    }
 }
 
 const TWO: &str = "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment:\n      X: '1'\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n";
@@ -17,38 +21,40 @@ const TWO: &str = "services:\n  a:\n    image: $IMAGE\n    init: true\n    comma
 #[test]
 fn dry_run_explains_create_keep_scale_start_and_orphans() {
     let p = TestProject::new("dryexpl", TWO);
-    let out = dry(&p, &[]);
-    assert!(out.contains("a-1  Create (no container yet)"), "{out}");
+    dry_says(&p, &[], &["a-1  Create (no container yet)"]);
     assert!(p.containers().is_empty(), "dry-run creates nothing");
     p.berth(&["up", "-d"]).ok();
-    let out = dry(&p, &[]);
-    assert!(
-        out.contains("a-1  Leave alone (running, up to date)"),
-        "{out}"
+    dry_says(&p, &[], &["a-1  Leave alone (running, up to date)"]);
+    dry_says(
+        &p,
+        &["--scale", "b=2"],
+        &["b-2  Create (scale up from 1 to 2)"],
     );
-    let out = dry(&p, &["--scale", "b=2"]);
-    assert!(out.contains("b-2  Create (scale up from 1 to 2)"), "{out}");
     p.berth(&["up", "-d", "--scale", "b=2"]).ok();
-    let out = dry(&p, &["--scale", "b=1"]);
-    assert!(out.contains("b-2  Remove (scaled down to 1)"), "{out}");
-    p.docker(&["stop", "-t", "0", &format!("{}-a-1", p.name)]);
-    let out = dry(&p, &["--scale", "b=2"]);
-    assert!(
-        out.contains("a-1  Start (exited, configuration up to date)"),
-        "{out}"
+    dry_says(&p, &["--scale", "b=1"], &["b-2  Remove (scaled down to 1)"]);
+    p.docker(&["stop", "-t", "0", &p.container("a")]);
+    dry_says(
+        &p,
+        &["--scale", "b=2"],
+        &["a-1  Start (exited, configuration up to date)"],
     );
     p.write(
         "compose.yaml",
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment:\n      X: '1'\n",
     );
-    let out = dry(&p, &[]);
-    assert!(
-        out.contains("b-1  Leave alone (orphan: service \"b\" is no longer declared in")
-            && out.contains("compose.yaml; --remove-orphans removes it)"),
-        "{out}"
+    dry_says(
+        &p,
+        &[],
+        &[
+            "b-1  Leave alone (orphan: service \"b\" is no longer declared in",
+            "compose.yaml; --remove-orphans removes it)",
+        ],
     );
-    let out = dry(&p, &["--remove-orphans"]);
-    assert!(out.contains("b-1  Remove (orphan: service \"b\""), "{out}");
+    dry_says(
+        &p,
+        &["--remove-orphans"],
+        &["b-1  Remove (orphan: service \"b\""],
+    );
     assert_eq!(p.containers().len(), 3, "dry-run removes nothing");
 }
 
@@ -63,34 +69,25 @@ fn dry_run_names_the_changed_fields_and_up_prints_them() {
             "command: [sleep, '3601']\n    env",
         ),
     );
-    let out = dry(&p, &[]);
-    assert!(
-        out.contains(
-            "a-1  Recreate (configuration changed: command[1]: \"3600\" -> \"3601\", environment.X: \"1\" -> \"2\")"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("b-1  Leave alone (running, up to date)"),
-        "{out}"
+    dry_says(
+        &p,
+        &[],
+        &[
+            "a-1  Recreate (configuration changed: command[1]: \"3600\" -> \"3601\", environment.X: \"1\" -> \"2\")",
+            "b-1  Leave alone (running, up to date)",
+        ],
     );
     // Forced.
-    let out = dry(&p, &["--force-recreate"]);
-    assert!(out.contains("b-1  Recreate (--force-recreate)"), "{out}");
+    dry_says(
+        &p,
+        &["--force-recreate"],
+        &["b-1  Recreate (--force-recreate)"],
+    );
     // `up` in plain mode prints the reason beside the recreate.
     let r = p.berth(&["up", "-d", "--progress", "plain"]);
     r.ok();
-    assert!(
-        r.stderr
-            .contains("a-1  Recreate  (configuration changed: command[1]: \"3600\" -> \"3601\""),
-        "{}",
-        r.stderr
-    );
-    let out = dry(&p, &[]);
-    assert!(
-        out.contains("a-1  Leave alone (running, up to date)"),
-        "{out}"
-    );
+    r.stderr_has("a-1  Recreate  (configuration changed: command[1]: \"3600\" -> \"3601\"");
+    dry_says(&p, &[], &["a-1  Leave alone (running, up to date)"]);
 }
 
 #[test]
@@ -118,8 +115,7 @@ fn dry_run_says_when_the_image_changed() {
     build("1");
     p.berth(&["up", "-d"]).ok();
     build("2");
-    let out = dry(&p, &[]);
-    assert!(out.contains("a-1  Recreate (image changed ("), "{out}");
+    dry_says(&p, &[], &["a-1  Recreate (image changed ("]);
     p.docker(&["rmi", "-f", &tag]);
 }
 
@@ -142,10 +138,12 @@ fn dry_run_on_a_compose_v2_container_says_the_hash_differs() {
         "compose.yaml",
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {X: '2'}\n",
     );
-    let out = dry(&p, &[]);
-    assert!(
-        out.contains("a-1  Recreate (configuration changed (hash ")
-            && out.contains("no com.docker.compose.berth.config label (made by Compose v2"),
-        "{out}"
+    dry_says(
+        &p,
+        &[],
+        &[
+            "a-1  Recreate (configuration changed (hash ",
+            "no com.docker.compose.berth.config label (made by Compose v2",
+        ],
     );
 }

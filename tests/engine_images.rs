@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{Run, TestProject, IMAGE};
+use common::{TestProject, IMAGE};
 
 const REGISTRY: &str = "127.0.0.1:5000";
 
@@ -30,27 +30,6 @@ impl Drop for Images {
     }
 }
 
-fn berth_env(p: &TestProject, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_berth"));
-    c.arg("-p")
-        .arg(&p.name)
-        .args(args)
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .env_remove("COMPOSE_FILE")
-        .env_remove("COMPOSE_PROJECT_NAME")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let o = c.output().expect("berth runs");
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&o.stderr).to_string(),
-    }
-}
-
 fn image_id(image: &str) -> Option<String> {
     let o = Command::new("docker")
         .args(["image", "inspect", "--format", "{{.Id}}", image])
@@ -62,14 +41,9 @@ fn image_id(image: &str) -> Option<String> {
 }
 
 fn docker_ok(args: &[&str]) -> String {
-    let o = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    assert!(
-        o.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = common::run_ok(
+        Command::new("docker").args(args),
+        &format!("docker {args:?}"),
     );
     String::from_utf8_lossy(&o.stdout).to_string()
 }
@@ -132,8 +106,8 @@ services:
     // Offline build of both services, in parallel, output prefixed by the service.
     let r = p.berth(&["build"]);
     r.ok();
-    assert!(r.stderr.contains("web  | Step 1/2 : FROM"), "{}", r.stderr);
-    assert!(r.stderr.contains("api  | Step 1/3 : FROM"), "{}", r.stderr);
+    r.stderr_has("web  | Step 1/2 : FROM");
+    r.stderr_has("api  | Step 1/3 : FROM");
     let web_id = image_id(&web).expect("web built");
     let api_id = image_id(&api).expect("api built");
 
@@ -166,14 +140,14 @@ services:
     std::fs::write(p.path().join("cut.tar"), &bytes[..bytes.len() / 2]).expect("write");
     let r = p.berth(&["bundle", "load", "cut.tar"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("damaged or truncated"), "{}", r.stderr);
-    assert!(r.stderr.contains("nothing was loaded"), "{}", r.stderr);
+    r.stderr_has("damaged or truncated");
+    r.stderr_has("nothing was loaded");
     let mut flipped = bytes.clone();
     flipped[4096] ^= 0xff;
     std::fs::write(p.path().join("bad.tar"), &flipped).expect("write");
     let r = p.berth(&["bundle", "load", "bad.tar"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("SHA-256"), "{}", r.stderr);
+    r.stderr_has("SHA-256");
     assert_eq!(image_id(&web), None, "a damaged bundle must load nothing");
     assert_eq!(image_id(&api), None, "a damaged bundle must load nothing");
 
@@ -186,11 +160,8 @@ services:
     assert!(bundled.contains(&format!("image: {web}")), "{bundled}");
     assert!(!bundled.contains("build:"), "{bundled}");
     p.berth(&["-f", "bundled.yaml", "up", "-d", "--wait"]).ok();
-    assert_eq!(
-        p.containers(),
-        [format!("{}-api-1", p.name), format!("{}-web-1", p.name)]
-    );
-    let logs = docker_ok(&["logs", &format!("{}-web-1", p.name)]);
+    assert_eq!(p.containers(), [p.container("api"), p.container("web")]);
+    let logs = docker_ok(&["logs", &p.container("web")]);
     assert_eq!(logs.trim(), "web");
     p.berth(&["-f", "bundled.yaml", "down"]).ok();
 
@@ -229,7 +200,7 @@ services:
     );
     let r = p.berth(&["-f", "missing.yaml", "pull"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("cannot pull"), "{}", r.stderr);
+    r.stderr_has("cannot pull");
     p.berth(&["-f", "missing.yaml", "pull", "--ignore-pull-failures"])
         .ok();
 }
@@ -270,10 +241,10 @@ services:
     let _images = Images(vec![app.clone(), extra.clone()]);
 
     // `up` builds the missing image (a bare arg comes from the environment), then runs it.
-    let r = berth_env(&p, &["up", "-d", "--wait"], &[("FROM_ENV", "env-value")]);
+    let r = p.berth_env(&["up", "-d", "--wait"], &[("FROM_ENV", "env-value")]);
     r.ok();
-    assert!(r.stderr.contains("app  | Step"), "{}", r.stderr);
-    let out = docker_ok(&["exec", &format!("{}-app-1", p.name), "cat", "/out"]);
+    r.stderr_has("app  | Step");
+    let out = docker_ok(&["exec", &p.container("app"), "cat", "/out"]);
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         ["env-value fixed-value", "2", "32768"]
@@ -295,13 +266,9 @@ services:
     assert_eq!(r.stdout, "");
     assert!(!r.stderr.contains("Step"), "{}", r.stderr);
     assert_ne!(image_id(&app), before);
-    let r = berth_env(
-        &p,
-        &["up", "-d", "--build", "--wait"],
-        &[("FROM_ENV", "again")],
-    );
+    let r = p.berth_env(&["up", "-d", "--build", "--wait"], &[("FROM_ENV", "again")]);
     r.ok();
-    let out = docker_ok(&["exec", &format!("{}-app-1", p.name), "cat", "/out"]);
+    let out = docker_ok(&["exec", &p.container("app"), "cat", "/out"]);
     assert!(out.starts_with("again fixed-value"), "{out}");
 
     // A failing step: its output and its Dockerfile line.
@@ -311,13 +278,9 @@ services:
     );
     let r = p.berth(&["build"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("Dockerfile:3"), "{}", r.stderr);
-    assert!(r.stderr.contains("step-output"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("returned a non-zero code: 1"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("Dockerfile:3");
+    r.stderr_has("step-output");
+    r.stderr_has("returned a non-zero code: 1");
 
     // What the legacy builder cannot do is a clear error before anything runs.
     p.write(
@@ -326,19 +289,15 @@ services:
     );
     let r = p.berth(&["-f", "other.yaml", "build", "s"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("build.ssh needs BuildKit"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("build.ssh needs BuildKit");
     let r = p.berth(&["-f", "other.yaml", "build", "u"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("remote URL"), "{}", r.stderr);
+    r.stderr_has("remote URL");
     // --no-build with a missing image says what to do.
     docker_ok(&["rmi", "-f", &app, &extra]);
     let r = p.berth(&["up", "-d", "--no-build"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("is not on the engine"), "{}", r.stderr);
+    r.stderr_has("is not on the engine");
 }
 
 /// The files every case's context holds.

@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::session::Session;
@@ -41,10 +41,9 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
     let gap = if common::is_podman() { "1.1" } else { "0" };
     let p = TestProject::new("logs", &TWO.replace("GAP", gap));
     p.berth(&["up", "-d"]).ok();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !p.berth(&["logs", "b"]).stdout.contains("b2") && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    common::poll(Duration::from_secs(20), Duration::from_millis(200), || {
+        p.berth(&["logs", "b"]).stdout.contains("b2")
+    });
     let r = p.berth(&["logs", "alpha", "b"]);
     r.ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
@@ -65,7 +64,7 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
         .command(&["logs", "--no-log-prefix", "alpha"])
         .output()
         .expect("berth runs");
-    let docker = p.docker(&["logs", &format!("{}-alpha-1", p.name)]);
+    let docker = p.docker(&["logs", &p.container("alpha")]);
     assert_eq!(String::from_utf8_lossy(&raw.stdout), docker.stdout);
     // --no-log-prefix, --tail, -t, --index, TTY containers.
     let r = p.berth(&["logs", "--no-log-prefix", "--tail", "1", "b"]);
@@ -77,7 +76,7 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
         "{first}"
     );
     let r = p.berth(&["logs", "tty"]);
-    assert!(r.stdout.contains("tty-1  | on-a-tty"), "{}", r.stdout);
+    r.stdout_has("tty-1  | on-a-tty");
     // --since in the future and --until in the past show nothing.
     let r = p.berth(&["logs", "--until", "2000-01-01T00:00:00Z"]);
     assert_eq!(r.stdout, "");
@@ -86,14 +85,9 @@ fn logs_merge_services_in_time_order_with_aligned_prefixes_and_options() {
     // Unknown service.
     let r = p.berth(&["logs", "nope"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("no such service: nope"), "{}", r.stderr);
+    r.stderr_has("no such service: nope");
     // A closed pipe ends quietly.
-    let mut c = p
-        .command(&["logs"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut c = p.spawn(&["logs"], Stdio::inherit());
     drop(c.stdout.take());
     let o = c.wait_with_output().expect("wait");
     assert!(
@@ -157,10 +151,9 @@ services:
 "#,
     );
     p.berth(&["up", "-d"]).ok();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !p.berth(&["logs", "talk"]).stdout.contains("old line") && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::poll(Duration::from_secs(10), Duration::from_millis(100), || {
+        p.berth(&["logs", "talk"]).stdout.contains("old line")
+    });
     // What a process writes to the container's output: through its pid 1 (docker-init).
     let say = |service: &str, text: &str| {
         p.berth(&[
@@ -188,14 +181,9 @@ services:
         }
         seen
     });
-    assert!(
-        lines.contains(&"talk-1   | new line".to_string()),
-        "{lines:?}"
-    );
-    assert!(
-        lines.contains(&"quiet-1  | first words".to_string()),
-        "{lines:?}"
-    );
+    for said in ["talk-1   | new line", "quiet-1  | first words"] {
+        assert!(lines.iter().any(|l| l == said), "{lines:?}");
+    }
     assert!(!lines.iter().any(|l| l.contains("old line")), "{lines:?}");
     // Without --tail: the whole past once, then what follows.
     let s = Session::start(&p, &["logs", "-f", "--no-color", "quiet"]);
@@ -277,14 +265,10 @@ services:
     // Errors.
     let r = p.berth(&["exec", "off", "true"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("service \"off\" is not running"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("service \"off\" is not running");
     let r = p.berth(&["exec", "nope", "true"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("no such service: nope"), "{}", r.stderr);
+    r.stderr_has("no such service: nope");
     // TTY sessions (typing, window resizes, exit codes) are driven in a pseudo-terminal in
     // tests/engine_terminal.rs.
 }
@@ -315,8 +299,8 @@ services:
     );
     let r = p.berth(&["run", "--rm", "-T", "app", "sh", "-c", "echo ran; exit 5"]);
     assert_eq!(r.code, 5, "{}", r.stderr);
-    assert!(r.stdout.contains("ran"), "{}", r.stdout);
-    let db = format!("{}-db-1", p.name);
+    r.stdout_has("ran");
+    let db = p.container("db");
     assert_eq!(p.inspect(&db)["State"]["Health"]["Status"], "healthy");
     // --rm removed it; the service's own container was not created.
     assert_eq!(p.containers(), vec![db.clone()]);
@@ -447,17 +431,17 @@ services:
     assert_eq!(r.code, 1);
     let r = p.berth(&["top", "web"]);
     assert!(
-        r.stdout.contains(&format!("{}-web-1", p.name)) && r.stdout.contains("httpd"),
+        r.stdout.contains(&p.container("web")) && r.stdout.contains("httpd"),
         "{}",
         r.stdout
     );
     let r = p.berth(&["images", "-q"]);
     assert!(r.stdout.trim().starts_with("sha256:"), "{}", r.stdout);
     let r = p.berth(&["images"]);
-    assert!(r.stdout.contains("berth-test/busybox"), "{}", r.stdout);
+    r.stdout_has("berth-test/busybox");
     let r = p.berth(&["stats", "--no-stream", "web"]);
     assert!(
-        r.stdout.starts_with("CONTAINER ID") && r.stdout.contains(&format!("{}-web-1", p.name)),
+        r.stdout.starts_with("CONTAINER ID") && r.stdout.contains(&p.container("web")),
         "{}",
         r.stdout
     );
@@ -468,7 +452,7 @@ services:
     let s = Session::start(&p, &["events", "--json"]);
     // Restarted until berth reports it: the subscription may take a moment on a busy engine.
     let other = TestProject::new("misc-other", "services: {}\n");
-    let web = format!("{}-web-1", p.name);
+    let web = p.container("web");
     let mut last = Instant::now() - Duration::from_secs(10);
     let lines = s.collect_until(Duration::from_secs(30), |l| {
         if last.elapsed() > Duration::from_secs(3) {
@@ -519,24 +503,19 @@ services:
     // --pull: offline, a pull fails with Compose's pull exit code and says what to do.
     let r = p.berth(&["run", "--rm", "-T", "--pull", "always", "remote", "true"]);
     assert_eq!(r.code, 18, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("cannot pull 127.0.0.1:1/berth-nowhere/remote:1")
-            && r.stderr.contains("bundle load"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("cannot pull 127.0.0.1:1/berth-nowhere/remote:1")
+        .stderr_has("bundle load");
     let r = p.berth(&["run", "--rm", "-T", "remote", "true"]);
     assert_eq!(r.code, 18, "{}", r.stderr);
     let r = p.berth(&["run", "--rm", "-T", "--pull", "never", "remote", "true"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("--pull never"), "{}", r.stderr);
+    r.stderr_has("--pull never");
     let r = p.berth(&["run", "--rm", "-T", "--pull", "sometimes", "remote", "true"]);
     assert_eq!(r.code, 16, "{}", r.stderr);
     // A service with both: a failed pull falls back to building it.
     let r = p.berth(&["run", "--rm", "-T", "--pull", "always", "both"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "v2\n"), "{}", r.stderr);
-    assert!(r.stderr.contains("building it instead"), "{}", r.stderr);
+    r.stderr_has("building it instead");
     assert!(p.containers().is_empty(), "{:?}", p.containers());
     for image in [built.as_str(), "127.0.0.1:1/berth-nowhere/both:1"] {
         let _ = p.docker(&["rmi", "-f", image]);
@@ -588,12 +567,7 @@ services:
         "{}",
         r.stdout
     );
-    let mut child = p
-        .command(&["logs", "web"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = p.spawn(&["logs", "web"], Stdio::inherit());
     let mut first = String::new();
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     out.read_line(&mut first).expect("read");
@@ -759,25 +733,12 @@ services:
             .to_string()
     };
     for (flags, name) in [(vec![], "plain"), (vec!["-a"], "kept")] {
-        let mut a = vec!["cp"];
-        a.extend_from_slice(&flags);
-        let ours = format!("web:/{name}.txt");
-        a.extend_from_slice(&["owned.txt", &ours]);
-        p.berth(&a).ok();
-        let theirs = format!("web:/{name}-v2.txt");
-        let v2 = Command::new("compose-v2")
-            .env("DOCKER_HOST", format!("unix://{}", common::socket()))
-            .args(["-p", &p.name, "cp"])
-            .args(&flags)
-            .args(["owned.txt", &theirs])
-            .current_dir(p.path())
-            .output()
-            .expect("compose-v2 runs (scripts/test.sh installs it)");
-        assert!(
-            v2.status.success(),
-            "{}",
-            String::from_utf8_lossy(&v2.stderr)
-        );
+        // The same copy by berth and by Compose v2, each to its own file.
+        let (ours, theirs) = (format!("web:/{name}.txt"), format!("web:/{name}-v2.txt"));
+        p.berth(&[&["cp"][..], &flags, &["owned.txt", &ours]].concat())
+            .ok();
+        p.compose_v2(&[&["cp"][..], &flags, &["owned.txt", &theirs]].concat())
+            .ok();
         let (o, t) = (
             owner(&format!("/{name}.txt")),
             owner(&format!("/{name}-v2.txt")),

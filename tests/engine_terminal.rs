@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
@@ -18,6 +18,19 @@ fn on_terminal(p: &TestProject, args: &[&str]) -> Command {
     let mut c = p.command(args);
     c.env("TERM", "dumb");
     c
+}
+
+/// Waits for `child`, which must exit with `code` having printed `stdout` (its stderr is shown
+/// otherwise).
+#[track_caller]
+fn assert_ends(child: Child, code: i32, stdout: &str) {
+    let o = child.wait_with_output().expect("berth");
+    assert_eq!(
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()),
+        (Some(code), stdout),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 const SECS: Duration = Duration::from_secs(20);
@@ -90,7 +103,7 @@ fn exec_and_run_tty_sessions_take_typing_and_window_resizes() {
     t.expect("/dev/pts/", SECS);
     assert_eq!(t.wait(SECS), Some(4), "{}", t.screen());
     // --rm removed the one-off container.
-    assert_eq!(p.containers(), vec![format!("{}-web-1", p.name)]);
+    assert_eq!(p.containers(), vec![p.container("web")]);
 }
 
 /// `run` with a TTY takes the detach keys as `docker run -it` and Compose v2 do: berth returns
@@ -135,7 +148,7 @@ fn run_with_a_tty_detaches_on_the_detach_keys() {
 fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running() {
     let p = TestProject::new("attach", STACK);
     p.berth(&["up", "-d", "console", "reader", "talker"]).ok();
-    let console = format!("{}-console-1", p.name);
+    let console = p.container("console");
 
     // A TTY container: typing reaches its shell; ctrl-p ctrl-q detaches.
     let mut t = Pty::spawn(on_terminal(&p, &["attach", "console"]), 24, 80);
@@ -161,16 +174,10 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
     assert_eq!(p.inspect(&console)["State"]["Running"], true);
     let r = p.berth(&["attach", "--detach-keys", "ctrl-1", "console"]);
     assert_eq!(r.code, 16, "{}", r.stderr);
-    assert!(r.stderr.contains("--detach-keys"), "{}", r.stderr);
+    r.stderr_has("--detach-keys");
 
     // Without a TTY: stdin reaches a container that keeps it open; its exit code is berth's.
-    let mut child = p
-        .command(&["attach", "reader"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = p.spawn(&["attach", "reader"], Stdio::piped());
     std::thread::sleep(Duration::from_millis(500));
     child
         .stdin
@@ -178,45 +185,23 @@ fn attach_streams_output_and_stdin_and_detach_keys_leave_the_container_running()
         .expect("stdin")
         .write_all(b"hello\n")
         .expect("write");
-    let o = child.wait_with_output().expect("berth");
-    assert_eq!(
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()),
-        (Some(2), "got-hello\n"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ends(child, 2, "got-hello\n");
 
     // Output as it comes, then the container's exit code.
-    let child = p
-        .command(&["attach", "--no-stdin", "talker"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = p.spawn(&["attach", "--no-stdin", "talker"], Stdio::null());
     std::thread::sleep(Duration::from_millis(500));
     p.berth(&["exec", "-T", "talker", "touch", "/go"]).ok();
-    let o = child.wait_with_output().expect("berth");
-    assert_eq!(
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()),
-        (Some(3), "bye\n"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ends(child, 3, "bye\n");
     let r = p.berth(&["attach", "talker"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("not running"), "{}", r.stderr);
+    r.stderr_has("not running");
 
     // A container its restart policy starts again: the attachment ends with its run, and says
     // so rather than pretending it was detached.
     p.berth(&["up", "-d", "phoenix"]).ok();
     let r = p.berth(&["attach", "--no-stdin", "phoenix"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("restart policy started it again"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("restart policy started it again");
 }
 
 #[test]

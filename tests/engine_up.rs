@@ -130,10 +130,9 @@ fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
     let p = TestProject::new("tier", THREE_TIER);
     let t0 = now_secs() - 1;
     p.berth(&["up", "-d", "--wait"]).ok();
-    let n = |s: &str| format!("{}-{s}-1", p.name);
-    let ev = |c: &str, a: &str| event_ns(&p, t0, &n(c), a);
+    let ev = |c: &str, a: &str| event_ns(&p, t0, &p.container(c), a);
     let db_healthy = ev("db", "health_status: healthy");
-    let migrate = p.inspect(&n("migrate"));
+    let migrate = p.inspect(&p.container("migrate"));
     assert_eq!(migrate["State"]["ExitCode"].as_i64(), Some(0));
     let migrate_start = ev("migrate", "start");
     let migrate_end = ev("migrate", "die");
@@ -153,7 +152,7 @@ fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
         "web started ({web_start}) before api was healthy ({api_healthy})"
     );
     // Compose v2 labels and names.
-    let labels = p.inspect(&n("api"))["Config"]["Labels"].clone();
+    let labels = p.inspect(&p.container("api"))["Config"]["Labels"].clone();
     assert_eq!(labels["com.docker.compose.project"], p.name.as_str());
     assert_eq!(labels["com.docker.compose.service"], "api");
     assert_eq!(labels["com.docker.compose.container-number"], "1");
@@ -162,7 +161,7 @@ fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
         .as_str()
         .unwrap_or_default()
         .contains("migrate:service_completed_successfully:false"));
-    let nets = p.inspect(&n("api"))["NetworkSettings"]["Networks"].clone();
+    let nets = p.inspect(&p.container("api"))["NetworkSettings"]["Networks"].clone();
     let aliases = nets[format!("{}_default", p.name)]["Aliases"].clone();
     assert!(
         aliases
@@ -172,17 +171,15 @@ fn health_gated_three_tier_with_one_shot_migration_starts_in_order() {
         "{aliases}"
     );
     // A second up changes nothing: same containers, same start times, the migration not re-run.
-    let before: Vec<(String, String)> = p
-        .containers()
-        .iter()
-        .map(|c| (c.clone(), started_at(&p, c)))
-        .collect();
+    let starts = || -> Vec<(String, String)> {
+        p.containers()
+            .iter()
+            .map(|c| (c.clone(), started_at(&p, c)))
+            .collect()
+    };
+    let before = starts();
     p.berth(&["up", "-d"]).ok();
-    let after: Vec<(String, String)> = p
-        .containers()
-        .iter()
-        .map(|c| (c.clone(), started_at(&p, c)))
-        .collect();
+    let after = starts();
     assert_eq!(before, after, "a second up -d must change nothing");
     p.berth(&["down"]).ok();
     assert!(p.containers().is_empty());
@@ -213,19 +210,14 @@ services:
     let t = Instant::now();
     let r = p.berth(&["up", "-d"]);
     assert_ne!(r.code, 0);
-    assert!(
-        r.stderr
-            .contains(&format!("container {}-db-1 is unhealthy", p.name)),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has(&format!("container {}-db-1 is unhealthy", p.name));
     assert!(
         t.elapsed() < Duration::from_secs(15),
         "took {:?}",
         t.elapsed()
     );
     // Containers are created up front (as Compose does); api must never have started.
-    let api = p.inspect(&format!("{}-api-1", p.name));
+    let api = p.inspect(&p.container("api"));
     assert!(
         api.is_null() || api["State"]["Status"] == "created",
         "api must never start: {}",
@@ -237,8 +229,8 @@ services:
 fn only_the_changed_service_is_recreated_and_scaling_keeps_numbers() {
     let p = TestProject::new("recreate", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '1'}\n");
     p.berth(&["up", "-d"]).ok();
-    let a1 = p.inspect(&format!("{}-a-1", p.name))["Id"].clone();
-    let b1 = p.inspect(&format!("{}-b-1", p.name))["Id"].clone();
+    let a1 = p.inspect(&p.container("a"))["Id"].clone();
+    let b1 = p.inspect(&p.container("b"))["Id"].clone();
     p.write("compose.yaml", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '2'}\n");
     let r = p.berth(&["up", "-d", "--progress", "plain"]);
     r.ok();
@@ -247,46 +239,33 @@ fn only_the_changed_service_is_recreated_and_scaling_keeps_numbers() {
         "the reason is shown: {}",
         r.stderr
     );
-    assert_eq!(
-        p.inspect(&format!("{}-a-1", p.name))["Id"],
-        a1,
-        "a is unchanged"
-    );
-    assert_ne!(
-        p.inspect(&format!("{}-b-1", p.name))["Id"],
-        b1,
-        "b is recreated"
-    );
-    let env = p.inspect(&format!("{}-b-1", p.name))["Config"]["Env"].clone();
+    assert_eq!(p.inspect(&p.container("a"))["Id"], a1, "a is unchanged");
+    assert_ne!(p.inspect(&p.container("b"))["Id"], b1, "b is recreated");
+    let env = p.inspect(&p.container("b"))["Config"]["Env"].clone();
     assert!(env
         .as_array()
         .map(|e| e.iter().any(|x| x == "V=2"))
         .unwrap_or(false));
     // Scale to 3 and back.
+    let named = |suffixes: &[&str]| -> Vec<String> {
+        suffixes.iter().map(|s| format!("{}-{s}", p.name)).collect()
+    };
     p.berth(&["up", "-d", "--scale", "a=3"]).ok();
-    let want3: Vec<String> = ["a-1", "a-2", "a-3", "b-1"]
-        .iter()
-        .map(|s| format!("{}-{s}", p.name))
-        .collect();
-    assert_eq!(p.containers(), want3);
+    assert_eq!(p.containers(), named(&["a-1", "a-2", "a-3", "b-1"]));
     p.berth(&["up", "-d"]).ok();
-    let want1: Vec<String> = ["a-1", "b-1"]
-        .iter()
-        .map(|s| format!("{}-{s}", p.name))
-        .collect();
-    assert_eq!(p.containers(), want1);
+    assert_eq!(p.containers(), named(&["a-1", "b-1"]));
     assert_eq!(
-        p.inspect(&format!("{}-a-1", p.name))["Id"],
+        p.inspect(&p.container("a"))["Id"],
         a1,
         "scaling down keeps the first container"
     );
     // --force-recreate recreates, --no-recreate leaves a changed service alone.
     p.berth(&["up", "-d", "--force-recreate", "a"]).ok();
-    assert_ne!(p.inspect(&format!("{}-a-1", p.name))["Id"], a1);
-    let b2 = p.inspect(&format!("{}-b-1", p.name))["Id"].clone();
+    assert_ne!(p.inspect(&p.container("a"))["Id"], a1);
+    let b2 = p.inspect(&p.container("b"))["Id"].clone();
     p.write("compose.yaml", "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    environment: {V: '3'}\n");
     p.berth(&["up", "-d", "--no-recreate"]).ok();
-    assert_eq!(p.inspect(&format!("{}-b-1", p.name))["Id"], b2);
+    assert_eq!(p.inspect(&p.container("b"))["Id"], b2);
 }
 
 #[test]
@@ -307,7 +286,7 @@ fn orphans_are_named_and_removed_on_request() {
     );
     assert_eq!(p.containers().len(), 2);
     p.berth(&["up", "-d", "--remove-orphans"]).ok();
-    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
+    assert_eq!(p.containers(), vec![p.container("a")]);
 }
 
 /// Docker-only: Compose v2 is the reference oracle on Docker; `BERTH_TEST_ENGINE=podman`
@@ -321,10 +300,7 @@ fn interchangeable_with_compose_v2_both_ways() {
     ps.ok();
     let mut names: Vec<&str> = ps.stdout.lines().collect();
     names.sort();
-    assert_eq!(
-        names,
-        vec![format!("{}-web-1", p.name), format!("{}-worker-1", p.name)]
-    );
+    assert_eq!(names, vec![p.container("web"), p.container("worker")]);
     p.compose_v2(&["down"]).ok();
     assert!(p.containers().is_empty());
     // Compose v2 up, berth sees and removes it, from the project name alone.
@@ -332,15 +308,9 @@ fn interchangeable_with_compose_v2_both_ways() {
     let ps = p.berth(&["ps", "--services"]);
     assert_eq!(ps.stdout.trim(), "web\nworker");
     let elsewhere = tempfile::tempdir().unwrap();
-    let out = common::berth_command()
-        .args(["-p", &p.name, "down"])
-        .current_dir(elsewhere.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::run_ok(
+        p.command(&["down"]).current_dir(elsewhere.path()),
+        "berth down elsewhere",
     );
     assert!(p.containers().is_empty());
     let nets = p.docker(&[
@@ -365,7 +335,7 @@ fn an_invalid_file_changes_nothing_and_down_touches_only_this_project() {
     );
     p.berth(&["up", "-d"]).ok();
     other.berth(&["up", "-d"]).ok();
-    let id = p.inspect(&format!("{}-a-1", p.name))["Id"].clone();
+    let id = p.inspect(&p.container("a"))["Id"].clone();
     p.write(
         "compose.yaml",
         "services:\n  a:\n    image: $IMAGE\n    ports: ['80:80:80:80']\n",
@@ -378,11 +348,8 @@ fn an_invalid_file_changes_nothing_and_down_touches_only_this_project() {
         "an invalid file stops down too, before it touches anything: {}",
         r.stderr
     );
-    assert_eq!(p.inspect(&format!("{}-a-1", p.name))["Id"], id);
-    assert_eq!(
-        p.inspect(&format!("{}-a-1", p.name))["State"]["Running"],
-        true
-    );
+    assert_eq!(p.inspect(&p.container("a"))["Id"], id);
+    assert_eq!(p.inspect(&p.container("a"))["State"]["Running"], true);
     p.write(
         "compose.yaml",
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
@@ -408,22 +375,12 @@ fn down_v_removes_project_volumes_but_never_external_ones() {
     );
     let r = p.berth(&["up", "-d"]);
     assert_ne!(r.code, 0, "a missing external volume is an error");
-    assert!(
-        r.stderr
-            .contains(&format!("external volume \"{ext}\" not found")),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has(&format!("external volume \"{ext}\" not found"));
     p.docker(&["volume", "create", &ext]).ok();
     p.berth(&["up", "-d"]).ok();
     let vol = p.docker(&["volume", "inspect", &format!("{}_data", p.name)]);
     vol.ok();
-    assert!(
-        vol.stdout
-            .contains("\"com.docker.compose.volume\": \"data\""),
-        "{}",
-        vol.stdout
-    );
+    vol.stdout_has("\"com.docker.compose.volume\": \"data\"");
     p.berth(&["down", "-v"]).ok();
     assert_ne!(
         p.docker(&["volume", "inspect", &format!("{}_data", p.name)])
@@ -450,9 +407,8 @@ fn interrupted_up_is_resumed_by_the_next_up() {
         }
     }
     let p = TestProject::new("interrupt", &chain);
-    let mut child = common::berth_command()
-        .args(["-p", &p.name, "up", "-d"])
-        .current_dir(p.path())
+    let mut child = p
+        .command(&["up", "-d"])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -474,7 +430,7 @@ fn interrupted_up_is_resumed_by_the_next_up() {
     p.berth(&["up", "-d", "--wait"]).ok();
     assert_eq!(p.containers().len(), 4);
     for i in 0..4 {
-        let h = p.inspect(&format!("{}-s{i}-1", p.name))["State"]["Health"]["Status"].clone();
+        let h = p.inspect(&p.container(&format!("s{i}")))["State"]["Health"]["Status"].clone();
         assert_eq!(h, "healthy");
     }
 }
@@ -507,7 +463,7 @@ fn wait_counts_a_one_shot_that_exited_zero_as_done() {
     );
     let r = p2.berth(&["up", "-d", "--wait"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("exited (3)"), "{}", r.stderr);
+    r.stderr_has("exited (3)");
 }
 
 #[test]
@@ -519,7 +475,7 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     // Compose v2's names in the prefix (`b-1 | `), and its line when attaching.
     let r = p.berth(&["up", "--exit-code-from", "b", "a", "b"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stdout.contains("b-1  | hello from b"), "{}", r.stdout);
+    r.stdout_has("b-1  | hello from b");
     assert!(
         r.stdout.starts_with("Attaching to a-1, b-1\n"),
         "{}",
@@ -527,9 +483,9 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     );
     let r = p.berth(&["up", "a", "b"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("a-1  | hello from a"), "{}", r.stdout);
-    assert!(r.stdout.contains("b-1 exited with code 3"), "{}", r.stdout);
-    assert!(r.stdout.contains("a-1 exited with code 0"), "{}", r.stdout);
+    r.stdout_has("a-1  | hello from a");
+    r.stdout_has("b-1 exited with code 3");
+    r.stdout_has("a-1 exited with code 0");
     // The exit is printed after the container's last line.
     // Once: b had exited before the logs were followed; its exit comes from its state, and
     // the engine's replayed `die` is not shown again.
@@ -545,18 +501,11 @@ fn attached_up_streams_prefixed_logs_and_returns_the_chosen_exit_code() {
     // --exit-code-from a service that the abort stops: that container's code (SIGTERM: 143).
     let r = p.berth(&["up", "-t", "2", "--exit-code-from", "c", "b", "c"]);
     assert_eq!(r.code, 143, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stderr.contains("Aborting on container exit"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("Aborting on container exit");
     // --abort-on-container-exit: the code of the container that exited.
     let r = p.berth(&["up", "-t", "2", "--abort-on-container-exit", "b", "c"]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    assert_eq!(
-        p.inspect(&format!("{}-c-1", p.name))["State"]["Running"],
-        false
-    );
+    assert_eq!(p.inspect(&p.container("c"))["State"]["Running"], false);
 }
 
 /// The abort stops every container of the stack, dependents first, as Compose v2 shows it;
@@ -601,7 +550,7 @@ services:
     at("db-1  Stopped");
     std::thread::sleep(Duration::from_secs(3));
     for c in ["retry", "app", "db"] {
-        let state = p.inspect(&format!("{}-{c}-1", p.name));
+        let state = p.inspect(&p.container(c));
         assert_eq!(
             state["State"]["Status"], "exited",
             "{c}: {}",
@@ -627,18 +576,14 @@ services:
     );
     let r = p.berth(&["up", "--exit-code-from", "hog"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("hog-1  | survived 137"), "{}", r.stdout);
+    r.stdout_has("hog-1  | survived 137");
     assert_eq!(
         r.stdout.matches("exited with code").count(),
         1,
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("hog-1 exited with code 0"),
-        "{}",
-        r.stdout
-    );
+    r.stdout_has("hog-1 exited with code 0");
 }
 
 #[test]
@@ -676,10 +621,7 @@ services:
         "{lines:?}"
     );
     assert_eq!(s.stop(), 130, "{}", s.output());
-    assert_eq!(
-        p.inspect(&format!("{}-web-1", p.name))["State"]["Running"],
-        false
-    );
+    assert_eq!(p.inspect(&p.container("web"))["State"]["Running"], false);
     // The stop is shown, as Compose v2 shows it.
     let out = s.output();
     let graceful = out.find("Gracefully stopping...").expect("the Ctrl-C note");
@@ -698,18 +640,15 @@ fn dry_run_changes_nothing() {
     let r = p.berth(&["--dry-run", "up", "-d", "--progress", "plain"]);
     r.ok();
     assert!(p.containers().is_empty(), "dry-run up creates nothing");
-    assert!(r.stderr.contains("Create"), "{}", r.stderr);
+    r.stderr_has("Create");
     p.berth(&["up", "-d"]).ok();
     let r = p.berth(&["--dry-run", "down", "-v", "--progress", "plain"]);
     r.ok();
-    assert!(r.stderr.contains("Would stop and remove"), "{}", r.stderr);
+    r.stderr_has("Would stop and remove");
     assert_eq!(p.containers().len(), 1, "dry-run down removes nothing");
     let r = p.berth(&["--dry-run", "stop", "--progress", "plain"]);
     r.ok();
-    assert_eq!(
-        p.inspect(&format!("{}-a-1", p.name))["State"]["Running"],
-        true
-    );
+    assert_eq!(p.inspect(&p.container("a"))["State"]["Running"], true);
 }
 
 #[test]
@@ -719,7 +658,7 @@ fn restart_propagates_to_dependents_with_restart_true() {
         "services:\n  db:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  api:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on:\n      db: {condition: service_started, restart: true}\n  other:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [db]\n",
     );
     p.berth(&["up", "-d"]).ok();
-    let started = |s: &str| p.inspect(&format!("{}-{s}-1", p.name))["State"]["StartedAt"].clone();
+    let started = |s: &str| p.inspect(&p.container(s))["State"]["StartedAt"].clone();
     let (db, api, other) = (started("db"), started("api"), started("other"));
     p.berth(&["restart", "db"]).ok();
     assert_ne!(started("db"), db);
@@ -747,9 +686,8 @@ fn docker_host_over_tcp() {
         "tcp",
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
     );
-    let out = common::berth_command()
-        .args(["-p", &p.name, "up", "-d", "--progress", "quiet"])
-        .current_dir(p.path())
+    let out = p
+        .command(&["up", "-d", "--progress", "quiet"])
         .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
         .output()
         .unwrap();
@@ -760,5 +698,5 @@ fn docker_host_over_tcp() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(p.containers(), vec![format!("{}-a-1", p.name)]);
+    assert_eq!(p.containers(), vec![p.container("a")]);
 }

@@ -85,7 +85,7 @@ services:
 fn sync_reaches_the_container_within_a_second() {
     let p = TestProject::new("wsync", SYNC);
     p.write("src/keep.txt", "kept\n");
-    let web = format!("{}-web-1", p.name);
+    let web = p.container("web");
     let mut s = Session::start(&p, &["watch"]);
     s.wait_line("watch: watching web (1 rule)", 0, START);
 
@@ -202,7 +202,7 @@ services:
     );
     p.write("conf/app.ini", "a=1\n");
     p.write("conf/notes.md", "not included\n");
-    let (w1, w2) = (format!("{}-web-1", p.name), format!("{}-web-2", p.name));
+    let (w1, w2) = (p.container("web"), format!("{}-web-2", p.name));
     let mut s = Session::start(&p, &["watch"]);
     s.wait_line("watch: watching web", 0, START);
     for w in [&w1, &w2] {
@@ -247,7 +247,7 @@ services:
     p.write("app/msg.txt", "v1\n");
     p.write("app/.dockerignore", "notes/\n");
     let image = format!("{}-app", p.name);
-    let c = format!("{}-app-1", p.name);
+    let c = p.container("app");
     let mut s = Session::start(&p, &["watch", "--prune"]);
     s.wait_line("watch: watching app", 0, Duration::from_secs(120));
     let id_of = |what: &str| {
@@ -329,7 +329,7 @@ services:
     p.write("conf/.keep", "");
     p.write("hooks/.keep", "");
     p.write("trigger/.keep", "");
-    let web = format!("{}-web-1", p.name);
+    let web = p.container("web");
     let mut s = Session::start(&p, &["watch"]);
     s.wait_line("watch: watching web (3 rules)", 0, START);
     let started = |p: &TestProject| {
@@ -435,7 +435,7 @@ volumes:
         "services.ro.develop.watch[1].target: /data/sub cannot be written in the container: volumes[0] (/data) is read-only",
         "nothing was started or changed",
     ] {
-        assert!(r.stderr.contains(want), "missing {want:?} in:\n{}", r.stderr);
+        r.stderr_has(want);
     }
     assert!(
         !r.stderr.contains("services.ro.develop.watch[2]"),
@@ -452,25 +452,16 @@ volumes:
     ok.write("src/a.txt", "a");
     let r = ok.berth(&["up", "-d", "--watch"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("cannot be combined with -d/--detach"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("cannot be combined with -d/--detach");
     let r = ok.berth(&["watch", "nosuch"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("nosuch"), "{}", r.stderr);
+    r.stderr_has("nosuch");
     assert!(ok.containers().is_empty());
 
     let none = TestProject::new("wbad3", "services:\n  web:\n    image: $IMAGE\n");
     let r = none.berth(&["watch"]);
     assert_eq!(r.code, 15);
-    assert!(
-        r.stderr
-            .contains("none of the services has develop.watch rules"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("none of the services has develop.watch rules");
     assert!(none.containers().is_empty());
 }
 
@@ -521,7 +512,7 @@ services:
     p.write("src/.keep", "");
     p.write("app/Dockerfile", "FROM $IMAGE\nCOPY v /v\n");
     p.write("app/v", "one\n");
-    let web = format!("{}-web-1", p.name);
+    let web = p.container("web");
     let mut s = Session::start(&p, &["up", "--watch"]);
     s.wait_line("web-1  | web is up", 0, START);
     s.wait_line("app-1  | app says one", 0, START);
@@ -541,7 +532,7 @@ services:
     s.wait_line("app-1  | app says two", mark, START);
     assert!(s.child.try_wait().unwrap().is_none(), "{}", s.output());
     assert_eq!(s.stop(), 130, "{}", s.output());
-    for c in [&web, &format!("{}-app-1", p.name)] {
+    for c in [&web, &p.container("app")] {
         let state = p.inspect(c)["State"]["Status"].clone();
         assert_eq!(
             state, "exited",

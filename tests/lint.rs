@@ -123,14 +123,17 @@ fn strict_exits_1_and_text_is_file_line_first() {
 
 #[test]
 fn lines_follow_overrides_and_selection() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27.0\n    user: \"1000\"\n    deploy: {resources: {limits: {cpus: \"1\", memory: 64M}}}\n  api:\n    image: api\n",
+        ),
+        (
+            "override.yaml",
+            "services:\n  web:\n    image: nginx:latest\n",
+        ),
+    ]);
     let d = tmp.path();
-    std::fs::write(d.join("compose.yaml"), "services:\n  web:\n    image: nginx:1.27.0\n    user: \"1000\"\n    deploy: {resources: {limits: {cpus: \"1\", memory: 64M}}}\n  api:\n    image: api\n").expect("write");
-    std::fs::write(
-        d.join("override.yaml"),
-        "services:\n  web:\n    image: nginx:latest\n",
-    )
-    .expect("write");
     let f = lint_json(d, &[]);
     assert!(has(
         &f,

@@ -72,13 +72,19 @@ impl Drop for Down {
     }
 }
 
+/// Brings the sample `compose` up as `project` with `up -d --wait`, which must succeed (its
+/// images must be there first); the guard returned takes it down.
+fn up_sample(compose: &'static str, project: &'static str) -> Down {
+    images_present(compose);
+    let down = Down(compose, project);
+    let (code, err) = berth(&["-p", project, "-f", compose, "up", "-d", "--wait"]);
+    assert_eq!(code, 0, "{err}");
+    down
+}
+
 #[test]
 fn web_cache_sample_serves_through_its_cache() {
-    let f = "compose-samples/web-cache/compose.yaml";
-    images_present(f);
-    let _down = Down(f, "sample-webcache");
-    let (code, err) = berth(&["-p", "sample-webcache", "-f", f, "up", "-d", "--wait"]);
-    assert_eq!(code, 0, "{err}");
+    let _down = up_sample("compose-samples/web-cache/compose.yaml", "sample-webcache");
     let body = http_get(8080, "/cgi-bin/greeting");
     assert!(body.contains("hello from the cache"), "{body}");
 }
@@ -86,10 +92,7 @@ fn web_cache_sample_serves_through_its_cache() {
 #[test]
 fn pipeline_sample_runs_its_migration_once_before_the_api() {
     let f = "compose-samples/pipeline/compose.yaml";
-    images_present(f);
-    let _down = Down(f, "sample-pipeline");
-    let (code, err) = berth(&["-p", "sample-pipeline", "-f", f, "up", "-d", "--wait"]);
-    assert_eq!(code, 0, "{err}");
+    let _down = up_sample(f, "sample-pipeline");
     let status = http_get(8081, "/cgi-bin/status");
     assert!(
         status.contains("migration: applied"),
@@ -152,7 +155,6 @@ fn layered_sample_merges_extends_include_profiles_and_overrides() {
     assert_eq!(code, 0);
     assert!(services.lines().any(|s| s == "debug"));
     let (code, _, err) = run(&["-p", "sample-layered", "up", "-d", "--wait"]);
-    let (_, _, _) = (code, (), ());
     let down = || run(&["-p", "sample-layered", "down", "-v", "--progress", "quiet"]);
     if code != 0 {
         down();

@@ -11,7 +11,6 @@ use crate::bundle::{self, Verified};
 use crate::converge::report::{Reporter, Silent};
 use crate::images;
 use crate::ui::bytes::{human, ByteProgress};
-use berth_compose::load::LoadFlags;
 use berth_engine::build::BuildFlags;
 
 #[derive(Subcommand, Debug)]
@@ -116,16 +115,7 @@ fn render_yaml(value: &serde_json::Value) -> String {
 }
 
 fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
-    let flags = LoadFlags {
-        services: args.services.clone(),
-        ..Default::default()
-    };
-    let (_, mut loaded) = global.load(&flags)?;
-    if !args.services.is_empty() {
-        loaded
-            .select_services(&args.services)
-            .map_err(|e| Failure::new(1, e))?;
-    }
+    let loaded = global.load_selected(&args.services)?;
     let services: Vec<String> = loaded.project.services.keys().cloned().collect();
     let refs = bundle::image_refs(&loaded, &services);
     let model = bundled_model(&loaded)?;

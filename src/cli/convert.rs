@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{Failure, GlobalOptions};
-use berth_compose::load::LoadFlags;
 use berth_k8s::output::{self, Format};
 use berth_k8s::report::Severity;
 use berth_k8s::{self as k8s, helm, ConvertOptions};
@@ -99,16 +98,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     if args.single_file && args.output.is_none() {
         return Err(Failure::new(16, "--single-file needs -o DIR"));
     }
-    let flags = LoadFlags {
-        services: args.services.clone(),
-        ..Default::default()
-    };
-    let (_, mut loaded) = global.load(&flags)?;
-    if !args.services.is_empty() {
-        loaded
-            .select_services(&args.services)
-            .map_err(|e| Failure::new(1, e))?;
-    }
+    let loaded = global.load_selected(&args.services)?;
     let opts = ConvertOptions {
         // A chart leaves the namespace to `helm install -n`.
         namespace: if args.chart.is_some() {

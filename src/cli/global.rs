@@ -139,6 +139,22 @@ impl GlobalOptions {
         }
         Ok((opts, loaded))
     }
+
+    /// The project narrowed to `services` (all enabled services when empty), for the commands
+    /// that read it whole: `convert`, `lint`, `bundle save`.
+    pub fn load_selected(&self, services: &[String]) -> Result<LoadedProject, Failure> {
+        let flags = LoadFlags {
+            services: services.to_vec(),
+            ..Default::default()
+        };
+        let (_, mut loaded) = self.load(&flags)?;
+        if !services.is_empty() {
+            loaded
+                .select_services(services)
+                .map_err(|e| Failure::new(1, e))?;
+        }
+        Ok(loaded)
+    }
 }
 
 impl GlobalOptions {

@@ -67,8 +67,30 @@ pub struct PushArgs {
     pub services: Vec<String>,
 }
 
-fn quiet_progress() -> Progress {
-    Progress::new(crate::ui::progress::Mode::Quiet, false, "")
+/// The session's progress, or a silent one with `--quiet`.
+fn shown(progress: Progress, quiet: bool) -> Progress {
+    if quiet {
+        Progress::new(crate::ui::progress::Mode::Quiet, false, "")
+    } else {
+        progress
+    }
+}
+
+/// With `--dry-run`, says what `verb` would do to each image and returns true.
+fn dry_run<'a>(global: &GlobalOptions, verb: &str, images: impl Iterator<Item = &'a str>) -> bool {
+    if global.dry_run {
+        images.for_each(|i| eprintln!("DRY-RUN {verb} {i}"));
+    }
+    global.dry_run
+}
+
+/// A push's outcome: its warnings shown, its error the command's.
+fn pushed(result: Result<Vec<String>, images::ImageError>) -> Result<(), Failure> {
+    result
+        .map_err(|e| Failure::new(1, e.to_string()))?
+        .iter()
+        .for_each(|w| warn(w));
+    Ok(())
 }
 
 fn load(global: &GlobalOptions, services: &[String]) -> Result<LoadedProject, Failure> {
@@ -118,21 +140,15 @@ pub fn build(global: &GlobalOptions, args: BuildArgs) -> Result<i32, Failure> {
     for n in &names {
         build::spec_for_service(&loaded, n, &flags).map_err(|e| Failure::new(1, e))?;
     }
-    if global.dry_run {
-        for n in &names {
-            eprintln!(
-                "DRY-RUN build {}",
-                spec::image_name(&loaded.name, n, &loaded.project.services[n])
-            );
-        }
+    let built = names
+        .iter()
+        .map(|n| spec::image_name(&loaded.name, n, &loaded.project.services[n]))
+        .collect::<Vec<_>>();
+    if dry_run(global, "build", built.iter().map(String::as_str)) {
         return Ok(0);
     }
     engine_session(global, |engine, progress| async move {
-        let progress = if args.quiet {
-            quiet_progress()
-        } else {
-            progress
-        };
+        let progress = shown(progress, args.quiet);
         images::build(
             &engine,
             &loaded,
@@ -149,12 +165,9 @@ pub fn build(global: &GlobalOptions, args: BuildArgs) -> Result<i32, Failure> {
                 .iter()
                 .filter_map(|n| loaded.project.services[n].image.clone())
                 .collect();
-            let pushed = images::push_targets(&engine, &targets, false, &progress).await;
-            pushed
-                .map_err(|e| Failure::new(1, e.to_string()))?
-                .iter()
-                .for_each(|w| warn(w));
+            let result = images::push_targets(&engine, &targets, false, &progress).await;
             progress.finish();
+            pushed(result)?;
         }
         Ok(0)
     })
@@ -172,25 +185,15 @@ pub fn push(global: &GlobalOptions, args: PushArgs) -> Result<i32, Failure> {
             }
         }
     }
-    if global.dry_run {
-        for t in &targets {
-            eprintln!("DRY-RUN push {t}");
-        }
+    if dry_run(global, "push", targets.iter().map(String::as_str)) {
         return Ok(0);
     }
     engine_session(global, |engine, progress| async move {
-        let progress = if args.quiet {
-            quiet_progress()
-        } else {
-            progress
-        };
-        let pushed =
+        let progress = shown(progress, args.quiet);
+        let result =
             images::push_targets(&engine, &targets, args.ignore_push_failures, &progress).await;
         progress.finish();
-        pushed
-            .map_err(|e| Failure::new(1, e.to_string()))?
-            .iter()
-            .for_each(|w| warn(w));
+        pushed(result)?;
         Ok(0)
     })
 }
@@ -214,18 +217,11 @@ pub fn pull(global: &GlobalOptions, args: PullArgs) -> Result<i32, Failure> {
         &selection(&loaded, &args.services, args.include_deps),
         policy,
     );
-    if global.dry_run {
-        for i in &items {
-            eprintln!("DRY-RUN pull {}", i.image);
-        }
+    if dry_run(global, "pull", items.iter().map(|i| i.image.as_str())) {
         return Ok(0);
     }
     engine_session(global, |engine, progress| async move {
-        let progress = if args.quiet {
-            quiet_progress()
-        } else {
-            progress
-        };
+        let progress = shown(progress, args.quiet);
         let (registries, warnings) = berth_engine::CliConfig::load().registries();
         for w in warnings {
             warn(&w);

@@ -3,7 +3,6 @@
 use clap::{Args, ValueEnum};
 
 use super::{Failure, GlobalOptions};
-use berth_compose::load::LoadFlags;
 use berth_k8s::lint;
 use berth_k8s::report::Locator;
 
@@ -27,16 +26,7 @@ pub struct LintArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: LintArgs) -> Result<i32, Failure> {
-    let flags = LoadFlags {
-        services: args.services.clone(),
-        ..Default::default()
-    };
-    let (_, mut loaded) = global.load(&flags)?;
-    if !args.services.is_empty() {
-        loaded
-            .select_services(&args.services)
-            .map_err(|e| Failure::new(1, e))?;
-    }
+    let loaded = global.load_selected(&args.services)?;
     let locator = Locator::new(&loaded.config_files);
     let report = lint::lint(&loaded, &locator);
     let n = report.findings.len();

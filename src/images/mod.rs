@@ -41,22 +41,49 @@ pub enum ImageError {
     Engine(#[from] EngineError),
 }
 
-/// The bytes of an image's layers moved so far, summed over the layers.
-#[derive(Default)]
-struct Layers(HashMap<String, (i64, i64)>);
+/// A pull or push of one image as the reporter sees it: `status` (Pulling, Pushing) with the
+/// bytes of its layers summed as they move, then `done` or `Error`.
+struct Transfer<'a> {
+    reporter: &'a dyn Reporter,
+    image: &'a str,
+    status: &'static str,
+    /// Each layer's (current, total) bytes.
+    layers: Mutex<HashMap<String, (i64, i64)>>,
+}
 
-impl Layers {
-    fn add(&mut self, e: &TransferEvent) -> (u64, u64) {
+impl<'a> Transfer<'a> {
+    fn start(reporter: &'a dyn Reporter, image: &'a str, status: &'static str) -> Transfer<'a> {
+        reporter.update(Resource::Image, image, status, "");
+        Transfer {
+            reporter,
+            image,
+            status,
+            layers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn event(&self, e: &TransferEvent) {
+        let Ok(mut layers) = self.layers.lock() else {
+            return;
+        };
         if let (Some(l), Some(c), Some(t)) = (&e.layer, e.current, e.total) {
             if t > 0 {
-                self.0.insert(l.clone(), (c, t));
+                layers.insert(l.clone(), (c, t));
             }
         }
-        let (c, t) = self
-            .0
+        let (c, t) = layers
             .values()
             .fold((0, 0), |(a, b), (c, t)| (a + c, b + t));
-        (c.max(0) as u64, t.max(0) as u64)
+        let (done, total) = (c.max(0) as u64, t.max(0) as u64);
+        self.reporter
+            .transfer(Resource::Image, self.image, self.status, done, total);
+    }
+
+    fn end<T, E>(self, r: Result<T, E>, done: &str) -> Result<T, E> {
+        let status = if r.is_ok() { done } else { "Error" };
+        self.reporter
+            .update(Resource::Image, self.image, status, "");
+        r
     }
 }
 
@@ -89,28 +116,10 @@ pub async fn pull(
     image: &str,
     reporter: &dyn Reporter,
 ) -> Result<(), ImageError> {
-    reporter.update(Resource::Image, image, "Pulling", "");
-    let layers = Mutex::new(Layers::default());
-    let r = engine
-        .pull_image(image, registries, |e| {
-            if let Ok(mut l) = layers.lock() {
-                let (done, total) = l.add(&e);
-                reporter.transfer(Resource::Image, image, "Pulling", done, total);
-            }
-        })
-        .await;
-    match r {
-        Ok(()) => {
-            reporter.update(Resource::Image, image, "Pulled", "");
-            Ok(())
-        }
-        Err(e) => {
-            reporter.update(Resource::Image, image, "Error", "");
-            Err(ImageError::Pull(format!(
-                "service \"{service}\": cannot pull {image}: {e}"
-            )))
-        }
-    }
+    let t = Transfer::start(reporter, image, "Pulling");
+    let r = engine.pull_image(image, registries, |e| t.event(&e)).await;
+    t.end(r, "Pulled")
+        .map_err(|e| ImageError::Pull(format!("service \"{service}\": cannot pull {image}: {e}")))
 }
 
 /// Pushes `image`, its progress reported as it goes.
@@ -120,19 +129,9 @@ pub async fn push(
     image: &str,
     reporter: &dyn Reporter,
 ) -> Result<(), EngineError> {
-    reporter.update(Resource::Image, image, "Pushing", "");
-    let layers = Mutex::new(Layers::default());
-    let r = engine
-        .push_image(image, registries, |e| {
-            if let Ok(mut l) = layers.lock() {
-                let (done, total) = l.add(&e);
-                reporter.transfer(Resource::Image, image, "Pushing", done, total);
-            }
-        })
-        .await;
-    let status = if r.is_ok() { "Pushed" } else { "Error" };
-    reporter.update(Resource::Image, image, status, "");
-    r
+    let t = Transfer::start(reporter, image, "Pushing");
+    let r = engine.push_image(image, registries, |e| t.event(&e)).await;
+    t.end(r, "Pushed")
 }
 
 /// Pushes every image of `targets`, four at a time; the failures, by image.
@@ -142,18 +141,10 @@ pub async fn push_all(
     targets: &[String],
     reporter: &dyn Reporter,
 ) -> Vec<(String, EngineError)> {
-    let results: Vec<(String, Result<(), EngineError>)> =
-        futures_util::stream::iter(targets.iter().map(|image| async move {
-            let r = push(engine, registries, image, reporter).await;
-            (image.clone(), r)
-        }))
-        .buffer_unordered(4)
-        .collect()
-        .await;
-    results
-        .into_iter()
-        .filter_map(|(i, r)| r.err().map(|e| (i, e)))
-        .collect()
+    failures(targets, 4, |image| {
+        push(engine, registries, image, reporter)
+    })
+    .await
 }
 
 /// Pushes `targets` with the Docker CLI's credentials (`bundle push`, `push`, `build --push`).
@@ -234,28 +225,30 @@ pub async fn pull_all(
     parallel: usize,
     reporter: &dyn Reporter,
 ) -> Vec<(PullItem, ImageError)> {
-    let results: Vec<(PullItem, Result<(), ImageError>)> =
-        futures_util::stream::iter(items.iter().map(|item| async move {
-            if item.only_missing {
-                match engine.image_id(&item.image).await {
-                    Ok(Some(_)) => {
-                        reporter.update(Resource::Image, &item.image, "Skipped", "present");
-                        return (item.clone(), Ok(()));
-                    }
-                    Ok(None) => {}
-                    Err(e) => return (item.clone(), Err(e.into())),
-                }
-            }
-            let r = pull(engine, registries, &item.service, &item.image, reporter).await;
-            (item.clone(), r)
-        }))
-        .buffer_unordered(parallel.max(1))
-        .collect()
-        .await;
-    results
-        .into_iter()
-        .filter_map(|(i, r)| r.err().map(|e| (i, e)))
-        .collect()
+    failures(items, parallel, |item| async move {
+        if item.only_missing && engine.image_id(&item.image).await?.is_some() {
+            reporter.update(Resource::Image, &item.image, "Skipped", "present");
+            return Ok(());
+        }
+        pull(engine, registries, &item.service, &item.image, reporter).await
+    })
+    .await
+}
+
+/// Runs `work` on each of `items`, `parallel` at a time; the failures, by item.
+async fn failures<'a, T: Clone, E, F, Fut>(items: &'a [T], parallel: usize, work: F) -> Vec<(T, E)>
+where
+    F: Fn(&'a T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+{
+    futures_util::stream::iter(items.iter().map(|item| {
+        let done = work(item);
+        async move { done.await.err().map(|e| (item.clone(), e)) }
+    }))
+    .buffer_unordered(parallel.max(1))
+    .filter_map(|failure| async move { failure })
+    .collect()
+    .await
 }
 
 /// Takes `step` for service `name`'s image (see [`decide`]): builds, pulls (falling back to

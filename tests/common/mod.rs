@@ -8,8 +8,9 @@ pub mod pty;
 pub mod session;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// The test image: `FROM scratch` + Debian's static busybox (sh, httpd, wget, nslookup, sleep).
 pub const IMAGE: &str = "berth-test/busybox:1";
@@ -62,6 +63,35 @@ pub fn api_get(path: &str) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
+/// Runs `cmd` and asserts that it succeeded, naming `what` and showing its stderr otherwise;
+/// its output.
+#[track_caller]
+pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what} does not run: {e}"));
+    assert!(
+        o.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Calls `done` until it says so or `timeout` has passed, `every` apart: whether it said so.
+pub fn poll(timeout: Duration, every: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(every);
+    }
+}
+
 /// Builds the test image once per machine (kept between runs: it is 2 MB).
 pub fn ensure_image() {
     if is_podman() {
@@ -94,15 +124,11 @@ pub fn ensure_image() {
         "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"sh\"]\n",
     )
     .expect("write Dockerfile");
-    let out = Command::new("docker")
-        .args(["build", "-q", "-t", IMAGE, "."])
-        .current_dir(dir.path())
-        .output()
-        .expect("docker build runs");
-    assert!(
-        out.status.success(),
-        "docker build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new("docker")
+            .args(["build", "-q", "-t", IMAGE, "."])
+            .current_dir(dir.path()),
+        "docker build",
     );
 }
 
@@ -129,6 +155,25 @@ impl Run {
         );
         self
     }
+
+    /// Asserts that stderr says `text`, showing stderr when it does not.
+    #[track_caller]
+    pub fn stderr_has(&self, text: &str) -> &Run {
+        assert_says("stderr", &self.stderr, text);
+        self
+    }
+
+    /// Asserts that stdout says `text`, showing stdout when it does not.
+    #[track_caller]
+    pub fn stdout_has(&self, text: &str) -> &Run {
+        assert_says("stdout", &self.stdout, text);
+        self
+    }
+}
+
+#[track_caller]
+fn assert_says(stream: &str, output: &str, text: &str) {
+    assert!(output.contains(text), "no {text:?} in {stream}:\n{output}");
 }
 
 fn to_run(o: Output) -> Run {
@@ -156,6 +201,11 @@ impl TestProject {
         self.dir.path().to_path_buf()
     }
 
+    /// The name of `service`'s first container: `<project>-<service>-1`.
+    pub fn container(&self, service: &str) -> String {
+        format!("{}-{service}-1", self.name)
+    }
+
     pub fn write(&self, file: &str, text: &str) {
         let path = self.dir.path().join(file);
         if let Some(parent) = path.parent() {
@@ -180,19 +230,40 @@ impl TestProject {
         c
     }
 
+    /// Starts berth as `command` does, with `stdin`, its stdout and stderr piped (to read, or
+    /// to close early).
+    pub fn spawn(&self, args: &[&str], stdin: Stdio) -> Child {
+        self.command(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("berth starts")
+    }
+
     /// Runs berth with `-p NAME` in the project directory.
     pub fn berth(&self, args: &[&str]) -> Run {
+        self.berth_env(args, &[])
+    }
+
+    /// Runs berth the same way, with the variables `env` set.
+    pub fn berth_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let o = self
             .command(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .output()
             .expect("berth runs");
         to_run(o)
     }
 
-    /// Runs the reference Compose v2 the same way.
+    /// Runs the reference Compose v2 the same way (on the engine under test).
     pub fn compose_v2(&self, args: &[&str]) -> Run {
-        let o = Command::new("compose-v2")
+        let mut c = Command::new("compose-v2");
+        if is_podman() {
+            c.env("DOCKER_HOST", format!("unix://{}", socket()));
+        }
+        let o = c
             .arg("-p")
             .arg(&self.name)
             .args(args)
@@ -265,36 +336,31 @@ impl TestProject {
 /// Removes everything carrying project `name`'s label (containers, networks, volumes).
 fn remove_project(name: &str) {
     let label = format!("label=com.docker.compose.project={name}");
-    let ids = Command::new(cli())
-        .args(["ps", "-aq", "--filter", &label])
-        .output()
-        .map(|o| o.stdout)
-        .unwrap_or_default();
-    let ids: Vec<String> = String::from_utf8_lossy(&ids)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    if !ids.is_empty() {
-        let _ = Command::new(cli()).args(["rm", "-fv"]).args(&ids).output();
-    }
-    for (kind, list) in [
-        ("network", ["network", "ls", "-q"]),
-        ("volume", ["volume", "ls", "-q"]),
-    ] {
-        let out = Command::new(cli())
-            .args(list)
-            .args(["--filter", &label])
-            .output()
-            .map(|o| o.stdout)
-            .unwrap_or_default();
-        let ids: Vec<String> = String::from_utf8_lossy(&out)
-            .lines()
-            .map(str::to_string)
-            .collect();
+    remove_containers(&label);
+    for kind in ["network", "volume"] {
+        let ids = listed(Command::new(cli()).args([kind, "ls", "-q", "--filter", &label]));
         if !ids.is_empty() {
             let _ = Command::new(cli()).args([kind, "rm"]).args(&ids).output();
         }
     }
+}
+
+/// Removes the containers (all states, with their anonymous volumes) that `filter` selects
+/// (`label=KEY=VALUE`).
+pub fn remove_containers(filter: &str) {
+    let ids = listed(Command::new(cli()).args(["ps", "-aq", "--filter", filter]));
+    if !ids.is_empty() {
+        let _ = Command::new(cli()).args(["rm", "-fv"]).args(&ids).output();
+    }
+}
+
+/// The lines a listing command prints (IDs, names); none when it cannot run.
+fn listed(cmd: &mut Command) -> Vec<String> {
+    let out = cmd.output().map(|o| o.stdout).unwrap_or_default();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Projects left behind by a test process that was killed (a nextest timeout sends SIGKILL,

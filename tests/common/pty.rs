@@ -4,11 +4,15 @@
 //! kernel then sends SIGWINCH to berth, as a terminal emulator's resize does).
 
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use rustix::termios::{tcsetwinsize, Winsize};
 
 pub struct Pty {
     master: std::fs::File,
@@ -16,8 +20,8 @@ pub struct Pty {
     screen: Arc<Mutex<Vec<u8>>>,
 }
 
-fn winsize(rows: u16, cols: u16) -> libc::winsize {
-    libc::winsize {
+fn winsize(rows: u16, cols: u16) -> Winsize {
+    Winsize {
         ws_row: rows,
         ws_col: cols,
         ws_xpixel: 0,
@@ -25,36 +29,32 @@ fn winsize(rows: u16, cols: u16) -> libc::winsize {
     }
 }
 
+/// A new terminal: its master side, and its slave side opened by name.
+fn open_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(std::ffi::OsStr::from_bytes(name.as_bytes()))?;
+    Ok((master, slave.into()))
+}
+
 impl Pty {
     /// Starts `cmd` on a new terminal of `rows` x `cols`.
     pub fn spawn(mut cmd: Command, rows: u16, cols: u16) -> Pty {
-        let (mut master, mut slave) = (-1, -1);
-        let ws = winsize(rows, cols);
-        // SAFETY: openpty fills two descriptors we then own.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &ws,
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both descriptors were just opened and are owned here only.
-        let (master, slave) =
-            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) = open_pair().expect("a pseudo-terminal");
+        tcsetwinsize(&master, winsize(rows, cols)).expect("TIOCSWINSZ");
         let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup"));
         cmd.stdin(io(&slave)).stdout(io(&slave)).stderr(io(&slave));
-        // SAFETY: only async-signal-safe calls between fork and exec.
+        // SAFETY: between fork and exec only two system calls run (no allocation, no lock):
+        // berth gets its own session, and its stdin (the terminal) as controlling terminal.
         unsafe {
             cmd.pre_exec(|| {
-                if libc::setsid() < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
+                rustix::process::setsid()?;
+                rustix::process::ioctl_tiocsctty(rustix::stdio::stdin())?;
                 Ok(())
             });
         }
@@ -98,10 +98,7 @@ impl Pty {
 
     /// Resizes the window; the kernel signals SIGWINCH to the terminal's foreground group.
     pub fn resize(&mut self, rows: u16, cols: u16) {
-        let ws = winsize(rows, cols);
-        // SAFETY: TIOCSWINSZ reads a winsize we own.
-        let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
-        assert_eq!(rc, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+        tcsetwinsize(&self.master, winsize(rows, cols)).expect("TIOCSWINSZ");
     }
 
     /// Everything the terminal has shown so far, as text.

@@ -94,10 +94,8 @@ impl Session {
     /// Ctrl-C (SIGINT), then its exit code (-1 if a signal ended it); panics if it does not
     /// stop within 30 s.
     pub fn stop(&mut self) -> i32 {
-        // SAFETY: a signal to our own child.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGINT);
-        }
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {

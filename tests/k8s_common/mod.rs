@@ -27,6 +27,15 @@ pub fn kompose() -> PathBuf {
     p
 }
 
+/// A temporary project directory holding `files` (name, text).
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    tmp
+}
+
 /// The Python of `.venv-k8s`; fails the test when the tools are not installed.
 pub fn python() -> PathBuf {
     let py = repo().join(".venv-k8s/bin/python");

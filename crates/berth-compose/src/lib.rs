@@ -85,6 +85,7 @@ pub mod graph;
 pub mod hash;
 pub mod image;
 mod interpolate;
+mod keypath;
 pub mod load;
 pub mod model;
 pub mod options;

@@ -292,28 +292,12 @@ fn leaves(trace: &Trace, n: &Node, segs: &mut Vec<Seg>, out: &mut Vec<Explanatio
     }
 }
 
-/// One step of a key path.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
+/// One step of a key path, as provenance keeps it.
+pub type Seg = crate::keypath::Seg<String>;
 
 /// `services.web.ports[1]`.
 pub fn render(segs: &[Seg]) -> String {
-    let mut out = String::new();
-    for s in segs {
-        match s {
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
+    crate::keypath::render(segs)
 }
 
 /// The key path of merges (keys only, indexes dropped).
@@ -699,12 +683,7 @@ mod tests {
         env_files: &[&str],
         key: &str,
     ) -> Explanation {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (name, text) in files {
-            let p = dir.path().join(name);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, text).expect("write");
-        }
+        let dir = crate::load::tests_support::write_files(files);
         let mut env = Environment::default();
         for (k, v) in shell {
             env.set(*k, *v, EnvSource::Shell);

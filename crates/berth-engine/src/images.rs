@@ -76,6 +76,23 @@ pub struct TransferEvent {
     pub total: Option<i64>,
 }
 
+/// Drains a pull's or push's progress stream into `on_event`; the first error the engine
+/// reports in it (or the stream's own) ends it.
+async fn drain<I>(
+    mut s: impl futures_util::Stream<Item = std::result::Result<I, bollard::errors::Error>> + Unpin,
+    parts: impl Fn(I) -> (Option<String>, TransferEvent),
+    mut on_event: impl FnMut(TransferEvent),
+) -> Result<()> {
+    while let Some(item) = s.next().await {
+        let (error, event) = parts(item.map_err(stream_error)?);
+        if let Some(err) = error {
+            return Err(EngineError::Other(err));
+        }
+        on_event(event);
+    }
+    Ok(())
+}
+
 fn stream_error(e: bollard::errors::Error) -> EngineError {
     match e {
         bollard::errors::Error::DockerStreamError { error } => EngineError::Other(error),
@@ -89,7 +106,7 @@ impl Engine {
         &self,
         image: &str,
         registries: &Registries,
-        mut on_event: impl FnMut(TransferEvent),
+        on_event: impl FnMut(TransferEvent),
     ) -> Result<()> {
         let credentials = registries.for_image(image);
         let (repo, tag) = ImageRef::repo_and_tag(image);
@@ -98,20 +115,17 @@ impl Engine {
             tag: Some(tag),
             ..Default::default()
         };
-        let mut s = self.docker.create_image(Some(opts), None, credentials);
-        while let Some(item) = s.next().await {
-            let info = item.map_err(stream_error)?;
-            if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                return Err(EngineError::Other(err));
-            }
-            on_event(TransferEvent {
+        let s = self.docker.create_image(Some(opts), None, credentials);
+        let parts = |info: bollard::models::CreateImageInfo| {
+            let event = TransferEvent {
                 layer: info.id,
                 status: info.status.unwrap_or_default(),
                 current: info.progress_detail.as_ref().and_then(|p| p.current),
                 total: info.progress_detail.as_ref().and_then(|p| p.total),
-            });
-        }
-        Ok(())
+            };
+            (info.error_detail.and_then(|d| d.message), event)
+        };
+        drain(s, parts, on_event).await
     }
 
     /// Pushes `image` (its registry is in its name).
@@ -119,7 +133,7 @@ impl Engine {
         &self,
         image: &str,
         registries: &Registries,
-        mut on_event: impl FnMut(TransferEvent),
+        on_event: impl FnMut(TransferEvent),
     ) -> Result<()> {
         let credentials = registries.for_image(image);
         let (repo, tag) = ImageRef::repo_and_tag(image);
@@ -129,20 +143,17 @@ impl Engine {
         };
         // The engine wants an auth header even for registries without auth.
         let creds = credentials.or_else(|| Some(DockerCredentials::default()));
-        let mut s = self.docker.push_image(&repo, Some(opts), creds);
-        while let Some(item) = s.next().await {
-            let info = item.map_err(stream_error)?;
-            if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                return Err(EngineError::Other(err));
-            }
-            on_event(TransferEvent {
+        let s = self.docker.push_image(&repo, Some(opts), creds);
+        let parts = |info: bollard::models::PushImageInfo| {
+            let event = TransferEvent {
                 layer: None,
                 status: info.status.unwrap_or_default(),
                 current: info.progress_detail.as_ref().and_then(|p| p.current),
                 total: info.progress_detail.as_ref().and_then(|p| p.total),
-            });
-        }
-        Ok(())
+            };
+            (info.error_detail.and_then(|d| d.message), event)
+        };
+        drain(s, parts, on_event).await
     }
 
     /// Tags `source` as `target` (`repo[:tag]`).

@@ -21,6 +21,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod api;
 pub mod archive;
 pub mod build;
 mod cli_config;
@@ -52,5 +53,5 @@ pub use container::{
 pub use error::EngineError;
 pub use event::{Event, EventKind};
 pub use lifecycle::{nanos, CreateError};
-pub use resources::{supports_disabling_ipv4, NetworkSummary, VolumeSummary};
+pub use resources::{NetworkSummary, VolumeSummary};
 pub use stats::StatsSample;

@@ -55,37 +55,34 @@ impl Engine {
             .all(true)
             .filters(&Self::label_filters(labels))
             .build();
-        let mut tries = 0;
-        loop {
-            match self.docker.list_containers(Some(opts.clone())).await {
-                Err(e)
-                    if tries < 50
-                        && self.kind == EngineKind::Podman
-                        && podman::is_transient_state_error(&e) =>
-                {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                r => {
-                    return r
-                        .map(|l| l.into_iter().map(ContainerSummary::from_api).collect())
-                        .map_err(|e| self.err(e))
-                }
-            }
-        }
+        self.settled(|| self.docker.list_containers(Some(opts.clone())))
+            .await
+            .map(|l| l.into_iter().map(ContainerSummary::from_api).collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Inspects a container. Podman reports the transient state `stopped` (between the exit
     /// and its cleanup), which the API's state enum lacks, so the answer does not parse: that
     /// is retried until the state settles (`podman::is_transient_state_error`).
     pub async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
+        self.settled(|| {
+            self.docker
+                .inspect_container(id, None::<InspectContainerOptions>)
+        })
+        .await
+        .map(ContainerDetails::from_api)
+        .map_err(|e| self.err(e))
+    }
+
+    /// Makes `call`, again while Podman answers with a transient container state (up to 5 s).
+    async fn settled<T, F, Fut>(&self, call: F) -> std::result::Result<T, bollard::errors::Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, bollard::errors::Error>>,
+    {
         let mut tries = 0;
         loop {
-            match self
-                .docker
-                .inspect_container(id, None::<InspectContainerOptions>)
-                .await
-            {
+            match call().await {
                 Err(e)
                     if tries < 50
                         && self.kind == EngineKind::Podman
@@ -94,7 +91,7 @@ impl Engine {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                r => return r.map(ContainerDetails::from_api).map_err(|e| self.err(e)),
+                r => return r,
             }
         }
     }

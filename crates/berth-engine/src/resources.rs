@@ -50,11 +50,6 @@ impl VolumeSummary {
     }
 }
 
-/// Whether the engine can turn IPv4 off on a network (`EnableIPv4`, API 1.47, Docker 28).
-pub fn supports_disabling_ipv4(api_version: (u32, u32)) -> bool {
-    api_version >= (1, 47)
-}
-
 fn non_empty(m: &std::collections::BTreeMap<String, String>) -> Option<HashMap<String, String>> {
     (!m.is_empty()).then(|| m.clone().into_iter().collect())
 }
@@ -124,7 +119,7 @@ impl Engine {
             enable_ipv6: cfg.enable_ipv6,
             enable_ipv4: cfg
                 .enable_ipv4
-                .filter(|_| supports_disabling_ipv4(self.api_version)),
+                .filter(|_| self.api_version >= crate::api::DISABLE_IPV4),
             options: non_empty(&cfg.driver_opts),
             labels: Some(labels),
             ..Default::default()

@@ -535,25 +535,15 @@ impl Checker<'_> {
             }
         }
         for ef in c.env_from.iter().flatten() {
-            if let Some(r) = &ef.config_map_ref {
-                if !self.exists("ConfigMap", &r.name) {
+            let refs = [
+                ("ConfigMap", ef.config_map_ref.as_ref().map(|r| &r.name)),
+                ("Secret", ef.secret_ref.as_ref().map(|r| &r.name)),
+            ];
+            for (kind, name) in refs {
+                if let Some(name) = name.filter(|n| !self.exists(kind, n)) {
                     self.bad(
                         o,
-                        format!(
-                            "container {}: envFrom ConfigMap {} does not exist",
-                            c.name, r.name
-                        ),
-                    );
-                }
-            }
-            if let Some(r) = &ef.secret_ref {
-                if !self.exists("Secret", &r.name) {
-                    self.bad(
-                        o,
-                        format!(
-                            "container {}: envFrom Secret {} does not exist",
-                            c.name, r.name
-                        ),
+                        format!("container {}: envFrom {kind} {name} does not exist", c.name),
                     );
                 }
             }

@@ -104,6 +104,11 @@ fn image_value(i: &ImageParts) -> Value {
     })
 }
 
+/// A JSON mapping with the keys of `m` and `f` of each value.
+fn map_values<T>(m: &BTreeMap<String, T>, f: impl Fn(&T) -> Value) -> Map<String, Value> {
+    m.iter().map(|(k, v)| (k.clone(), f(v))).collect()
+}
+
 fn pvc_value(p: &ChartPvc) -> Value {
     json!({
         "size": p.size,
@@ -668,16 +673,8 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     }
     files.extend(extra);
     // values.yaml
-    let services: Map<String, Value> = cm
-        .services
-        .iter()
-        .map(|(k, s)| (k.clone(), service_values(s)))
-        .collect();
-    let volumes: Map<String, Value> = cm
-        .volumes
-        .iter()
-        .map(|(k, p)| (k.clone(), pvc_value(p)))
-        .collect();
+    let services = map_values(&cm.services, service_values);
+    let volumes = map_values(&cm.volumes, pvc_value);
     let values = json!({
         "global": {"imageRegistry": "", "imagePullSecrets": []},
         "waitImage": image_value(&ImageParts::of(&cm.wait_image)),
@@ -698,16 +695,8 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     vtext.push_str(&render::print_yaml(&super::sort_keys(values)));
     files.insert("values.yaml".into(), vtext);
     // values.schema.json
-    let svc_schemas: Map<String, Value> = cm
-        .services
-        .iter()
-        .map(|(k, s)| (k.clone(), service_schema(s)))
-        .collect();
-    let vol_schemas: Map<String, Value> = cm
-        .volumes
-        .keys()
-        .map(|k| (k.clone(), pvc_schema()))
-        .collect();
+    let svc_schemas = map_values(&cm.services, service_schema);
+    let vol_schemas = map_values(&cm.volumes, |_| pvc_schema());
     let schema = json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": format!("values of the {chart} chart"),

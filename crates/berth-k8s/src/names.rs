@@ -120,13 +120,24 @@ pub fn is_iana_svc_name(s: &str) -> bool {
         && !s.contains("--")
 }
 
+/// Whether `c` may stand in a label value or a ConfigMap key: `[A-Za-z0-9_.-]`.
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// `s` with `with` for every character that may not stand in a label value or a key.
+fn replace_non_key_chars(s: &str, with: char) -> String {
+    s.chars()
+        .map(|c| if is_key_char(c) { c } else { with })
+        .collect()
+}
+
 /// Whether `s` is a valid label value (empty, or at most 63 of `[A-Za-z0-9_.-]` starting and
 /// ending with an alphanumeric).
 pub fn is_label_value(s: &str) -> bool {
     s.is_empty()
         || (s.len() <= LABEL_MAX
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && s.chars().all(is_key_char)
             && s.starts_with(|c: char| c.is_ascii_alphanumeric())
             && s.ends_with(|c: char| c.is_ascii_alphanumeric()))
 }
@@ -136,16 +147,7 @@ pub fn label_value(s: &str) -> String {
     if is_label_value(s) {
         return s.to_string();
     }
-    let kept: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let kept = replace_non_key_chars(s, '-');
     let trimmed = kept.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     let v = fit(trimmed, s, LABEL_MAX);
     if is_label_value(&v) {
@@ -172,12 +174,7 @@ pub fn is_qualified_key(k: &str) -> bool {
 
 /// Whether `k` may be a ConfigMap or Secret key (`[-._a-zA-Z0-9]+`, at most 253, not `.`/`..`).
 pub fn is_config_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k != "."
-        && k != ".."
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !k.is_empty() && k.len() <= 253 && k != "." && k != ".." && k.chars().all(is_key_char)
 }
 
 /// A valid ConfigMap/Secret key made from `s` (a file name, a compose key).
@@ -185,16 +182,7 @@ pub fn config_key(s: &str) -> String {
     if is_config_key(s) {
         return s.to_string();
     }
-    let k: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let k = replace_non_key_chars(s, '_');
     if is_config_key(&k) {
         k
     } else {

@@ -136,14 +136,8 @@ impl Report {
             let Some(rest) = f.key.strip_prefix("services.") else {
                 continue;
             };
-            let mut cuts: Vec<usize> = rest
-                .char_indices()
-                .filter(|(_, c)| *c == '.' || *c == '[')
-                .map(|(i, _)| i)
-                .collect();
-            cuts.push(rest.len());
-            if let Some(c) = cuts.iter().rev().find(|&&c| names.contains(&rest[..c])) {
-                f.service = Some(rest[..*c].to_string());
+            if let Some(c) = cuts(rest).rev().find(|&c| names.contains(&rest[..c])) {
+                f.service = Some(rest[..c].to_string());
             }
         }
     }
@@ -293,6 +287,14 @@ impl Locator {
     }
 }
 
+/// Where `path` may be cut into a key and the rest: before each `.` or `[`, and at the end.
+fn cuts(path: &str) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    path.char_indices()
+        .filter(|(_, c)| *c == '.' || *c == '[')
+        .map(|(i, _)| i)
+        .chain([path.len()])
+}
+
 /// The next step of `path` at `node`: `[n]` for sequences, else the longest dotted key prefix
 /// that the map has (keys may contain dots), else the text up to the next dot.
 fn next_seg<'p>(path: &'p str, node: &Node) -> Option<(Seg, &'p str)> {
@@ -304,13 +306,7 @@ fn next_seg<'p>(path: &'p str, node: &Node) -> Option<(Seg, &'p str)> {
     }
     if let Some(m) = node.as_map() {
         // Longest prefix ending at a '.', '[' or the end that is a key of the map.
-        let mut cuts: Vec<usize> = path
-            .char_indices()
-            .filter(|(_, c)| *c == '.' || *c == '[')
-            .map(|(i, _)| i)
-            .collect();
-        cuts.push(path.len());
-        for &c in cuts.iter().rev() {
+        for c in cuts(path).rev() {
             let k = &path[..c];
             if m.contains_key(k) {
                 return Some((Seg::Key(k.to_string()), &path[c..]));

@@ -46,15 +46,17 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
+    const ALL: [WorkloadKind; 5] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+    ];
+
+    /// The kind named `s`, in any case.
     fn parse(s: &str) -> Option<WorkloadKind> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "deployment" => WorkloadKind::Deployment,
-            "statefulset" => WorkloadKind::StatefulSet,
-            "daemonset" => WorkloadKind::DaemonSet,
-            "job" => WorkloadKind::Job,
-            "cronjob" => WorkloadKind::CronJob,
-            _ => return None,
-        })
+        parse_name(Self::ALL.map(|k| (k, k.as_str())), s)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -83,14 +85,15 @@ pub enum ServiceType {
 }
 
 impl ServiceType {
+    /// The type named `s`, in any case.
     fn parse(s: &str) -> Option<ServiceType> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "clusterip" => ServiceType::ClusterIp,
-            "nodeport" => ServiceType::NodePort,
-            "loadbalancer" => ServiceType::LoadBalancer,
-            "headless" => ServiceType::Headless,
-            _ => return None,
-        })
+        let names = [
+            (ServiceType::ClusterIp, "ClusterIP"),
+            (ServiceType::NodePort, "NodePort"),
+            (ServiceType::LoadBalancer, "LoadBalancer"),
+            (ServiceType::Headless, "Headless"),
+        ];
+        parse_name(names, s)
     }
 
     /// The `spec.type` value.
@@ -101,6 +104,21 @@ impl ServiceType {
             ServiceType::LoadBalancer => "LoadBalancer",
         }
     }
+}
+
+/// The value whose name is `s`, ignoring ASCII case.
+fn parse_name<T, const N: usize>(names: [(T, &str); N], s: &str) -> Option<T> {
+    names
+        .into_iter()
+        .find(|(_, name)| name.eq_ignore_ascii_case(s))
+        .map(|(v, _)| v)
+}
+
+/// The external traffic policy named `s`, in any case.
+fn traffic_policy(s: &str) -> Option<&'static str> {
+    ["Local", "Cluster"]
+        .into_iter()
+        .find(|p| p.eq_ignore_ascii_case(s))
 }
 
 /// An Ingress asked for a service.
@@ -358,6 +376,21 @@ fn check_quantity(report: &mut Report, path: &str, v: Option<String>) -> Option<
     }
 }
 
+/// The HPA settings read: between 1 and 3 replicas unless they say otherwise.
+fn hpa_settings(
+    min: Option<i64>,
+    max: Option<i64>,
+    cpu: Option<i64>,
+    memory: Option<i64>,
+) -> HpaSettings {
+    HpaSettings {
+        min: min.unwrap_or(1) as i32,
+        max: max.unwrap_or(3) as i32,
+        cpu: cpu.map(|n| n as i32),
+        memory: memory.map(|n| n as i32),
+    }
+}
+
 /// Reads the project's `x-berth`.
 pub fn project_settings(ext: &Extensions, report: &mut Report) -> ProjectSettings {
     let mut out = ProjectSettings::default();
@@ -550,10 +583,9 @@ pub fn service_settings(name: &str, svc: &Service, report: &mut Report) -> Servi
                 out.node_port = np.map(|n| n as i32);
             }
             if let Some(e) = etp {
-                match e.to_ascii_lowercase().as_str() {
-                    "local" => out.external_traffic_policy = Some("Local".into()),
-                    "cluster" => out.external_traffic_policy = Some("Cluster".into()),
-                    _ => report.error(
+                match traffic_policy(&e) {
+                    Some(t) => out.external_traffic_policy = Some(t.into()),
+                    None => report.error(
                         &format!("{p}.external_traffic_policy"),
                         format!("unknown external traffic policy {e:?}"),
                         Some("use Local or Cluster".into()),
@@ -606,10 +638,13 @@ pub fn service_settings(name: &str, svc: &Service, report: &mut Report) -> Servi
     if let Some((v, p)) = hpa {
         if let Some(mut s) = Reader::new(&v, &p, report) {
             s.only(&["min", "max", "cpu", "memory"]);
-            let min = s.int("min", 1, 10_000).unwrap_or(1) as i32;
-            let max = s.int("max", 1, 10_000).unwrap_or(3) as i32;
-            let cpu = s.int("cpu", 1, 1000).map(|n| n as i32);
-            let memory = s.int("memory", 1, 1000).map(|n| n as i32);
+            let hpa = hpa_settings(
+                s.int("min", 1, 10_000),
+                s.int("max", 1, 10_000),
+                s.int("cpu", 1, 1000),
+                s.int("memory", 1, 1000),
+            );
+            let (min, max) = (hpa.min, hpa.max);
             if min > max {
                 report.error(
                     &p,
@@ -617,12 +652,7 @@ pub fn service_settings(name: &str, svc: &Service, report: &mut Report) -> Servi
                     None,
                 );
             }
-            out.hpa = Some(HpaSettings {
-                min,
-                max,
-                cpu,
-                memory,
-            });
+            out.hpa = Some(hpa);
         }
     }
     out
@@ -640,6 +670,26 @@ fn label_int(report: &mut Report, path: &str, v: &str, min: i64, max: i64) -> Op
             None
         }
     }
+}
+
+/// `v` when it is one of `allowed` (exactly); otherwise an error that it is an unknown `what`.
+fn one_of(
+    report: &mut Report,
+    path: &str,
+    what: &str,
+    allowed: &[&str],
+    v: &str,
+) -> Option<String> {
+    if allowed.contains(&v) {
+        return Some(v.to_string());
+    }
+    let (last, rest) = allowed.split_last()?;
+    report.error(
+        path,
+        format!("unknown {what} {v:?}"),
+        Some(format!("use {} or {last}", rest.join(", "))),
+    );
+    None
 }
 
 /// kompose's labels, as documented by kompose (see docs/convert.md for the list).
@@ -670,10 +720,9 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
             "service.nodeport.port" => {
                 out.node_port = label_int(report, &path, v, 1, 65535).map(|n| n as i32)
             }
-            "service.external-traffic-policy" => match v.to_ascii_lowercase().as_str() {
-                "local" => out.external_traffic_policy = Some("Local".into()),
-                "cluster" => out.external_traffic_policy = Some("Cluster".into()),
-                _ => report.error(
+            "service.external-traffic-policy" => match traffic_policy(v) {
+                Some(t) => out.external_traffic_policy = Some(t.into()),
+                None => report.error(
                     &path,
                     format!("unknown external traffic policy {v:?}"),
                     None,
@@ -695,14 +744,12 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
                 ),
             },
             "image-pull-secret" => out.image_pull_secrets = vec![v.clone()],
-            "image-pull-policy" => match v.as_str() {
-                "Always" | "IfNotPresent" | "Never" => out.image_pull_policy = Some(v.clone()),
-                _ => report.error(
-                    &path,
-                    format!("unknown image pull policy {v:?}"),
-                    Some("use Always, IfNotPresent or Never".into()),
-                ),
-            },
+            "image-pull-policy" => {
+                let policies = ["Always", "IfNotPresent", "Never"];
+                if let Some(p) = one_of(report, &path, "image pull policy", &policies, v) {
+                    out.image_pull_policy = Some(p);
+                }
+            }
             "serviceaccount-name" => out.service_account = Some(v.clone()),
             "security-context.fsgroup" => {
                 out.fs_group = label_int(report, &path, v, 0, i64::from(u32::MAX))
@@ -712,14 +759,12 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
             "volume.subpath" => out.volume_subpath = Some(v.clone()),
             "volume.type" => out.volume_type = Some(v.clone()),
             "cronjob.schedule" => out.schedule = Some(v.clone()),
-            "cronjob.concurrency_policy" => match v.as_str() {
-                "Allow" | "Forbid" | "Replace" => out.concurrency_policy = Some(v.clone()),
-                _ => report.error(
-                    &path,
-                    format!("unknown concurrency policy {v:?}"),
-                    Some("use Allow, Forbid or Replace".into()),
-                ),
-            },
+            "cronjob.concurrency_policy" => {
+                let policies = ["Allow", "Forbid", "Replace"];
+                if let Some(p) = one_of(report, &path, "concurrency policy", &policies, v) {
+                    out.concurrency_policy = Some(p);
+                }
+            }
             "cronjob.backoff_limit" => {
                 out.backoff_limit = label_int(report, &path, v, 0, 1000).map(|n| n as i32)
             }
@@ -787,15 +832,11 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
         );
     }
     if hpa != (None, None, None, None) {
-        let min = hpa.0.unwrap_or(1) as i32;
-        let max = hpa.1.unwrap_or(3) as i32;
-        let cpu = hpa.2.map(|n| n as i32);
-        let memory = hpa.3.map(|n| n as i32);
-        let (cpu, memory) = if cpu.is_none() && memory.is_none() {
-            (Some(50), Some(70))
-        } else {
-            (cpu, memory)
-        };
+        let mut h = hpa_settings(hpa.0, hpa.1, hpa.2, hpa.3);
+        if h.cpu.is_none() && h.memory.is_none() {
+            (h.cpu, h.memory) = (Some(50), Some(70));
+        }
+        let (min, max) = (h.min, h.max);
         if min > max {
             report.error(
                 &lp("kompose.hpa.replicas.min"),
@@ -803,12 +844,7 @@ fn kompose_labels(name: &str, svc: &Service, out: &mut ServiceSettings, report: 
                 None,
             );
         }
-        out.hpa = Some(HpaSettings {
-            min,
-            max,
-            cpu,
-            memory,
-        });
+        out.hpa = Some(h);
     }
     match init {
         (None, None, None) => {}

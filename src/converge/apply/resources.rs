@@ -1,11 +1,11 @@
 //! The project's networks and volumes that the selected services use: found by name (Docker
 //! 20.10 accepts duplicate names), adopted when this project made them, created otherwise.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use berth_compose::load::LoadedProject;
 use berth_engine::labels as L;
-use berth_engine::{spec, Engine, EngineError};
+use berth_engine::{api, spec, Engine, EngineError};
 
 use super::ApplyError;
 use crate::converge::report::{Reporter, Resource};
@@ -61,18 +61,15 @@ pub async fn ensure_networks(
             }
             continue;
         }
-        let (major, minor) = engine.api_version();
-        if cfg.enable_ipv4 == Some(false) && !berth_engine::supports_disabling_ipv4((major, minor))
-        {
-            progress.warn(&format!(
-                "networks.{key}.enable_ipv4: needs Engine API 1.47 (Docker 28), this engine speaks {major}.{minor}: IPv4 stays enabled"
-            ));
+        if cfg.enable_ipv4 == Some(false) {
+            if let Some(lack) = api::lacks(engine.api_version(), api::DISABLE_IPV4) {
+                progress.warn(&format!(
+                    "networks.{key}.enable_ipv4: {lack}: IPv4 stays enabled"
+                ));
+            }
         }
         progress.update(Resource::Network, &name, "Creating", "");
-        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
-        labels.insert(L::PROJECT.into(), loaded.name.clone());
-        labels.insert(L::NETWORK.into(), key.clone());
-        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        let labels = labels(&cfg.labels, loaded, L::NETWORK, key);
         match engine.create_network(&name, cfg, labels).await {
             Ok(_) => progress.update(Resource::Network, &name, "Created", ""),
             // Another `up` created it in between: use it.
@@ -131,12 +128,24 @@ pub async fn ensure_volumes(
             continue;
         }
         progress.update(Resource::Volume, &name, "Creating", "");
-        let mut labels: HashMap<String, String> = cfg.labels.clone().into_iter().collect();
-        labels.insert(L::PROJECT.into(), loaded.name.clone());
-        labels.insert(L::VOLUME.into(), key.clone());
-        labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+        let labels = labels(&cfg.labels, loaded, L::VOLUME, key.as_str());
         engine.create_volume(&name, cfg, labels).await?;
         progress.update(Resource::Volume, &name, "Created", "");
     }
     Ok(())
+}
+
+/// A network's or volume's labels: the file's, and Compose's own (the project, `kind` naming
+/// its key in the file, the version).
+fn labels(
+    own: &BTreeMap<String, String>,
+    loaded: &LoadedProject,
+    kind: &str,
+    key: &str,
+) -> HashMap<String, String> {
+    let mut labels: HashMap<String, String> = own.clone().into_iter().collect();
+    labels.insert(L::PROJECT.into(), loaded.name.clone());
+    labels.insert(kind.into(), key.into());
+    labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
+    labels
 }

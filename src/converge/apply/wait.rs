@@ -39,21 +39,11 @@ pub(super) async fn wait_condition(
                 if !i.has_healthcheck() {
                     return Err(format!("container {name} has no healthcheck configured"));
                 }
-                match i.health() {
-                    HealthStatus::Healthy => {
-                        run.progress
-                            .update(Resource::Container, &name, "Healthy", "");
-                        return Ok(());
-                    }
-                    HealthStatus::Unhealthy => {
-                        run.progress
-                            .update(Resource::Container, &name, "Error", "unhealthy");
-                        return Err(format!("container {name} is unhealthy"));
-                    }
-                    _ if exited => {
-                        return Err(format!("container {name} exited ({})", state.exit_code));
-                    }
-                    _ => {}
+                if let Some(verdict) = health_verdict(run, &name, i.health()) {
+                    return verdict;
+                }
+                if exited {
+                    return Err(format!("container {name} exited ({})", state.exit_code));
                 }
             }
             Condition::CompletedSuccessfully => {
@@ -82,15 +72,10 @@ pub(super) async fn wait_condition(
                 .update(Resource::Container, &name, "Waiting", "");
             shown = true;
         }
-        let mut wait = Duration::from_secs(2);
-        if condition == Condition::Healthy && status == ContainerStatus::Running {
-            // Podman without systemd: berth runs the check while it waits.
-            match run.engine.drive_healthcheck(id, &i).await {
-                Some(Duration::ZERO) => continue,
-                Some(left) => wait = wait.min(left),
-                None => {}
-            }
-        }
+        let checks = condition == Condition::Healthy && status == ContainerStatus::Running;
+        let Some(wait) = next_look(run, id, &i, checks).await else {
+            continue;
+        };
         // Events wake us at once; the timeout only guards against a missed event.
         let _ = tokio::time::timeout(wait, notified).await;
     }
@@ -143,35 +128,18 @@ pub(super) async fn wait_ready(
                     let _ = tokio::time::timeout(SETTLE - up_for, notified).await;
                     continue;
                 }
-                match i.health() {
-                    HealthStatus::Healthy => {
-                        run.progress
-                            .update(Resource::Container, &name, "Healthy", "");
-                        return Ok(());
-                    }
-                    HealthStatus::Unhealthy => {
-                        run.progress
-                            .update(Resource::Container, &name, "Error", "unhealthy");
-                        return Err(ApplyError::Dependency(format!(
-                            "container {name} is unhealthy"
-                        )));
-                    }
-                    _ => {}
+                if let Some(verdict) = health_verdict(run, &name, i.health()) {
+                    return verdict.map_err(ApplyError::Dependency);
                 }
             }
             _ => {}
         }
         run.progress
             .update(Resource::Container, &name, "Waiting", "");
-        let mut wait = Duration::from_secs(2);
-        if has_check && state.status == ContainerStatus::Running {
-            // Podman without systemd: berth runs the check while it waits.
-            match run.engine.drive_healthcheck(id, &i).await {
-                Some(Duration::ZERO) => continue,
-                Some(left) => wait = wait.min(left),
-                None => {}
-            }
-        }
+        let checks = has_check && state.status == ContainerStatus::Running;
+        let Some(mut wait) = next_look(run, id, &i, checks).await else {
+            continue;
+        };
         if let Some(d) = deadline {
             let now = Instant::now();
             if now >= d {
@@ -183,5 +151,42 @@ pub(super) async fn wait_ready(
             wait = wait.min(d - now);
         }
         let _ = tokio::time::timeout(wait, notified).await;
+    }
+}
+
+/// A health status that ends the wait, shown: healthy is done, unhealthy an error.
+fn health_verdict(run: &Run<'_>, name: &str, health: HealthStatus) -> Option<Result<(), String>> {
+    match health {
+        HealthStatus::Healthy => {
+            run.progress
+                .update(Resource::Container, name, "Healthy", "");
+            Some(Ok(()))
+        }
+        HealthStatus::Unhealthy => {
+            run.progress
+                .update(Resource::Container, name, "Error", "unhealthy");
+            Some(Err(format!("container {name} is unhealthy")))
+        }
+        _ => None,
+    }
+}
+
+/// How long to wait for an event before looking again; `None` to look again now (a check
+/// berth ran has just finished). On Podman without systemd, `checks` has berth run a due
+/// healthcheck itself while it waits.
+async fn next_look(
+    run: &Run<'_>,
+    id: &str,
+    container: &berth_engine::ContainerDetails,
+    checks: bool,
+) -> Option<Duration> {
+    let wait = Duration::from_secs(2);
+    if !checks {
+        return Some(wait);
+    }
+    match run.engine.drive_healthcheck(id, container).await {
+        Some(Duration::ZERO) => None,
+        Some(left) => Some(wait.min(left)),
+        None => Some(wait),
     }
 }

@@ -5,28 +5,12 @@ use crate::error::LoadError;
 use crate::interpolate::{interpolate, InterpolationError};
 use crate::yaml::{Node, Value};
 
-/// One step of a key path: a mapping key or a list index.
-#[derive(Clone, Copy)]
-pub enum Seg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
+/// One step of a key path while walking a file's tree.
+pub type Seg<'a> = crate::keypath::Seg<&'a str>;
 
 /// Renders `services.web.ports[1]` (only when an error needs it).
 pub fn render_path(segs: &[Seg]) -> String {
-    let mut out = String::new();
-    for s in segs {
-        match s {
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
+    crate::keypath::render(segs)
 }
 
 /// Interpolates `node` in place; collects the names of unset variables for warnings.

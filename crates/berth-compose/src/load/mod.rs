@@ -435,14 +435,20 @@ pub(crate) mod tests_support {
     use crate::error::LoadError;
     use crate::options::{EnvSource, Environment, ProjectRequest};
 
-    /// Writes `files` (the first is the compose file) and loads them; the canonical JSON.
-    pub fn load_files(files: &[(&str, &str)]) -> Result<serde_json::Value, LoadError> {
+    /// A temp directory holding `files` (name, text), subdirectories made as needed.
+    pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, text) in files {
             let p = dir.path().join(name);
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
             std::fs::write(&p, text).expect("write");
         }
+        dir
+    }
+
+    /// Writes `files` (the first is the compose file) and loads them; the canonical JSON.
+    pub fn load_files(files: &[(&str, &str)]) -> Result<serde_json::Value, LoadError> {
+        let dir = write_files(files);
         let mut env = Environment::default();
         env.set("HOME", "/home/t", EnvSource::Shell);
         let opts = ProjectRequest {

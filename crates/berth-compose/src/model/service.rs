@@ -1,10 +1,11 @@
-//! A service: every attribute of the Compose Specification, as Compose v2 prints it.
+//! A service: every attribute of the Compose Specification, as Compose v2 prints it, with
+//! its structured parts (build and develop, deploy, devices and block I/O, logging,
+//! healthcheck, dependencies, networks, ports, volumes, config and secret references).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::omit::*;
-use super::*;
+use super::scalars::*;
 
 /// One service (compose-go `ServiceConfig`). Its name is its key in [`Project::services`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -309,4 +310,690 @@ impl Service {
             .or_else(|| self.deploy.as_ref().and_then(|d| d.replicas))
             .unwrap_or(1)
     }
+}
+
+/// `logging:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct LoggingConfig {
+    /// Driver.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub driver: Option<String>,
+    /// Driver options.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `healthcheck:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct HealthCheckConfig {
+    /// Test: `["CMD", …]`, `["CMD-SHELL", cmd]` or `["NONE"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test: Vec<String>,
+    /// Timeout (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Interval (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u64>,
+    /// Start period (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<String>,
+    /// Interval during the start period (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_interval: Option<String>,
+    /// Disable the image's health check.
+    #[serde(skip_serializing_if = "is_false")]
+    pub disable: bool,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `credential_spec:` (Windows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct CredentialSpecConfig {
+    /// Config name.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub config: Option<String>,
+    /// File.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub file: Option<String>,
+    /// Registry value.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub registry: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A `depends_on` entry (long form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceDependency {
+    /// `service_started`, `service_healthy`, `service_completed_successfully`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub condition: Option<String>,
+    /// Restart this service when the dependency is updated.
+    #[serde(skip_serializing_if = "is_false")]
+    pub restart: bool,
+    /// Whether the dependency must exist/run (always printed).
+    pub required: bool,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `extends:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExtendsConfig {
+    /// File holding the base service.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub file: Option<String>,
+    /// Base service name.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub service: Option<String>,
+}
+
+/// A service's attachment to a network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceNetworkConfig {
+    /// Connection order priority.
+    #[serde(skip_serializing_if = "zero_i64")]
+    pub priority: Option<i64>,
+    /// Default gateway priority.
+    #[serde(skip_serializing_if = "zero_i64")]
+    pub gw_priority: Option<i64>,
+    /// Aliases.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Static IPv4.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub ipv4_address: Option<String>,
+    /// Static IPv6.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub ipv6_address: Option<String>,
+    /// Link-local IPs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub link_local_ips: Vec<String>,
+    /// MAC address on this network.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub mac_address: Option<String>,
+    /// Driver options for the endpoint.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: BTreeMap<String, String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A published port (long form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServicePortConfig {
+    /// Port name.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub name: Option<String>,
+    /// `ingress` or `host`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub mode: Option<String>,
+    /// Host IP to bind.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub host_ip: Option<String>,
+    /// Container port.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub target: u32,
+    /// Host port or range (`"8080"`, `"9000-9010"`); `None` = random.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub published: Option<String>,
+    /// `tcp` or `udp`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub protocol: Option<String>,
+    /// Application protocol.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub app_protocol: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A mount (long form of `volumes:`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceVolumeConfig {
+    /// `volume`, `bind`, `tmpfs`, `npipe`, `cluster`.
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Volume name or absolute host path; `None` for anonymous volumes and tmpfs.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub source: Option<String>,
+    /// Container path.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub target: Option<String>,
+    /// Read-only.
+    #[serde(skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    /// Consistency (ignored on Linux).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub consistency: Option<String>,
+    /// Bind options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<ServiceVolumeBind>,
+    /// Volume options (`{}` is printed when present but empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<ServiceVolumeVolume>,
+    /// tmpfs options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<ServiceVolumeTmpfs>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// Bind mount options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceVolumeBind {
+    /// `z` or `Z`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub selinux: Option<String>,
+    /// Propagation (`rprivate`, …).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub propagation: Option<String>,
+    /// Create the host path if missing (true for short syntax).
+    #[serde(skip_serializing_if = "is_false")]
+    pub create_host_path: bool,
+    /// Recursive read-only mode.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub recursive: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// Volume mount options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceVolumeVolume {
+    /// Do not copy image data into a new volume.
+    #[serde(skip_serializing_if = "is_false")]
+    pub nocopy: bool,
+    /// Sub-path of the volume to mount.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub subpath: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// tmpfs mount options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceVolumeTmpfs {
+    /// Size.
+    #[serde(skip_serializing_if = "zero_bytes")]
+    pub size: Option<Bytes>,
+    /// File mode.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub mode: u32,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A service's reference to a secret or config (long form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FileReferenceConfig {
+    /// Name of the top-level secret/config.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub source: Option<String>,
+    /// Path (or name under `/run/secrets`) in the container.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub target: Option<String>,
+    /// Owner uid (string).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub uid: Option<String>,
+    /// Owner gid (string).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub gid: Option<String>,
+    /// File mode (printed in decimal: `0440` -> `288`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A service's `configs:` entry.
+pub type ServiceConfigObjConfig = FileReferenceConfig;
+/// A service's `secrets:` entry (also `build.secrets`).
+pub type ServiceSecretConfig = FileReferenceConfig;
+
+/// `build:` (compose-go `BuildConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct BuildConfig {
+    /// Build context: an absolute path or a URL.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub context: Option<String>,
+    /// Dockerfile, relative to the context.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub dockerfile: Option<String>,
+    /// Inline Dockerfile content.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub dockerfile_inline: Option<String>,
+    /// Extra privileges (`network.host`, `security.insecure`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entitlements: Vec<String>,
+    /// Build args; `None` = passed through without a value.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, Option<String>>,
+    /// SSH agent sockets/keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<SshKey>,
+    /// Image labels.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Cache sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_from: Vec<String>,
+    /// Cache exports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_to: Vec<String>,
+    /// Disable the build cache.
+    #[serde(skip_serializing_if = "is_false")]
+    pub no_cache: bool,
+    /// Named additional contexts.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub additional_contexts: BTreeMap<String, String>,
+    /// Always pull base images.
+    #[serde(skip_serializing_if = "is_false")]
+    pub pull: bool,
+    /// Extra hosts, canonical `host=ip`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    /// Isolation technology.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub isolation: Option<String>,
+    /// Network for `RUN` steps.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub network: Option<String>,
+    /// Target stage.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub target: Option<String>,
+    /// Build secrets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ServiceSecretConfig>,
+    /// `/dev/shm` size for build containers.
+    #[serde(skip_serializing_if = "zero_bytes")]
+    pub shm_size: Option<Bytes>,
+    /// Extra tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Ulimits for build containers.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, Ulimit>,
+    /// Target platforms.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    /// Privileged build.
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `develop:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DevelopConfig {
+    /// Watch rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<Trigger>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// One `develop.watch` rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Trigger {
+    /// Watched host path (absolute).
+    pub path: String,
+    /// `sync`, `rebuild`, `restart`, `sync+restart`, `sync+exec`.
+    pub action: String,
+    /// Target path in the container.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub target: Option<String>,
+    /// Command for `sync+exec` (always printed in JSON, as `{"command": null}` when unset).
+    pub exec: ServiceHook,
+    /// Include patterns.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Ignore patterns.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    /// Copy the whole path into the containers when watching starts (Compose 2.32+).
+    #[serde(skip_serializing_if = "is_false")]
+    pub initial_sync: bool,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A lifecycle hook (`post_start`, `pre_stop`, `develop.watch[].exec`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceHook {
+    /// Command; `None` prints as `null`.
+    #[serde(skip_serializing_if = "never")]
+    pub command: Option<Vec<String>>,
+    /// User to run as.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub user: Option<String>,
+    /// Run privileged.
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    /// Working directory.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub working_dir: Option<String>,
+    /// Environment.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, Option<String>>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `deploy:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DeployConfig {
+    /// `replicated` or `global`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub mode: Option<String>,
+    /// Replica count (0 is printed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    /// Service labels.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Rolling update settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_config: Option<UpdateConfig>,
+    /// Rollback settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<UpdateConfig>,
+    /// Limits and reservations (always printed in JSON, `{}` when empty).
+    pub resources: Resources,
+    /// Restart policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// Placement (always printed in JSON, `{}` when empty).
+    pub placement: Placement,
+    /// `vip` or `dnsrr`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub endpoint_mode: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `update_config` / `rollback_config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct UpdateConfig {
+    /// Containers updated at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u64>,
+    /// Delay between groups (Go duration).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub delay: Option<String>,
+    /// `continue`, `rollback`, `pause`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub failure_action: Option<String>,
+    /// Monitoring period (Go duration).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub monitor: Option<String>,
+    /// Tolerated failure ratio.
+    #[serde(
+        skip_serializing_if = "zero_f32",
+        serialize_with = "short_f32::serialize",
+        deserialize_with = "short_f32::deserialize"
+    )]
+    pub max_failure_ratio: Option<f32>,
+    /// `stop-first` or `start-first`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub order: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `deploy.resources`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Resources {
+    /// Hard limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Resource>,
+    /// Reservations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Resource>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A set of resource amounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Resource {
+    /// CPUs.
+    #[serde(
+        skip_serializing_if = "zero_f32",
+        serialize_with = "short_f32::serialize",
+        deserialize_with = "short_f32::deserialize"
+    )]
+    pub cpus: Option<f32>,
+    /// Memory.
+    #[serde(skip_serializing_if = "zero_bytes")]
+    pub memory: Option<Bytes>,
+    /// PIDs.
+    #[serde(skip_serializing_if = "zero_i64")]
+    pub pids: Option<i64>,
+    /// Device requests.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
+    /// Generic (swarm) resources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generic_resources: Vec<GenericResource>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A generic resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct GenericResource {
+    /// Discrete resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discrete_resource_spec: Option<DiscreteGenericResource>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A counted resource (`kind: gpu`, `value: 2`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DiscreteGenericResource {
+    /// Resource kind.
+    pub kind: String,
+    /// Amount.
+    pub value: i64,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `deploy.restart_policy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RestartPolicy {
+    /// `none`, `on-failure`, `any`.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub condition: Option<String>,
+    /// Delay between attempts (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<String>,
+    /// Maximum attempts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u64>,
+    /// Evaluation window (Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `deploy.placement`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Placement {
+    /// Constraints.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    /// Preferences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<PlacementPreferences>,
+    /// Maximum replicas per node.
+    #[serde(skip_serializing_if = "zero_u64")]
+    pub max_replicas_per_node: Option<u64>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A placement preference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct PlacementPreferences {
+    /// Spread descriptor.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub spread: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// `blkio_config:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct BlkioConfig {
+    /// Relative weight (10-1000).
+    #[serde(skip_serializing_if = "zero_u16")]
+    pub weight: Option<u16>,
+    /// Per-device weights.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weight_device: Vec<WeightDevice>,
+    /// Read rate limits (bytes per second).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_bps: Vec<ThrottleDevice>,
+    /// Read rate limits (operations per second).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_iops: Vec<ThrottleDevice>,
+    /// Write rate limits (bytes per second).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_bps: Vec<ThrottleDevice>,
+    /// Write rate limits (operations per second).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_iops: Vec<ThrottleDevice>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A device weight. Compose's JSON capitalises these keys (`Path`, `Weight`); YAML does not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct WeightDevice {
+    /// Device path.
+    #[serde(rename = "Path", alias = "path")]
+    pub path: String,
+    /// Weight.
+    #[serde(rename = "Weight", alias = "weight")]
+    pub weight: u16,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A device rate limit. Compose's JSON capitalises these keys (`Path`, `Rate`); YAML does not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ThrottleDevice {
+    /// Device path.
+    #[serde(rename = "Path", alias = "path")]
+    pub path: String,
+    /// Rate (bytes or operations per second).
+    #[serde(rename = "Rate", alias = "rate")]
+    pub rate: Bytes,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A `devices:` entry (long form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DeviceMapping {
+    /// Host device.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub source: Option<String>,
+    /// Container device.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub target: Option<String>,
+    /// cgroup permissions (`rwm`).
+    #[serde(skip_serializing_if = "empty_str")]
+    pub permissions: Option<String>,
+    /// `x-*` keys.
+    #[serde(flatten)]
+    pub extensions: Extensions,
+}
+
+/// A device request (`gpus:`, `deploy.resources.reservations.devices`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceRequest {
+    /// Capabilities (`gpu`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// Driver.
+    #[serde(skip_serializing_if = "empty_str")]
+    pub driver: Option<String>,
+    /// Device count; `-1` means `all`.
+    #[serde(skip_serializing_if = "zero_i64")]
+    pub count: Option<i64>,
+    /// Device ids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    /// Driver options.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }

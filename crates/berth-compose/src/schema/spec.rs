@@ -33,47 +33,28 @@ const OPEN_EXTERNAL: Sch = Sch::Object(&Obj {
     ..Obj::OPEN
 });
 
+/// A mapping of names (`services:`, `volumes:` …) to definition `$def`, closed or open to
+/// `x-*` keys as `$rest` (an `Obj` preset) says.
+macro_rules! named {
+    ($def:literal, $rest:ident) => {
+        Sch::Object(&Obj {
+            patterns: &[(Pat::Name, Sch::Ref($def))],
+            ..Obj::$rest
+        })
+    };
+}
+
 /// The document root.
 pub(crate) static ROOT: Sch = Sch::Object(&Obj {
     props: &[
         ("version", STR),
         ("name", STR),
         ("include", Sch::Array(&Sch::Ref("include"), false)),
-        (
-            "services",
-            Sch::Object(&Obj {
-                patterns: &[(Pat::Name, Sch::Ref("service"))],
-                ..Obj::CLOSED
-            }),
-        ),
-        (
-            "networks",
-            Sch::Object(&Obj {
-                patterns: &[(Pat::Name, Sch::Ref("network"))],
-                ..Obj::OPEN
-            }),
-        ),
-        (
-            "volumes",
-            Sch::Object(&Obj {
-                patterns: &[(Pat::Name, Sch::Ref("volume"))],
-                ..Obj::CLOSED
-            }),
-        ),
-        (
-            "secrets",
-            Sch::Object(&Obj {
-                patterns: &[(Pat::Name, Sch::Ref("secret"))],
-                ..Obj::CLOSED
-            }),
-        ),
-        (
-            "configs",
-            Sch::Object(&Obj {
-                patterns: &[(Pat::Name, Sch::Ref("config"))],
-                ..Obj::CLOSED
-            }),
-        ),
+        ("services", named!("service", CLOSED)),
+        ("networks", named!("network", OPEN)),
+        ("volumes", named!("volume", CLOSED)),
+        ("secrets", named!("secret", CLOSED)),
+        ("configs", named!("config", CLOSED)),
     ],
     ..Obj::EXT
 });

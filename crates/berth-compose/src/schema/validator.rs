@@ -10,11 +10,7 @@ use super::SchemaError;
 use crate::suggest::closest;
 use crate::yaml::{Map, Node, Pos, Tag, Value};
 
-#[derive(Clone, Copy)]
-enum Seg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
+type Seg<'a> = crate::keypath::Seg<&'a str>;
 
 struct Validator<'a> {
     errors: Vec<SchemaError>,
@@ -165,31 +161,7 @@ fn found(node: &Node) -> String {
 }
 
 fn path_string(path: &[Seg]) -> String {
-    if path.is_empty() {
-        return "(root)".into();
-    }
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                if !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                {
-                    s.push_str(k);
-                } else {
-                    let _ = write!(s, "{k:?}");
-                }
-            }
-            Seg::Index(i) => {
-                let _ = write!(s, "[{i}]");
-            }
-        }
-    }
-    s
+    crate::keypath::render_quoted(path)
 }
 
 /// Paths whose list entries compose-go de-duplicates before validating, so `uniqueItems` never

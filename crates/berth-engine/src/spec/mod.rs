@@ -14,6 +14,7 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, MountType, PortBinding,
 };
 
+use crate::api::lacks;
 use berth_compose::model::{Project, Service};
 use berth_compose::syntax;
 
@@ -296,14 +297,11 @@ fn healthcheck(ctx: &SpecContext, d: &mut Draft<'_, '_>) -> Result<(), SpecError
     // Healthcheck.
     if let Some(h) = &service.healthcheck {
         let start_interval = duration(s, "healthcheck.start_interval", &h.start_interval)?;
-        if start_interval.is_some() && ctx.api_version < (1, 44) {
+        if let Some(lack) = start_interval.and_then(|_| lacks(ctx.api_version, (1, 44))) {
             // Compose v2 refuses to create the container; berth runs it without.
             w.push(
                 "healthcheck.start_interval",
-                format_args!(
-                    "needs Engine API 1.44 (Docker 25), this engine speaks {}.{}: not applied",
-                    ctx.api_version.0, ctx.api_version.1
-                ),
+                format_args!("{lack}: not applied"),
             );
         }
         body.healthcheck = Some(HealthConfig {

@@ -145,22 +145,17 @@ pub(super) fn networking(
                     }
                 } else if old_api && ep.mac_address.is_some() {
                     // Before API 1.44 the engine takes one, container-wide, MAC address.
+                    let lack = lacks(ctx.api_version, (1, 44)).unwrap_or_default();
                     w.push(
                         &format!("networks.{key}.mac_address"),
-                        format_args!(
-                            "a MAC address on a second network needs Engine API 1.44, this engine speaks {}.{}: not applied",
-                            ctx.api_version.0, ctx.api_version.1
-                        ),
+                        format_args!("a MAC address on a second network {lack}: not applied"),
                     );
                     ep.mac_address = None;
                 }
-                if ep.gw_priority.is_some() && ctx.api_version < (1, 48) {
+                if let Some(lack) = ep.gw_priority.and_then(|_| lacks(ctx.api_version, (1, 48))) {
                     w.push(
                         &format!("networks.{key}.gw_priority"),
-                        format_args!(
-                            "needs Engine API 1.48 (Docker 28), this engine speaks {}.{}: not applied",
-                            ctx.api_version.0, ctx.api_version.1
-                        ),
+                        format_args!("{lack}: not applied"),
                     );
                     ep.gw_priority = None;
                 }

@@ -209,14 +209,8 @@ pub(super) fn process(ctx: &SpecContext, d: &mut Draft<'_, '_>) -> Result<(), Sp
         host.pid_mode = Some(super::network::container_ref(ctx, s, "pid", pid)?);
     }
     if !service.annotations.is_empty() {
-        if ctx.api_version < (1, 43) {
-            w.push(
-                "annotations",
-                format_args!(
-                    "needs Engine API 1.43 (Docker 24), this engine speaks {}.{}: not applied",
-                    ctx.api_version.0, ctx.api_version.1
-                ),
-            );
+        if let Some(lack) = lacks(ctx.api_version, (1, 43)) {
+            w.push("annotations", format_args!("{lack}: not applied"));
         } else {
             host.annotations = non_empty_map(&service.annotations);
         }

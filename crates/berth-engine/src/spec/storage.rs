@@ -105,13 +105,10 @@ fn volumes(
                         any = true;
                     }
                     Some(r @ ("writable" | "readonly")) => {
-                        if ctx.api_version < (1, 44) {
+                        if let Some(lack) = lacks(ctx.api_version, (1, 44)) {
                             w.push(
                                 &format!("{key}.bind.recursive"),
-                                format_args!(
-                                    "{r} needs Engine API 1.44, this engine speaks {}.{}: not applied",
-                                    ctx.api_version.0, ctx.api_version.1
-                                ),
+                                format_args!("{r} {lack}: not applied"),
                             );
                         } else if r == "writable" {
                             opts.read_only_non_recursive = Some(true);
@@ -152,15 +149,8 @@ fn volumes(
                         ..Default::default()
                     };
                     if let Some(sub) = vo.subpath.as_deref().filter(|x| !x.is_empty()) {
-                        if ctx.api_version < (1, 45) {
-                            return Err(err(
-                                s,
-                                &format!("{key}.volume.subpath"),
-                                format!(
-                                    "needs Engine API 1.45 (Docker 26), this engine speaks {}.{}",
-                                    ctx.api_version.0, ctx.api_version.1
-                                ),
-                            ));
+                        if let Some(lack) = lacks(ctx.api_version, (1, 45)) {
+                            return Err(err(s, &format!("{key}.volume.subpath"), lack));
                         }
                         opts.subpath = Some(sub.to_string());
                     }
@@ -183,15 +173,8 @@ fn volumes(
                 m.source = v.source.clone();
             }
             "image" => {
-                if ctx.api_version < (1, 48) {
-                    return Err(err(
-                        s,
-                        &key,
-                        format!(
-                            "image mounts need Engine API 1.48 (Docker 28), this engine speaks {}.{}",
-                            ctx.api_version.0, ctx.api_version.1
-                        ),
-                    ));
+                if let Some(lack) = lacks(ctx.api_version, (1, 48)) {
+                    return Err(err(s, &key, format!("an image mount {lack}")));
                 }
                 m.typ = Some(MountType::IMAGE);
                 m.source = v.source.clone();

@@ -15,7 +15,7 @@ use super::{meta, names, q, svc_path, Ctx, Object};
 use crate::settings::ServiceSettings;
 use crate::units;
 use berth_compose::image::{self, ImageRef};
-use berth_compose::model::Service as ComposeService;
+use berth_compose::model::{Resource, Service as ComposeService};
 
 /// Sysctls Kubernetes allows without kubelet flags (1.29).
 const SAFE_SYSCTLS: &[&str] = &[
@@ -269,55 +269,23 @@ impl<'a> Ctx<'a> {
             .map(|d| d.resources.clone())
             .unwrap_or_default();
         if let Some(l) = &res.limits {
-            if let Some(c) = l.cpus.filter(|c| *c > 0.0) {
-                limits.insert("cpu".into(), q(units::cpu_quantity(f64::from(c))));
-            }
-            if let Some(m) = l.memory.filter(|m| m.0 > 0) {
-                limits.insert("memory".into(), q(units::bytes_quantity(m.0)));
-            }
-            if l.pids.is_some_and(|n| n != 0) {
-                self.report.warn(
-                    &svc_path(name, "deploy.resources.limits.pids"),
-                    "PID limits are per node in Kubernetes: ignored",
-                    None,
-                );
-            }
-            self.devices(name, "deploy.resources.limits", &l.devices, &mut limits);
-            if !l.generic_resources.is_empty() {
-                self.report.warn(
-                    &svc_path(name, "deploy.resources.limits.generic_resources"),
-                    "generic (swarm) resources: ignored",
-                    None,
-                );
-            }
-        }
-        if let Some(r) = &res.reservations {
-            if let Some(c) = r.cpus.filter(|c| *c > 0.0) {
-                requests.insert("cpu".into(), q(units::cpu_quantity(f64::from(c))));
-            }
-            if let Some(m) = r.memory.filter(|m| m.0 > 0) {
-                requests.insert("memory".into(), q(units::bytes_quantity(m.0)));
-            }
-            if r.pids.is_some_and(|n| n != 0) {
-                self.report.warn(
-                    &svc_path(name, "deploy.resources.reservations.pids"),
-                    "PID reservations do not exist in Kubernetes: ignored",
-                    None,
-                );
-            }
-            self.devices(
+            let own = self.resource_bounds(
                 name,
-                "deploy.resources.reservations",
-                &r.devices,
+                "limits",
+                l,
+                "PID limits are per node in Kubernetes: ignored",
                 &mut limits,
             );
-            if !r.generic_resources.is_empty() {
-                self.report.warn(
-                    &svc_path(name, "deploy.resources.reservations.generic_resources"),
-                    "generic (swarm) resources: ignored",
-                    None,
-                );
-            }
+            limits.extend(own);
+        }
+        if let Some(r) = &res.reservations {
+            requests = self.resource_bounds(
+                name,
+                "reservations",
+                r,
+                "PID reservations do not exist in Kubernetes: ignored",
+                &mut limits,
+            );
         }
         // Service-level shorthands (used when deploy.resources does not say).
         if let Some(c) = svc.cpus.filter(|c| *c > 0.0) {
@@ -353,6 +321,39 @@ impl<'a> Ctx<'a> {
             requests: (!requests.is_empty()).then_some(requests),
             ..Default::default()
         })
+    }
+
+    /// The CPU and memory of `deploy.resources.{which}`; its GPUs go into `limits`. `pids`
+    /// says why a PID bound is ignored.
+    fn resource_bounds(
+        &mut self,
+        name: &str,
+        which: &str,
+        r: &Resource,
+        pids: &str,
+        limits: &mut BTreeMap<String, Quantity>,
+    ) -> BTreeMap<String, Quantity> {
+        let key = format!("deploy.resources.{which}");
+        let mut out = BTreeMap::new();
+        if let Some(c) = r.cpus.filter(|c| *c > 0.0) {
+            out.insert("cpu".into(), q(units::cpu_quantity(f64::from(c))));
+        }
+        if let Some(m) = r.memory.filter(|m| m.0 > 0) {
+            out.insert("memory".into(), q(units::bytes_quantity(m.0)));
+        }
+        if r.pids.is_some_and(|n| n != 0) {
+            self.report
+                .warn(&svc_path(name, &format!("{key}.pids")), pids, None);
+        }
+        self.devices(name, &key, &r.devices, limits);
+        if !r.generic_resources.is_empty() {
+            self.report.warn(
+                &svc_path(name, &format!("{key}.generic_resources")),
+                "generic (swarm) resources: ignored",
+                None,
+            );
+        }
+        out
     }
 
     fn devices(

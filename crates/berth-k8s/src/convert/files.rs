@@ -13,7 +13,9 @@ use k8s_openapi::ByteString;
 
 use super::storage::PodVolumes;
 use super::{meta, names, svc_path, Ctx, Object, CONFIGMAP_MAX};
-use berth_compose::model::{FileObjectConfig, FileObjectSource, Service as ComposeService};
+use berth_compose::model::{
+    FileObjectConfig, FileObjectSource, FileReferenceConfig, Project, Service as ComposeService,
+};
 
 impl<'a> Ctx<'a> {
     /// The content of a config or secret, from its source (environment, then content, then
@@ -69,135 +71,146 @@ impl<'a> Ctx<'a> {
     pub(super) fn project_objects(&mut self) {
         let (used_secrets, used_configs) = self.used_file_objects();
         for key in &used_secrets {
-            self.secret_object(key);
+            self.file_object(FileKind::Secret, key);
         }
         for key in &used_configs {
-            self.config_object(key);
+            self.file_object(FileKind::Config, key);
         }
         self.standalone_claims();
     }
 
     /// The keys of the secrets and of the configs that some service uses.
     fn used_file_objects(&self) -> (BTreeSet<String>, BTreeSet<String>) {
-        let mut used_secrets = BTreeSet::new();
-        let mut used_configs = BTreeSet::new();
-        for svc in self.p.services.values() {
-            for s in &svc.secrets {
-                if let Some(src) = &s.source {
-                    used_secrets.insert(src.clone());
-                }
-            }
-            for c in &svc.configs {
-                if let Some(src) = &c.source {
-                    used_configs.insert(src.clone());
-                }
-            }
-        }
-        (used_secrets, used_configs)
+        let services = self.p.services.values();
+        (
+            sources(services.clone().flat_map(|svc| &svc.secrets)),
+            sources(services.flat_map(|svc| &svc.configs)),
+        )
     }
 
-    /// The Secret of top-level secret `key` (or the external one it names).
-    fn secret_object(&mut self, key: &str) {
-        let Some(cfg) = self.p.secrets.get(key) else {
+    /// The Secret or ConfigMap of top-level secret or config `key` (or the external one it
+    /// names), kept for the services that mount it.
+    fn file_object(&mut self, kind: FileKind, key: &str) {
+        let Some(cfg) = kind.top_level(self.p).get(key) else {
             return;
         };
         let data_key = names::config_key(key);
-        if cfg.external {
-            let name = cfg.name.clone().unwrap_or_else(|| key.to_string());
-            let name = if names::is_dns1123_subdomain(&name) {
-                name
-            } else {
-                names::label(&name, names::LABEL_MAX)
+        let name = if cfg.external {
+            self.external_file_object(kind, key, cfg, &data_key)
+        } else {
+            let Some(name) = self.own_file_object(kind, key, cfg, &data_key) else {
+                return;
             };
-            self.report.warn(
-                &format!("secrets.{key}.external"),
-                format!("external secret: the Secret {name:?} with key {data_key:?} must exist in the namespace"),
-                Some(format!("kubectl create secret generic {name} --from-file={data_key}=<file>")),
-            );
-            self.externals.insert(("Secret".into(), name.clone()));
-            self.secret_objects
-                .insert(key.to_string(), (name, data_key));
-            return;
-        }
-        self.warn_file_object_keys("secrets", key, cfg);
-        let Some(bytes) = self.read_source("secrets", key, cfg) else {
-            return;
+            name
         };
-        let name = self.book.claim(
-            "Secret",
-            &names::label(key, names::LABEL_MAX),
-            &format!("secrets.{key}"),
-        );
-        self.report.info(
-            &format!("secrets.{key}"),
-            format!("Secret {name:?}: its value is written into the output; keep the output out of version control, or declare the secret external"),
-            None,
-        );
-        self.objects.push(Object::Secret(Secret {
-            metadata: meta(&name, self.project_labels()),
-            type_: Some("Opaque".into()),
-            data: Some(BTreeMap::from([(data_key.clone(), ByteString(bytes))])),
-            ..Default::default()
-        }));
-        self.secret_objects
+        self.file_objects(kind)
             .insert(key.to_string(), (name, data_key));
     }
 
-    /// The ConfigMap of top-level config `key` (or the external one it names).
-    fn config_object(&mut self, key: &str) {
-        let Some(cfg) = self.p.configs.get(key) else {
-            return;
+    /// The name of the external Secret or ConfigMap that `cfg` names, which must exist.
+    fn external_file_object(
+        &mut self,
+        kind: FileKind,
+        key: &str,
+        cfg: &FileObjectConfig,
+        data_key: &str,
+    ) -> String {
+        let name = cfg.name.clone().unwrap_or_else(|| key.to_string());
+        let (name, fix) = match kind {
+            FileKind::Secret => {
+                let name = if names::is_dns1123_subdomain(&name) {
+                    name
+                } else {
+                    names::label(&name, names::LABEL_MAX)
+                };
+                let fix =
+                    format!("kubectl create secret generic {name} --from-file={data_key}=<file>");
+                (name, Some(fix))
+            }
+            FileKind::Config => (names::label(&name, names::LABEL_MAX), None),
         };
-        let data_key = names::config_key(key);
-        if cfg.external {
-            let name = cfg.name.clone().unwrap_or_else(|| key.to_string());
-            let name = names::label(&name, names::LABEL_MAX);
-            self.report.warn(
-                &format!("configs.{key}.external"),
-                format!("external config: the ConfigMap {name:?} with key {data_key:?} must exist in the namespace"),
-                None,
-            );
-            self.externals.insert(("ConfigMap".into(), name.clone()));
-            self.config_objects
-                .insert(key.to_string(), (name, data_key));
-            return;
-        }
-        self.warn_file_object_keys("configs", key, cfg);
-        let Some(bytes) = self.read_source("configs", key, cfg) else {
-            return;
-        };
-        if bytes.len() > CONFIGMAP_MAX {
+        let object = kind.object_kind();
+        self.report.warn(
+            &format!("{}.{key}.external", kind.key()),
+            format!(
+                "external {}: the {object} {name:?} with key {data_key:?} must exist in the namespace",
+                kind.one()
+            ),
+            fix,
+        );
+        self.externals.insert((object.into(), name.clone()));
+        name
+    }
+
+    /// The Secret or ConfigMap holding `cfg`'s content under `data_key`: its name, or `None`
+    /// after reporting why there is none.
+    fn own_file_object(
+        &mut self,
+        kind: FileKind,
+        key: &str,
+        cfg: &FileObjectConfig,
+        data_key: &str,
+    ) -> Option<String> {
+        let what = kind.key();
+        self.warn_file_object_keys(what, key, cfg);
+        let bytes = self.read_source(what, key, cfg)?;
+        if matches!(kind, FileKind::Config) && bytes.len() > CONFIGMAP_MAX {
             self.report.error(
-                &format!("configs.{key}"),
+                &format!("{what}.{key}"),
                 format!(
                     "{} bytes is more than a ConfigMap holds (1 MiB)",
                     bytes.len()
                 ),
                 Some("bake large files into the image".into()),
             );
-            return;
+            return None;
         }
         let name = self.book.claim(
-            "ConfigMap",
+            kind.object_kind(),
             &names::label(key, names::LABEL_MAX),
-            &format!("configs.{key}"),
+            &format!("{what}.{key}"),
         );
-        let mut cm = ConfigMap {
-            metadata: meta(&name, self.project_labels()),
-            ..Default::default()
-        };
-        match String::from_utf8(bytes) {
-            Ok(s) => cm.data = Some(BTreeMap::from([(data_key.clone(), s)])),
-            Err(e) => {
-                cm.binary_data = Some(BTreeMap::from([(
-                    data_key.clone(),
-                    ByteString(e.into_bytes()),
-                )]))
+        let metadata = meta(&name, self.project_labels());
+        let data_key = data_key.to_string();
+        let object = match kind {
+            FileKind::Secret => {
+                self.report.info(
+                    &format!("{what}.{key}"),
+                    format!("Secret {name:?}: its value is written into the output; keep the output out of version control, or declare the secret external"),
+                    None,
+                );
+                Object::Secret(Secret {
+                    metadata,
+                    type_: Some("Opaque".into()),
+                    data: Some(BTreeMap::from([(data_key, ByteString(bytes))])),
+                    ..Default::default()
+                })
             }
+            FileKind::Config => {
+                let mut cm = ConfigMap {
+                    metadata,
+                    ..Default::default()
+                };
+                match String::from_utf8(bytes) {
+                    Ok(s) => cm.data = Some(BTreeMap::from([(data_key, s)])),
+                    Err(e) => {
+                        cm.binary_data =
+                            Some(BTreeMap::from([(data_key, ByteString(e.into_bytes()))]))
+                    }
+                }
+                Object::ConfigMap(cm)
+            }
+        };
+        self.objects.push(object);
+        Some(name)
+    }
+
+    /// The Secrets or ConfigMaps emitted so far: top-level key → (object name, data key).
+    fn file_objects(&mut self, kind: FileKind) -> &mut BTreeMap<String, (String, String)> {
+        match kind {
+            FileKind::Secret => &mut self.secret_objects,
+            FileKind::Config => &mut self.config_objects,
         }
-        self.objects.push(Object::ConfigMap(cm));
-        self.config_objects
-            .insert(key.to_string(), (name, data_key));
     }
 
     fn warn_file_object_keys(&mut self, what: &str, key: &str, cfg: &FileObjectConfig) {
@@ -236,7 +249,9 @@ impl<'a> Ctx<'a> {
         pv: &mut PodVolumes,
     ) -> Vec<VolumeMount> {
         let mut mounts = self.secret_file_mounts(name, svc, pv);
-        mounts.extend(self.config_file_mounts(name, svc, pv));
+        for f in self.file_refs(name, FileKind::Config, &svc.configs) {
+            mounts.push(single_file_mount(FileKind::Config, f, pv));
+        }
         mounts
     }
 
@@ -250,74 +265,25 @@ impl<'a> Ctx<'a> {
     ) -> Vec<VolumeMount> {
         let mut mounts = Vec::new();
         let mut run_secrets: Vec<VolumeProjection> = Vec::new();
-        for (i, s) in svc.secrets.iter().enumerate() {
-            let path = svc_path(name, &format!("secrets[{i}]"));
-            let Some(src) = s.source.clone() else {
-                continue;
-            };
-            let Some((obj, key)) = self.secret_objects.get(&src).cloned() else {
-                if !self.p.secrets.contains_key(&src) {
-                    self.report
-                        .error(&path, format!("secret {src} is not defined"), None);
-                }
-                continue;
-            };
-            let target = s
+        for f in self.file_refs(name, FileKind::Secret, &svc.secrets) {
+            match f
                 .target
-                .clone()
-                .unwrap_or_else(|| format!("/run/secrets/{src}"));
-            let target = if target.starts_with('/') {
-                target
-            } else {
-                format!("/run/secrets/{target}")
-            };
-            if s.uid.is_some() || s.gid.is_some() {
-                self.report.warn(
-                    &path,
-                    "uid/gid of a secret file: Kubernetes mounts it owned by root (the pod's fsGroup, if set, owns the group)",
-                    Some("set x-berth.fs_group to the gid that must read it".into()),
-                );
-            }
-            let mode = s.mode.map(|m| m as i32);
-            match target
                 .strip_prefix("/run/secrets/")
                 .filter(|r| !r.is_empty())
             {
                 Some(rel) => run_secrets.push(VolumeProjection {
                     secret: Some(SecretProjection {
-                        name: obj,
+                        name: f.object.clone(),
                         items: Some(vec![KeyToPath {
-                            key,
+                            key: f.key.clone(),
                             path: rel.to_string(),
-                            mode,
+                            mode: f.mode,
                         }]),
                         optional: None,
                     }),
                     ..Default::default()
                 }),
-                None => {
-                    let fname = file_name_or(&target, &key);
-                    let vname = pv.add(Volume {
-                        name: format!("secret-{}", names::label(&src, 40)),
-                        secret: Some(SecretVolumeSource {
-                            secret_name: Some(obj),
-                            items: Some(vec![KeyToPath {
-                                key,
-                                path: fname.clone(),
-                                mode,
-                            }]),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    });
-                    mounts.push(VolumeMount {
-                        name: vname,
-                        mount_path: target,
-                        sub_path: Some(fname),
-                        read_only: Some(true),
-                        ..Default::default()
-                    });
-                }
+                None => mounts.push(single_file_mount(FileKind::Secret, f, pv)),
             }
         }
         if !run_secrets.is_empty() {
@@ -340,63 +306,163 @@ impl<'a> Ctx<'a> {
         mounts
     }
 
-    /// `configs:` of a service: each a file of its own.
-    fn config_file_mounts(
+    /// The `secrets:` or `configs:` entries of service `name` whose object exists, with their
+    /// targets made absolute. An undefined source is an error; a uid or gid is warned about.
+    fn file_refs(
         &mut self,
         name: &str,
-        svc: &ComposeService,
-        pv: &mut PodVolumes,
-    ) -> Vec<VolumeMount> {
-        let mut mounts = Vec::new();
-        for (i, cfg) in svc.configs.iter().enumerate() {
-            let path = svc_path(name, &format!("configs[{i}]"));
-            let Some(src) = cfg.source.clone() else {
+        kind: FileKind,
+        refs: &[FileReferenceConfig],
+    ) -> Vec<FileRef> {
+        let mut out = Vec::new();
+        for (i, r) in refs.iter().enumerate() {
+            let path = svc_path(name, &format!("{}[{i}]", kind.key()));
+            let Some(src) = r.source.clone() else {
                 continue;
             };
-            let Some((obj, key)) = self.config_objects.get(&src).cloned() else {
-                if !self.p.configs.contains_key(&src) {
+            let Some((object, key)) = self.file_objects(kind).get(&src).cloned() else {
+                if !kind.top_level(self.p).contains_key(&src) {
                     self.report
-                        .error(&path, format!("config {src} is not defined"), None);
+                        .error(&path, format!("{} {src} is not defined", kind.one()), None);
                 }
                 continue;
             };
-            let target = cfg.target.clone().unwrap_or_else(|| format!("/{src}"));
+            let dir = kind.dir();
+            let target = r.target.clone().unwrap_or_else(|| format!("{dir}{src}"));
             let target = if target.starts_with('/') {
                 target
             } else {
-                format!("/{target}")
+                format!("{dir}{target}")
             };
-            if cfg.uid.is_some() || cfg.gid.is_some() {
-                self.report.warn(
-                    &path,
-                    "uid/gid of a config file: Kubernetes mounts it owned by root",
-                    None,
-                );
+            if r.uid.is_some() || r.gid.is_some() {
+                let (message, fix) = kind.owner_warning();
+                self.report.warn(&path, message, fix.map(String::from));
             }
-            let fname = file_name_or(&target, &key);
-            let vname = pv.add(Volume {
-                name: format!("config-{}", names::label(&src, 40)),
-                config_map: Some(ConfigMapVolumeSource {
-                    name: obj,
-                    items: Some(vec![KeyToPath {
-                        key,
-                        path: fname.clone(),
-                        mode: cfg.mode.map(|m| m as i32),
-                    }]),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
-            mounts.push(VolumeMount {
-                name: vname,
-                mount_path: target,
-                sub_path: Some(fname),
-                read_only: Some(true),
-                ..Default::default()
+            out.push(FileRef {
+                src,
+                object,
+                key,
+                target,
+                mode: r.mode.map(|m| m as i32),
             });
         }
-        mounts
+        out
     }
+}
+
+/// Secrets or configs, where services mount them.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Secret,
+    Config,
+}
+
+impl FileKind {
+    /// The key of the list, in a service and at the top level.
+    fn key(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secrets",
+            FileKind::Config => "configs",
+        }
+    }
+
+    /// The kind of object each becomes.
+    fn object_kind(self) -> &'static str {
+        match self {
+            FileKind::Secret => "Secret",
+            FileKind::Config => "ConfigMap",
+        }
+    }
+
+    /// The top-level definitions.
+    fn top_level(self, p: &Project) -> &BTreeMap<String, FileObjectConfig> {
+        match self {
+            FileKind::Secret => &p.secrets,
+            FileKind::Config => &p.configs,
+        }
+    }
+
+    /// One of them, for messages and volume names.
+    fn one(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secret",
+            FileKind::Config => "config",
+        }
+    }
+
+    /// Where a file without an absolute target goes.
+    fn dir(self) -> &'static str {
+        match self {
+            FileKind::Secret => "/run/secrets/",
+            FileKind::Config => "/",
+        }
+    }
+
+    /// The warning about a file's `uid`/`gid`, and its fix.
+    fn owner_warning(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            FileKind::Secret => (
+                "uid/gid of a secret file: Kubernetes mounts it owned by root (the pod's fsGroup, if set, owns the group)",
+                Some("set x-berth.fs_group to the gid that must read it"),
+            ),
+            FileKind::Config => (
+                "uid/gid of a config file: Kubernetes mounts it owned by root",
+                None,
+            ),
+        }
+    }
+}
+
+/// A secret or config file a service mounts: the top-level key, the object and the key in it,
+/// the absolute target and the file mode.
+struct FileRef {
+    src: String,
+    object: String,
+    key: String,
+    target: String,
+    mode: Option<i32>,
+}
+
+/// `f` mounted as a file of its own, from a volume of its object.
+fn single_file_mount(kind: FileKind, f: FileRef, pv: &mut PodVolumes) -> VolumeMount {
+    let fname = file_name_or(&f.target, &f.key);
+    let items = Some(vec![KeyToPath {
+        key: f.key,
+        path: fname.clone(),
+        mode: f.mode,
+    }]);
+    let mut volume = Volume {
+        name: format!("{}-{}", kind.one(), names::label(&f.src, 40)),
+        ..Default::default()
+    };
+    match kind {
+        FileKind::Secret => {
+            volume.secret = Some(SecretVolumeSource {
+                secret_name: Some(f.object),
+                items,
+                ..Default::default()
+            })
+        }
+        FileKind::Config => {
+            volume.config_map = Some(ConfigMapVolumeSource {
+                name: f.object,
+                items,
+                ..Default::default()
+            })
+        }
+    }
+    VolumeMount {
+        name: pv.add(volume),
+        mount_path: f.target,
+        sub_path: Some(fname),
+        read_only: Some(true),
+        ..Default::default()
+    }
+}
+
+/// The top-level secrets or configs that `refs` name.
+fn sources<'a>(refs: impl Iterator<Item = &'a FileReferenceConfig>) -> BTreeSet<String> {
+    refs.filter_map(|r| r.source.clone()).collect()
 }
 
 /// The file name of a mount target, or `fallback` when it has none (`/`).
@@ -413,7 +479,7 @@ mod tests {
 
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, load_yaml, object};
+    use super::super::testing::{convert_yaml, findings, load_yaml, object, pod_spec};
     use super::super::{convert, ConvertOptions};
     use crate::Sources;
 
@@ -502,8 +568,7 @@ mod tests {
                     configs:\n  c:\n    content: x\n";
         let lp = load_yaml(yaml, &[("S", "v")]);
         let c = convert(&lp, &Sources::default(), &ConvertOptions::default());
-        let mounts = &object(&c, "Deployment", "app")["spec"]["template"]["spec"]["containers"][0]
-            ["volumeMounts"];
+        let mounts = &pod_spec(&c, "app")["containers"][0]["volumeMounts"];
         let at: Vec<(&str, Option<&str>)> = mounts
             .as_array()
             .unwrap()

@@ -413,6 +413,16 @@ pub(crate) mod testing {
         convert(&load_yaml(yaml, &[]), sources, &ConvertOptions::default())
     }
 
+    /// Converts `yaml`, a project that reads no files, with default options.
+    pub(crate) fn convert_plain(yaml: &str) -> Conversion {
+        convert_yaml(yaml, &Sources::default())
+    }
+
+    /// The pod spec of the Deployment called `name`, as JSON.
+    pub(crate) fn pod_spec(c: &Conversion, name: &str) -> serde_json::Value {
+        object(c, "Deployment", name)["spec"]["template"]["spec"].clone()
+    }
+
     /// The findings of a conversion as `severity path: message` lines, in report order.
     pub(crate) fn findings(c: &Conversion) -> Vec<String> {
         c.report

@@ -778,9 +778,8 @@ impl<'a> Ctx<'a> {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, object};
+    use super::super::testing::{convert_plain, findings, object};
     use super::*;
-    use crate::Sources;
 
     #[test]
     fn expose_entries() {
@@ -835,8 +834,7 @@ mod tests {
 
     #[test]
     fn a_published_port_keeps_the_container_port_reachable() {
-        let yaml = "services:\n  web:\n    image: nginx:1.25\n    ports: [\"8080:80\", \"127.0.0.1:9000:9000/udp\"]\n    expose: [\"7000\"]\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain("services:\n  web:\n    image: nginx:1.25\n    ports: [\"8080:80\", \"127.0.0.1:9000:9000/udp\"]\n    expose: [\"7000\"]\n");
         let ports: Vec<(i64, i64, String)> = object(&c, "Service", "web")["spec"]["ports"]
             .as_array()
             .unwrap()
@@ -863,8 +861,7 @@ mod tests {
 
     #[test]
     fn network_aliases_and_link_aliases_are_extra_services() {
-        let yaml = "services:\n  db:\n    image: postgres:16\n    expose: [\"5432\"]\n    networks:\n      back:\n        aliases: [database]\n  app:\n    image: nginx:1.25\n    links: [\"db:pg\"]\n    networks: [back]\nnetworks:\n  back: {}\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain("services:\n  db:\n    image: postgres:16\n    expose: [\"5432\"]\n    networks:\n      back:\n        aliases: [database]\n  app:\n    image: nginx:1.25\n    links: [\"db:pg\"]\n    networks: [back]\nnetworks:\n  back: {}\n");
         for alias in ["database", "pg"] {
             let s = object(&c, "Service", alias);
             assert_eq!(s["spec"]["selector"]["app.kubernetes.io/name"], json!("db"));

@@ -310,31 +310,39 @@ impl<'a> Ctx<'a> {
                 format!("spread over {key} → a topologySpreadConstraint (ScheduleAnyway)"),
                 None,
             );
-            spread.push(TopologySpreadConstraint {
-                max_skew: 1,
-                topology_key: key.to_string(),
-                when_unsatisfiable: "ScheduleAnyway".into(),
-                label_selector: Some(LabelSelector {
-                    match_labels: Some(self.selector(&self.base[name])),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
+            spread.push(self.spread_constraint(name, 1, key, "ScheduleAnyway"));
         }
         if let Some(n) = d.placement.max_replicas_per_node.filter(|n| *n > 0) {
             self.report.warn(&svc_path(name, "deploy.placement.max_replicas_per_node"), format!("at most {n} per node → a hard topologySpreadConstraint over hostnames (maxSkew {n})"), None);
-            spread.push(TopologySpreadConstraint {
-                max_skew: i32::try_from(n).unwrap_or(i32::MAX),
-                topology_key: "kubernetes.io/hostname".into(),
-                when_unsatisfiable: "DoNotSchedule".into(),
-                label_selector: Some(LabelSelector {
-                    match_labels: Some(self.selector(&self.base[name])),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
+            let max_skew = i32::try_from(n).unwrap_or(i32::MAX);
+            spread.push(self.spread_constraint(
+                name,
+                max_skew,
+                "kubernetes.io/hostname",
+                "DoNotSchedule",
+            ));
         }
         spread
+    }
+
+    /// Pods of service `name` spread over node label `key`.
+    fn spread_constraint(
+        &self,
+        name: &str,
+        max_skew: i32,
+        key: &str,
+        when_unsatisfiable: &str,
+    ) -> TopologySpreadConstraint {
+        TopologySpreadConstraint {
+            max_skew,
+            topology_key: key.to_string(),
+            when_unsatisfiable: when_unsatisfiable.to_string(),
+            label_selector: Some(LabelSelector {
+                match_labels: Some(self.selector(&self.base[name])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     }
 
     pub(super) fn annotations(
@@ -343,16 +351,31 @@ impl<'a> Ctx<'a> {
         svc: &ComposeService,
         st: &ServiceSettings,
     ) -> BTreeMap<String, String> {
+        let copied = svc
+            .labels
+            .iter()
+            .chain(svc.annotations.iter())
+            .filter(|(k, _)| {
+                !st.consumed_labels.contains(k) && !k.starts_with("com.docker.compose.")
+            });
+        self.valid_annotations(name, "labels", copied)
+    }
+
+    /// The `labels` whose keys are valid annotation keys; each other one is warned about at
+    /// `services.<name>.<at>.<key>`.
+    pub(super) fn valid_annotations<'l>(
+        &mut self,
+        name: &str,
+        at: &str,
+        labels: impl Iterator<Item = (&'l String, &'l String)>,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        for (k, v) in svc.labels.iter().chain(svc.annotations.iter()) {
-            if st.consumed_labels.contains(k) || k.starts_with("com.docker.compose.") {
-                continue;
-            }
+        for (k, v) in labels {
             if names::is_qualified_key(k) {
                 out.insert(k.clone(), v.clone());
             } else {
                 self.report.warn(
-                    &svc_path(name, &format!("labels.{k}")),
+                    &svc_path(name, &format!("{at}.{k}")),
                     format!("{k:?} is not a valid annotation key: not copied"),
                     None,
                 );
@@ -446,14 +469,12 @@ impl<'a> Ctx<'a> {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, object};
-    use crate::Sources;
+    use super::super::testing::{convert_plain, findings, object, pod_spec};
 
     #[test]
     fn placement_constraints_become_required_node_affinity() {
-        let yaml = "services:\n  app:\n    image: nginx:1.25\n    platform: linux/arm64\n    deploy:\n      placement:\n        constraints:\n          - node.labels.zone == a\n          - node.hostname != n1\n          - engine.labels.operatingsystem == ubuntu\n          - node.role == manager\n          - nonsense\n";
-        let c = convert_yaml(yaml, &Sources::default());
-        let pod = &object(&c, "Deployment", "app")["spec"]["template"]["spec"];
+        let c = convert_plain("services:\n  app:\n    image: nginx:1.25\n    platform: linux/arm64\n    deploy:\n      placement:\n        constraints:\n          - node.labels.zone == a\n          - node.hostname != n1\n          - engine.labels.operatingsystem == ubuntu\n          - node.role == manager\n          - nonsense\n");
+        let pod = pod_spec(&c, "app");
         assert_eq!(
             pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
                 ["nodeSelectorTerms"][0]["matchExpressions"],
@@ -479,8 +500,7 @@ mod tests {
 
     #[test]
     fn extra_hosts_are_grouped_by_address() {
-        let yaml = "services:\n  app:\n    image: nginx:1.25\n    extra_hosts:\n      - a=10.0.0.1\n      - b=10.0.0.1\n      - c=10.0.0.2\n      - gw=host-gateway\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain("services:\n  app:\n    image: nginx:1.25\n    extra_hosts:\n      - a=10.0.0.1\n      - b=10.0.0.1\n      - c=10.0.0.2\n      - gw=host-gateway\n");
         assert_eq!(
             object(&c, "Deployment", "app")["spec"]["template"]["spec"]["hostAliases"],
             json!([

@@ -122,49 +122,26 @@ impl<'a> Ctx<'a> {
         }
         // kompose's labels.
         let lp = svc_path(name, "labels");
-        if st.liveness.is_set() {
-            liveness = self.label_probe(
-                &format!("{lp}.kompose.service.healthcheck.liveness"),
-                &st.liveness,
-                liveness,
-                period,
-                timeout,
-                retries,
-            );
-        }
-        if st.readiness.is_set() {
-            readiness = self.label_probe(
-                &format!("{lp}.kompose.service.healthcheck.readiness"),
-                &st.readiness,
-                readiness,
-                period,
-                timeout,
-                retries,
-            );
+        for (which, labels, probe) in [
+            ("liveness", &st.liveness, &mut liveness),
+            ("readiness", &st.readiness, &mut readiness),
+        ] {
+            if labels.is_set() {
+                let path = format!("{lp}.kompose.service.healthcheck.{which}");
+                let from = probe.take().unwrap_or_else(|| base(None));
+                *probe = self.label_probe(&path, labels, from);
+            }
         }
         c.readiness_probe = readiness;
         c.liveness_probe = liveness;
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn label_probe(
-        &mut self,
-        path: &str,
-        l: &ProbeLabels,
-        from_healthcheck: Option<Probe>,
-        period: i32,
-        timeout: i32,
-        retries: i32,
-    ) -> Option<Probe> {
+    /// Probe `p` (from the healthcheck, or its timing only) as kompose's probe labels `l`
+    /// change it.
+    fn label_probe(&mut self, path: &str, l: &ProbeLabels, mut p: Probe) -> Option<Probe> {
         if l.disable {
             return None;
         }
-        let mut p = from_healthcheck.unwrap_or(Probe {
-            period_seconds: Some(period),
-            timeout_seconds: Some(timeout),
-            failure_threshold: Some(retries),
-            ..Default::default()
-        });
         if let Some(t) = &l.test {
             p.exec = Some(ExecAction {
                 command: Some(vec!["/bin/sh".into(), "-c".into(), t.clone()]),
@@ -217,14 +194,12 @@ impl<'a> Ctx<'a> {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, object};
-    use crate::Sources;
+    use super::super::testing::{convert_plain, findings, pod_spec};
 
     #[test]
     fn a_healthcheck_is_three_probes_in_whole_seconds() {
-        let yaml = "services:\n  app:\n    image: nginx:1.25\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -f localhost\"]\n      interval: 1500ms\n      timeout: 2s\n      retries: 4\n      start_period: 10s\n";
-        let c = convert_yaml(yaml, &Sources::default());
-        let ctr = &object(&c, "Deployment", "app")["spec"]["template"]["spec"]["containers"][0];
+        let c = convert_plain("services:\n  app:\n    image: nginx:1.25\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -f localhost\"]\n      interval: 1500ms\n      timeout: 2s\n      retries: 4\n      start_period: 10s\n");
+        let ctr = &pod_spec(&c, "app")["containers"][0];
         let exec = json!({"command": ["/bin/sh", "-c", "curl -f localhost"]});
         let probe =
             json!({"exec": exec, "periodSeconds": 2, "timeoutSeconds": 2, "failureThreshold": 4});
@@ -240,9 +215,8 @@ mod tests {
 
     #[test]
     fn kompose_probe_labels_override_the_healthcheck() {
-        let yaml = "services:\n  app:\n    image: nginx:1.25\n    labels:\n      kompose.service.healthcheck.readiness.tcp_port: \"80\"\n      kompose.service.healthcheck.readiness.interval: \" 10s\"\n      kompose.service.healthcheck.liveness.interval: \"-1s\"\n      kompose.service.healthcheck.liveness.tcp_port: \"80\"\n";
-        let c = convert_yaml(yaml, &Sources::default());
-        let ctr = &object(&c, "Deployment", "app")["spec"]["template"]["spec"]["containers"][0];
+        let c = convert_plain("services:\n  app:\n    image: nginx:1.25\n    labels:\n      kompose.service.healthcheck.readiness.tcp_port: \"80\"\n      kompose.service.healthcheck.readiness.interval: \" 10s\"\n      kompose.service.healthcheck.liveness.interval: \"-1s\"\n      kompose.service.healthcheck.liveness.tcp_port: \"80\"\n");
+        let ctr = &pod_spec(&c, "app")["containers"][0];
         assert_eq!(ctr["readinessProbe"]["tcpSocket"], json!({"port": 80}));
         assert_eq!(ctr["readinessProbe"]["periodSeconds"], json!(10));
         // A negative duration is refused, and the default kept.

@@ -716,7 +716,9 @@ impl<'a> Ctx<'a> {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, load_yaml, names_of, object};
+    use super::super::testing::{
+        convert_plain, convert_yaml, findings, load_yaml, names_of, object, pod_spec,
+    };
     use super::super::{convert, Conversion, ConvertOptions};
     use super::*;
     use crate::Sources;
@@ -734,7 +736,7 @@ mod tests {
     }
 
     fn mount_and_volume(c: &Conversion) -> (serde_json::Value, serde_json::Value) {
-        let pod = &object(c, "Deployment", "app")["spec"]["template"]["spec"];
+        let pod = pod_spec(c, "app");
         (
             pod["containers"][0]["volumeMounts"][0].clone(),
             pod["volumes"][0].clone(),
@@ -800,7 +802,7 @@ mod tests {
     #[test]
     fn paths_outside_the_project_are_hostpaths_only_when_asked() {
         let yaml = "services:\n  app:\n    image: nginx:1.25\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain(yaml);
         assert!(findings(&c).contains(&"Error services.app.volumes[0]: bind mount of /var/run/docker.sock, outside the project: Kubernetes nodes do not have it".to_string()));
         let opts = ConvertOptions {
             host_path: true,

@@ -164,35 +164,34 @@ impl<'a> Ctx<'a> {
             }
             let tcp = ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port);
             let script = service_wait_script(&dep_base, tcp);
-            init.push(Container {
-                name: cname,
-                image: Some(self.wait_image.clone()),
-                image_pull_policy: Some(self.opts.image_pull_policy.clone()),
-                command: Some(vec!["sh".into(), "-c".into(), escape_kubelet(&script)]),
-                security_context: self.init_security(),
-                resources: wait_resources(),
-                ..Default::default()
-            });
+            init.push(self.wait_container(cname, &self.wait_image, &script));
         }
     }
 
     /// The init container that waits for Job `job` to complete, with the API access volume.
     fn job_wait_container(&mut self, cname: String, job: &str, pv: &mut PodVolumes) -> Container {
-        let script = job_wait_script(job);
         let vol = pv.add(api_access_volume());
         Container {
-            name: cname,
-            image: Some(self.job_wait_image.clone()),
-            image_pull_policy: Some(self.opts.image_pull_policy.clone()),
-            command: Some(vec!["sh".into(), "-c".into(), escape_kubelet(&script)]),
-            security_context: self.init_security(),
-            resources: wait_resources(),
             volume_mounts: Some(vec![VolumeMount {
                 name: vol,
                 mount_path: SA_DIR.into(),
                 read_only: Some(true),
                 ..Default::default()
             }]),
+            ..self.wait_container(cname, &self.job_wait_image, &job_wait_script(job))
+        }
+    }
+
+    /// An init container named `cname` that runs shell `script` in `image` until it is done
+    /// waiting.
+    fn wait_container(&self, cname: String, image: &str, script: &str) -> Container {
+        Container {
+            name: cname,
+            image: Some(image.to_string()),
+            image_pull_policy: Some(self.opts.image_pull_policy.clone()),
+            command: Some(vec!["sh".into(), "-c".into(), escape_kubelet(script)]),
+            security_context: self.init_security(),
+            resources: wait_resources(),
             ..Default::default()
         }
     }
@@ -202,14 +201,12 @@ impl<'a> Ctx<'a> {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{convert_yaml, findings, names_of, object};
-    use crate::Sources;
+    use super::super::testing::{convert_plain, findings, names_of, object, pod_spec};
 
     #[test]
     fn a_dependency_is_waited_for_on_its_first_tcp_port() {
-        let yaml = "services:\n  db:\n    image: postgres:16\n    expose: [\"53/udp\", \"5432\"]\n  app:\n    image: nginx:1.25\n    depends_on: [db]\n";
-        let c = convert_yaml(yaml, &Sources::default());
-        let init = &object(&c, "Deployment", "app")["spec"]["template"]["spec"]["initContainers"];
+        let c = convert_plain("services:\n  db:\n    image: postgres:16\n    expose: [\"53/udp\", \"5432\"]\n  app:\n    image: nginx:1.25\n    depends_on: [db]\n");
+        let init = &pod_spec(&c, "app")["initContainers"];
         assert_eq!(init[0]["name"], json!("wait-for-db"));
         assert_eq!(init[0]["image"], json!(crate::DEFAULT_WAIT_IMAGE));
         let script = init[0]["command"][2].as_str().unwrap();
@@ -220,9 +217,8 @@ mod tests {
 
     #[test]
     fn waiting_for_a_job_reads_it_through_the_api_with_its_own_service_account() {
-        let yaml = "services:\n  migrate:\n    image: busybox:1.36\n  app:\n    image: nginx:1.25\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n";
-        let c = convert_yaml(yaml, &Sources::default());
-        let pod = &object(&c, "Deployment", "app")["spec"]["template"]["spec"];
+        let c = convert_plain("services:\n  migrate:\n    image: busybox:1.36\n  app:\n    image: nginx:1.25\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n");
+        let pod = pod_spec(&c, "app");
         assert_eq!(pod["serviceAccountName"], json!("app-wait"));
         assert_eq!(
             pod["initContainers"][0]["image"],
@@ -244,8 +240,7 @@ mod tests {
 
     #[test]
     fn what_cannot_be_waited_for_is_said() {
-        let yaml = "services:\n  task:\n    image: busybox:1.36\n    x-berth:\n      kind: job\n  app:\n    image: nginx:1.25\n    depends_on:\n      task:\n        condition: service_healthy\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain("services:\n  task:\n    image: busybox:1.36\n    x-berth:\n      kind: job\n  app:\n    image: nginx:1.25\n    depends_on:\n      task:\n        condition: service_healthy\n");
         let f = findings(&c);
         assert!(f.contains(&"Warning services.app.depends_on.task: waits for task to be healthy, but task has no healthcheck: the pod waits for its port only".to_string()), "{f:?}");
         assert!(f.contains(&"Warning services.app.depends_on.task: task runs as a Job without ports: waiting for it to start is not possible, so it is not waited for".to_string()), "{f:?}");

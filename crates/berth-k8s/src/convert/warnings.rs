@@ -477,9 +477,8 @@ impl<'a> Ctx<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{convert_yaml, findings};
+    use super::super::testing::{convert_plain, findings};
     use super::*;
-    use crate::Sources;
 
     #[test]
     fn every_key_without_equivalent_is_a_handled_key() {
@@ -491,8 +490,7 @@ mod tests {
 
     #[test]
     fn keys_without_equivalent_get_one_finding_each() {
-        let yaml = "services:\n  app:\n    image: nginx:1.25\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n    init: true\n    cpu_shares: 0\n    stop_signal: SIGTERM\n    ulimits:\n      nofile: 1024\n    x-other: 1\n";
-        let c = convert_yaml(yaml, &Sources::default());
+        let c = convert_plain("services:\n  app:\n    image: nginx:1.25\n    devices: [\"/dev/ttyUSB0:/dev/ttyUSB0\"]\n    init: true\n    cpu_shares: 0\n    stop_signal: SIGTERM\n    ulimits:\n      nofile: 1024\n    x-other: 1\n");
         let mut got = findings(&c);
         got.sort();
         assert_eq!(

@@ -477,24 +477,11 @@ impl<'a> Ctx<'a> {
         name: &str,
         svc: &ComposeService,
     ) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        if let Some(d) = &svc.deploy {
-            for (k, v) in &d.labels {
-                if names::is_qualified_key(k) {
-                    out.insert(k.clone(), v.clone());
-                } else {
-                    self.report.warn(
-                        &svc_path(name, &format!("deploy.labels.{k}")),
-                        format!("{k:?} is not a valid annotation key: not copied"),
-                        None,
-                    );
-                }
-            }
-            if d.endpoint_mode.as_deref() == Some("dnsrr") {
-                // Handled in k8s_services.
-            }
+        // (`deploy.endpoint_mode: dnsrr` is handled in k8s_services.)
+        match &svc.deploy {
+            Some(d) => self.valid_annotations(name, "deploy.labels", d.labels.iter()),
+            None => BTreeMap::new(),
         }
-        out
     }
 
     fn hpa(&mut self, name: &str, base: &str, st: &ServiceSettings, kind: WorkloadKind) {
