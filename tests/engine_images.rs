@@ -30,6 +30,22 @@ impl Drop for Images {
     }
 }
 
+/// Removes, at the end, the untagged images a rebuild leaves behind, by the build's label
+/// (the project's containers first: an image a container still uses is not pruned).
+struct Untagged(String);
+
+impl Drop for Untagged {
+    fn drop(&mut self) {
+        common::remove_containers(&format!("label=com.docker.compose.project={}", self.0));
+        let _ = Command::new("docker")
+            .args(["image", "prune", "-f", "--filter"])
+            .arg(format!("label=org.berth.test={}", self.0))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 fn image_id(image: &str) -> Option<String> {
     let o = Command::new("docker")
         .args(["image", "inspect", "--format", "{{.Id}}", image])
@@ -219,7 +235,7 @@ services:
         FROM_ENV:
         FIXED: fixed-value
       labels:
-        org.berth.test: "yes"
+        org.berth.test: "$TEST_NAME"
       extra_hosts:
         - "one.example=10.1.1.1"
         - "two.example=10.1.1.2"
@@ -231,13 +247,15 @@ services:
     let extra = format!("{}-extra:1", p.name);
     let compose = std::fs::read_to_string(p.path().join("compose.yaml"))
         .expect("compose")
-        .replace("$TAG_EXTRA", &extra);
+        .replace("$TAG_EXTRA", &extra)
+        .replace("$TEST_NAME", &p.name);
     p.write("compose.yaml", &compose);
     p.write(
         "Dockerfile",
         "FROM $IMAGE AS base\nRUN echo never > /out\n\nFROM $IMAGE AS final\nARG FROM_ENV\nARG FIXED\nRUN echo \"$FROM_ENV $FIXED\" > /out && grep -c example /etc/hosts >> /out && df -k /dev/shm | tail -1 | awk '{print $2}' >> /out\n",
     );
     let app = format!("{}-app", p.name);
+    let _untagged = Untagged(p.name.clone());
     let _images = Images(vec![app.clone(), extra.clone()]);
 
     // `up` builds the missing image (a bare arg comes from the environment), then runs it.
@@ -256,7 +274,10 @@ services:
         "{{json .Config.Labels}}",
         &app,
     ]);
-    assert!(labels.contains("\"org.berth.test\":\"yes\""), "{labels}");
+    assert!(
+        labels.contains(&format!("\"org.berth.test\":\"{}\"", p.name)),
+        "{labels}"
+    );
     assert_eq!(image_id(&extra), image_id(&app), "tags: adds a tag");
 
     // `up --build` rebuilds; `--build-arg` and `--no-cache` on `build`; `-q` prints nothing.

@@ -141,7 +141,32 @@ impl Engine {
             .map_err(|e| self.err(e))
         {
             Err(e) if e.is_not_found() => Ok(()),
+            Err(e) if e.to_string().contains("has active endpoints") => {
+                Err(self.explain_active_endpoints(id, e).await)
+            }
             other => other,
+        }
+    }
+
+    /// dockerd refuses to remove a network it still counts endpoints on. When no container is
+    /// attached any more, the count itself is wrong: a known libnetwork race (moby/moby#42119)
+    /// that concurrent container removals can trigger, and that only a daemon restart repairs
+    /// (it recounts on start). Say so instead of leaving the user with a network that
+    /// `docker network inspect` shows empty.
+    async fn explain_active_endpoints(&self, id: &str, e: EngineError) -> EngineError {
+        let attached = self
+            .docker
+            .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
+            .await
+            .ok()
+            .map(|n| n.containers.map(|c| c.len()).unwrap_or(0));
+        match attached {
+            Some(0) => EngineError::Other(format!(
+                "{e}\n  no container is attached to it any more: the engine's endpoint count is \
+                 stale (a known Docker bug, moby/moby#42119)\n  hint: restart the Docker daemon \
+                 (`systemctl restart docker`), which recounts the endpoints, then run `down` again"
+            )),
+            _ => e,
         }
     }
 
