@@ -86,6 +86,38 @@ say "building berth (cargo build --release)"
 as_builder cargo build --release --quiet
 say "built $repo/target/release/berth"
 
+# berth on PATH (a link, so a rebuild is picked up), its manual pages, bash completion, and
+# the Docker CLI plugin link (`docker berth`). A berth that is not our link is left alone.
+bin=$repo/target/release/berth
+on_path=$bin
+if [ ! -e /usr/local/bin/berth ] || [ -L /usr/local/bin/berth ]; then
+  "${SUDO[@]}" ln -sfn "$bin" /usr/local/bin/berth
+  on_path=/usr/local/bin/berth
+  say "linked /usr/local/bin/berth -> $bin"
+else
+  say "/usr/local/bin/berth exists and is not a link: left alone"
+fi
+"${SUDO[@]}" "$bin" man /usr/local/share/man/man1 >/dev/null
+say "manual pages in /usr/local/share/man/man1 (man berth, man berth-up)"
+if [ -d /usr/share/bash-completion/completions ]; then
+  # The script calls berth back as it was started: by name when the link is on PATH.
+  if [ "$on_path" = /usr/local/bin/berth ]; then
+    script=$(cd / && PATH="/usr/local/bin:$PATH" berth completion bash)
+  else
+    script=$("$bin" completion bash)
+  fi
+  printf '%s\n' "$script" | "${SUDO[@]}" tee /usr/share/bash-completion/completions/berth >/dev/null
+  say "bash completion in /usr/share/bash-completion/completions/berth"
+fi
+plugin_dir="${HOME:-/root}/.docker/cli-plugins"
+if [ -n "$build_user" ]; then
+  plugin_dir="$(getent passwd "$build_user" | cut -d: -f6)/.docker/cli-plugins"
+  runuser -u "$build_user" -- "$bin" install-plugin --dir "$plugin_dir" >/dev/null
+else
+  "$bin" install-plugin --dir "$plugin_dir" >/dev/null
+fi
+say "docker plugin: $plugin_dir/docker-berth (docker berth up -d)"
+
 # 5. Sample images, built offline from busybox.
 while IFS= read -r dockerfile; do
   ctx=$(dirname "$dockerfile")

@@ -1,7 +1,26 @@
-use clap::Parser;
+use clap::FromArgMatches;
+
+use berth::cli::{self, plugin};
 
 fn main() {
-    let cli = match berth::cli::Cli::try_parse() {
+    // A shell asking for completions: answer and exit before anything else prints.
+    cli::complete::respond();
+    let invocation = match plugin::start() {
+        Ok(plugin::Start::Metadata(m)) => {
+            println!("{m}");
+            return;
+        }
+        Ok(plugin::Start::Run(i)) => i,
+        Err(f) => exit_with(f),
+    };
+    let mut command = cli::complete::command();
+    if let Some(name) = invocation.bin_name {
+        command = command.bin_name(name);
+    }
+    let parsed = command
+        .try_get_matches_from(invocation.args)
+        .and_then(|m| cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {
@@ -13,11 +32,13 @@ fn main() {
             std::process::exit(code);
         }
     };
-    match berth::cli::run(cli) {
+    match cli::run(cli) {
         Ok(code) => std::process::exit(code),
-        Err(f) => {
-            eprintln!("berth: {}", f.message);
-            std::process::exit(f.code);
-        }
+        Err(f) => exit_with(f),
     }
+}
+
+fn exit_with(f: cli::Failure) -> ! {
+    eprintln!("berth: {}", f.message);
+    std::process::exit(f.code);
 }

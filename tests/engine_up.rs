@@ -700,3 +700,57 @@ fn docker_host_over_tcp() {
     );
     assert_eq!(p.containers(), vec![p.container("a")]);
 }
+
+#[test]
+fn scale_converges_like_compose_v2_scale() {
+    let compose = "services:\n  web:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [db]\n  db:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n";
+    let p = TestProject::new("scale", compose);
+    let named = |suffixes: &[&str]| -> Vec<String> {
+        suffixes.iter().map(|s| format!("{}-{s}", p.name)).collect()
+    };
+    // Up from nothing: the dependency too, as v2's `scale` does without --no-deps.
+    let r = p.berth(&["--progress", "plain", "scale", "web=3"]);
+    r.ok()
+        .stderr_has(&format!("Container {}-web-3  Started", p.name));
+    assert_eq!(p.containers(), named(&["db-1", "web-1", "web-2", "web-3"]));
+    for n in 1..=3 {
+        let c = p.inspect(&format!("{}-web-{n}", p.name));
+        let labels = &c["Config"]["Labels"];
+        assert_eq!(labels["com.docker.compose.service"], "web");
+        assert_eq!(labels["com.docker.compose.project"], p.name.as_str());
+        assert_eq!(labels["com.docker.compose.container-number"], n.to_string());
+        assert_eq!(c["State"]["Running"], true, "web-{n} runs");
+    }
+    let first = p.inspect(&p.container("web"))["Id"].clone();
+    // Down to one: the highest numbers go, each stopped then removed; web-1 is kept.
+    let r = p.berth(&["--progress", "plain", "scale", "web=1"]);
+    r.ok();
+    for n in [2, 3] {
+        let c = format!("Container {}-web-{n}  ", p.name);
+        let at = |what: &str| {
+            r.stderr
+                .find(&format!("{c}{what}"))
+                .unwrap_or_else(|| panic!("{c}{what}: {}", r.stderr))
+        };
+        assert!(at("Stopping") < at("Stopped"), "{}", r.stderr);
+        assert!(at("Stopped") < at("Removing"), "{}", r.stderr);
+        assert!(at("Removing") < at("Removed"), "{}", r.stderr);
+    }
+    assert_eq!(p.containers(), named(&["db-1", "web-1"]));
+    assert_eq!(p.inspect(&p.container("web"))["Id"], first, "web-1 is kept");
+    // A mistake changes nothing.
+    p.berth(&["scale", "nosuch=2"])
+        .stderr_has("no such service: nosuch");
+    let r = p.berth(&["scale", "web"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    r.stderr_has("invalid scale specifier: web");
+    assert_eq!(p.containers(), named(&["db-1", "web-1"]));
+
+    // --no-deps leaves the dependency alone, on a fresh project as v2 does.
+    let q = TestProject::new("scale-nodeps", compose);
+    q.berth(&["scale", "--no-deps", "web=2"]).ok();
+    assert_eq!(
+        q.containers(),
+        vec![format!("{}-web-1", q.name), format!("{}-web-2", q.name)]
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod bundle;
+pub mod complete;
 pub mod config;
 pub mod convert;
 pub mod cp;
@@ -15,6 +16,8 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod lint;
 pub mod logs;
+pub mod manual;
+pub mod plugin;
 pub mod run;
 pub mod up;
 pub mod wait;
@@ -33,7 +36,11 @@ pub use global::{engine_session, Ansi, EngineArg, GlobalOptions, Progress};
 
 /// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.
 #[derive(Parser, Debug)]
-#[command(name = "berth", version, about, disable_help_subcommand = true)]
+#[command(
+    name = "berth",
+    version = concat!("version ", env!("CARGO_PKG_VERSION")),
+    about
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
@@ -49,6 +56,8 @@ pub enum Command {
     Up(up::UpArgs),
     /// Create containers without starting them
     Create(up::UpArgs),
+    /// Scale services
+    Scale(up::ScaleArgs),
     /// Stop and remove containers, networks (and with -v volumes)
     Down(lifecycle::DownArgs),
     /// List containers
@@ -106,6 +115,24 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Check the project for what a security review will raise
     Lint(lint::LintArgs),
+    /// Print the script that completes berth's commands, flags, services and profiles in SHELL
+    /// (bash: `source <(berth completion bash)`; zsh: `source <(berth completion zsh)`;
+    /// fish: `berth completion fish | source`)
+    Completion {
+        /// bash, zsh or fish
+        shell: String,
+    },
+    /// Write the manual pages (berth.1 and one per subcommand) into DIR
+    Man {
+        /// Where to write them, e.g. /usr/local/share/man/man1
+        dir: std::path::PathBuf,
+    },
+    /// Make berth a Docker CLI plugin: `docker berth up -d`, listed by `docker --help`
+    InstallPlugin {
+        /// The plugin directory (default: ~/.docker/cli-plugins, or $DOCKER_CONFIG/cli-plugins)
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Show the berth version information
     Version {
         /// Shows only berth's version number
@@ -165,6 +192,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Config(args) => config::run(&cli.global, args),
         Command::Up(args) => up::run(&cli.global, args, false),
         Command::Create(args) => up::run(&cli.global, args, true),
+        Command::Scale(args) => up::run(&cli.global, args.as_up()?, false),
         Command::Down(args) => lifecycle::down(&cli.global, args),
         Command::Ps(args) => lifecycle::ps(&cli.global, args),
         Command::Ls(args) => lifecycle::ls(&cli.global, args),
@@ -193,6 +221,28 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Bundle(c) => bundle::run(&cli.global, c),
         Command::Convert(args) => convert::run(&cli.global, args),
         Command::Lint(args) => lint::run(&cli.global, args),
+        Command::Completion { shell } => {
+            complete::script(&shell, &mut std::io::stdout())?;
+            Ok(0)
+        }
+        Command::Man { dir } => {
+            for page in manual::write(&dir)? {
+                println!("{}", page.display());
+            }
+            Ok(0)
+        }
+        Command::InstallPlugin { dir } => {
+            let link = plugin::install(dir)?;
+            println!(
+                "{} -> {}",
+                link.display(),
+                std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            println!("`docker berth` now runs berth");
+            Ok(0)
+        }
         Command::Version { short, format } => {
             let v = env!("CARGO_PKG_VERSION");
             if short {

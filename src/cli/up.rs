@@ -91,6 +91,40 @@ pub struct UpArgs {
     pub services: Vec<String>,
 }
 
+/// `berth scale SERVICE=REPLICAS...`: Compose v2's `scale`, the same convergence as
+/// `up -d --scale` on the named services.
+#[derive(Args, Debug, Clone)]
+pub struct ScaleArgs {
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Services and their number of replicas
+    #[arg(value_name = "SERVICE=REPLICAS", required = true)]
+    pub scale: Vec<String>,
+}
+
+impl ScaleArgs {
+    /// The `up -d --scale S=N ... S...` this stands for.
+    pub fn as_up(&self) -> Result<UpArgs, Failure> {
+        // v2's wording and exit code for a bad specifier (`up --scale` exits 16 on it).
+        if let Some(bad) = self.scale.iter().find(|s| {
+            s.split_once('=')
+                .is_none_or(|(k, n)| k.is_empty() || n.parse::<u32>().is_err())
+        }) {
+            return Err(Failure::new(1, format!("invalid scale specifier: {bad}")));
+        }
+        let services = parse_scale(&self.scale)?.into_keys().collect();
+        Ok(UpArgs {
+            detach: true,
+            no_deps: self.no_deps,
+            scale: self.scale.clone(),
+            pull: "policy".into(),
+            services,
+            ..Default::default()
+        })
+    }
+}
+
 fn parse_scale(items: &[String]) -> Result<BTreeMap<String, u32>, Failure> {
     let mut out = BTreeMap::new();
     for s in items {

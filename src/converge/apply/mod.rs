@@ -262,6 +262,8 @@ async fn orphans(
         } else if opts.remove_orphans {
             progress.update(Resource::Container, &o.name, "Stopping", "");
             engine.stop_container(&o.id, opts.timeout).await?;
+            progress.update(Resource::Container, &o.name, "Stopped", "");
+            progress.update(Resource::Container, &o.name, "Removing", "");
             engine.remove_container(&o.id, false).await?;
             progress.update(Resource::Container, &o.name, "Removed", "");
         } else if opts.dry_run {

@@ -274,6 +274,7 @@ async fn apply_action(
             engine
                 .stop_container(&container.id, run.opts.timeout)
                 .await?;
+            p.update(Resource::Container, &container.name, "Stopped", "");
             p.update(Resource::Container, &container.name, "Removing", "");
             engine.remove_container(&container.id, true).await?;
             p.update(Resource::Container, &container.name, "Removed", "");
