@@ -196,3 +196,100 @@ fn convert_prints_the_same_findings() {
     };
     assert_eq!(rules(&err), rules(&l));
 }
+
+/// A stack as a new user writes it: one service built from a careless Dockerfile with a key in
+/// its context, one built the way the field guide says, one with an inline Dockerfile.
+#[test]
+fn dockerfiles_and_build_contexts_are_linted_with_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "compose.yaml",
+        "services:\n  api:\n    build: ./api\n    image: api:1.0.0\n    user: \"10001\"\n  good:\n    build:\n      context: ./good\n      args:\n        PY: 3.12.7-slim\n    image: good:1.0.0\n  inline:\n    image: inline:1.0.0\n    build:\n      context: ./good\n      dockerfile_inline: |\n        FROM alpine\n        RUN apk add curl\n",
+    );
+    write(
+        "api/Dockerfile",
+        "FROM python:latest\nENV DB_PASSWORD=s3cr3t-value\nADD https://example.com/tool.tgz /opt/\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python app.py\n",
+    );
+    write("api/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    write(
+        "good/Dockerfile",
+        "ARG PY=3.11.9-slim\nFROM python:${PY}\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nUSER 10001\nCMD [\"python\", \"app.py\"]\n",
+    );
+    write("good/.dockerignore", ".git\n.env\n");
+    write("good/.env", "DB_PASSWORD=x\n");
+    let f = lint_json(d, &[]);
+    let want = [
+        ("dockerfile-unpinned-base", "api/Dockerfile", 1),
+        ("dockerfile-secret", "api/Dockerfile", 2),
+        ("dockerfile-add-url", "api/Dockerfile", 3),
+        ("dockerfile-copy-before-install", "api/Dockerfile", 4),
+        ("dockerfile-shell-form", "api/Dockerfile", 6),
+        // The inline Dockerfile: its lines counted from the compose file's.
+        ("dockerfile-unpinned-base", "compose.yaml", 17),
+        ("dockerfile-package-cleanup", "compose.yaml", 18),
+        ("dockerfile-root-user", "compose.yaml", 17),
+    ];
+    for (rule, file, line) in want {
+        assert!(
+            f.iter()
+                .any(|x| x["rule"] == rule && x["file"] == file && x["line"] == line),
+            "{rule} at {file}:{line} in {f:#?}"
+        );
+    }
+    // The key in api's context, placed at its `build:` with the line that keeps it out.
+    let ctx = f
+        .iter()
+        .find(|x| x["rule"] == "build-context")
+        .expect("build-context finding");
+    assert_eq!(ctx["key"], "services.api.build");
+    assert_eq!(
+        (ctx["file"].as_str(), ctx["line"].as_u64()),
+        (Some("compose.yaml"), Some(3))
+    );
+    assert!(ctx["fix"].as_str().unwrap().contains("**/id_rsa"), "{ctx}");
+    // compose's non-root user wins over the Dockerfile's missing USER; the field guide's
+    // Dockerfile (and its ignored .env) gives nothing.
+    assert!(!f
+        .iter()
+        .any(|x| x["rule"] == "dockerfile-root-user" && x["service"] == "api"));
+    assert!(
+        !f.iter().any(|x| x["service"] == "good"
+            && (x["rule"].as_str().unwrap().starts_with("dockerfile")
+                || x["rule"] == "build-context")),
+        "{f:#?}"
+    );
+    // The value is never printed, in either format.
+    let text = stdout(&berth(&["lint"], d));
+    assert!(
+        text.contains("api/Dockerfile:2: warning [dockerfile-secret]"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cr3t-value"), "{text}");
+    assert!(!serde_json::to_string(&f).unwrap().contains("s3cr3t-value"));
+    // --strict fails on them; x-berth.lint.skip switches rules off (a wrong name is an error).
+    assert_eq!(berth(&["lint", "--strict"], d).status.code(), Some(1));
+    let compose = std::fs::read_to_string(d.join("compose.yaml")).unwrap();
+    write(
+        "compose.yaml",
+        &format!("{compose}x-berth:\n  lint:\n    skip: [dockerfile-add-url, build-context]\n"),
+    );
+    let f = lint_json(d, &[]);
+    assert!(!f
+        .iter()
+        .any(|x| x["rule"] == "dockerfile-add-url" || x["rule"] == "build-context"));
+    assert!(f.iter().any(|x| x["rule"] == "dockerfile-secret"));
+    write(
+        "compose.yaml",
+        &format!("{compose}x-berth:\n  lint:\n    skip: [no-such-rule]\n"),
+    );
+    let f = lint_json(d, &[]);
+    assert!(f.iter().any(
+        |x| x["severity"] == "error" && x["message"].as_str().unwrap().contains("no-such-rule")
+    ));
+}

@@ -79,6 +79,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod build_context;
+pub mod dockerfile;
 pub mod dotenv;
 pub mod error;
 pub mod graph;

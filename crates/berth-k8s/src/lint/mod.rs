@@ -1,6 +1,10 @@
 //! `berth lint`: what a customer's security review will ask about a compose project, each
 //! finding with where it is written, why it matters and how to fix it. `berth convert` prints
-//! the same findings as warnings.
+//! the same findings as warnings. Besides the compose file, it reads what a build reads: each
+//! service's Dockerfile (`dockerfile.rs`) and build context (`context.rs`).
+
+mod context;
+mod dockerfile;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -350,10 +354,120 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
             }
         }
     }
-    let mut r = Report { findings: out };
+    for (name, svc) in &p.services {
+        out.extend(build_findings(lp, locator, name, svc));
+    }
+    let mut r = Report {
+        findings: switched_off(lp, out),
+    };
     r.locate(locator);
     r.sort();
     r
+}
+
+/// Every rule, the compose file's and the build's, with its description (for the docs).
+pub fn all_rules() -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = RULES.to_vec();
+    v.extend_from_slice(dockerfile::RULES);
+    v.push(context::RULE);
+    v
+}
+
+/// The Dockerfile and context findings of a service with `build:` (a context that is a URL
+/// is not read).
+fn build_findings(
+    lp: &LoadedProject,
+    locator: &Locator,
+    name: &str,
+    svc: &berth_compose::model::Service,
+) -> Vec<Finding> {
+    let Some(build) = &svc.build else {
+        return Vec::new();
+    };
+    let context = build.context.as_deref().unwrap_or(".");
+    if context.contains("://") || context.starts_with("git@") {
+        return Vec::new();
+    }
+    let context = lp.working_dir.join(context);
+    let args = &build.args;
+    let mut out = Vec::new();
+    let dockerfile_path = context.join(build.dockerfile.as_deref().unwrap_or("Dockerfile"));
+    if let Some(inline) = &build.dockerfile_inline {
+        let key = format!("services.{name}.build.dockerfile_inline");
+        let (file, line) = locator.find(&key, Some(name)).unwrap_or_default();
+        let place = dockerfile::Place {
+            file,
+            line_offset: line,
+        };
+        let d = berth_compose::dockerfile::Dockerfile::parse(inline, args);
+        out.extend(dockerfile::lint(name, svc, &d, &place));
+    } else if let Ok(text) = std::fs::read_to_string(&dockerfile_path) {
+        let place = dockerfile::Place {
+            file: super::report::display_path(&dockerfile_path),
+            line_offset: 0,
+        };
+        let d = berth_compose::dockerfile::Dockerfile::parse(&text, args);
+        out.extend(dockerfile::lint(name, svc, &d, &place));
+    }
+    if context.is_dir() {
+        out.extend(context::lint(name, &context, &dockerfile_path));
+    }
+    out
+}
+
+/// Drops the findings of rules switched off in `x-berth: {lint: {skip: [RULE, …]}}`, at the
+/// top level (every service) or in a service; a name that is no rule is an error finding.
+fn switched_off(lp: &LoadedProject, findings: Vec<Finding>) -> Vec<Finding> {
+    let skips = |ext: &berth_compose::model::Extensions| -> Vec<String> {
+        ext.0
+            .get("x-berth")
+            .and_then(|x| x.get("lint"))
+            .and_then(|l| l.get("skip"))
+            .and_then(|s| s.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let known: Vec<&str> = all_rules().iter().map(|(r, _)| *r).collect();
+    let global = skips(&lp.project.extensions);
+    let mut out: Vec<Finding> = Vec::new();
+    let mut check = |names: &[String], key: String| {
+        for n in names.iter().filter(|n| !known.contains(&n.as_str())) {
+            out.push(Finding {
+                severity: Severity::Error,
+                rule: None,
+                key: key.clone(),
+                service: None,
+                file: None,
+                line: None,
+                message: format!("{n:?} is not a lint rule"),
+                fix: Some(format!("use one of: {}", known.join(", "))),
+            });
+        }
+    };
+    check(&global, "x-berth.lint.skip".into());
+    for (name, svc) in &lp.project.services {
+        check(
+            &skips(&svc.extensions),
+            format!("services.{name}.x-berth.lint.skip"),
+        );
+    }
+    for f in findings {
+        let rule = f.rule.unwrap_or_default();
+        let by_service = f
+            .service
+            .as_ref()
+            .and_then(|s| lp.project.services.get(s))
+            .map(|svc| skips(&svc.extensions))
+            .unwrap_or_default();
+        if !global.iter().chain(&by_service).any(|s| s == rule) {
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// Variables of a service's env files, with the file and line that sets them (the last file
