@@ -754,3 +754,63 @@ fn scale_converges_like_compose_v2_scale() {
         vec![format!("{}-web-1", q.name), format!("{}-web-2", q.name)]
     );
 }
+
+#[test]
+fn down_v_keeps_what_the_file_now_declares_external() {
+    let p = TestProject::new(
+        "handover",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: [keep:/data]\n    networks: [shared]\nvolumes:\n  keep: {}\nnetworks:\n  shared: {}\n",
+    );
+    p.berth(&["up", "-d"]).ok();
+    let volume = format!("{}_keep", p.name);
+    let network = format!("{}_shared", p.name);
+    // The data now belongs to someone else: the file declares both external.
+    p.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: [keep:/data]\n    networks: [shared]\nvolumes:\n  keep:\n    external: true\n    name: $VOLUME\nnetworks:\n  shared:\n    external: true\n    name: $NETWORK\n"
+            .replace("$VOLUME", &volume)
+            .replace("$NETWORK", &network)
+            .as_str(),
+    );
+    let dry = p.berth(&["--dry-run", "down", "-v"]);
+    dry.ok();
+    assert!(!dry.stderr.contains(&volume), "{}", dry.stderr);
+    p.berth(&["down", "-v"]).ok();
+    assert!(p.containers().is_empty());
+    assert_eq!(
+        p.docker(&["volume", "inspect", &volume]).code,
+        0,
+        "{volume} kept"
+    );
+    assert_eq!(
+        p.docker(&["network", "inspect", &network]).code,
+        0,
+        "{network} kept"
+    );
+    // Declared external by key alone (so under another name): the project's network is kept
+    // by its key; a volume the file does not declare as its own is never removed.
+    p.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: [keep:/data]\n    networks: [shared]\nvolumes:\n  keep:\n    external: true\nnetworks:\n  shared:\n    external: true\n",
+    );
+    p.berth(&["down", "-v"]).ok();
+    assert_eq!(p.docker(&["volume", "inspect", &volume]).code, 0);
+    assert_eq!(p.docker(&["network", "inspect", &network]).code, 0);
+    // Without the file's word for it, the labels decide: `down -v` of the project by name.
+    let r = common::berth_command()
+        .args(["-p", &p.name, "down", "-v"])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_ne!(
+        p.docker(&["volume", "inspect", &volume]).code,
+        0,
+        "removed by label"
+    );
+    assert_ne!(
+        p.docker(&["network", "inspect", &network]).code,
+        0,
+        "removed by label"
+    );
+}

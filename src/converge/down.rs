@@ -156,12 +156,17 @@ pub async fn down(
         }
         if opts.services.is_empty() {
             let filter = [L::project_filter(project)];
+            let external = Kept::of(loaded);
             for n in engine.list_networks(&filter).await? {
-                progress.update(Resource::Network, &n.name, "Would remove", "");
+                if !external.networks_hold(&n.name, n.labels.get(L::NETWORK)) {
+                    progress.update(Resource::Network, &n.name, "Would remove", "");
+                }
             }
             if opts.volumes {
                 for v in engine.list_volumes(&filter).await? {
-                    progress.update(Resource::Volume, &v.name, "Would remove", "");
+                    if !external.volumes_hold(&v.name) {
+                        progress.update(Resource::Volume, &v.name, "Would remove", "");
+                    }
                 }
             }
         }
@@ -181,9 +186,16 @@ pub async fn down(
         return Ok(warnings);
     }
 
-    // Networks, volumes and images carrying the project label, in parallel.
+    // Networks, volumes and images carrying the project label, in parallel; never one the
+    // loaded file now declares `external` (it was handed over: Compose v2 keeps it too).
     let filter = [L::project_filter(project)];
-    let nets = engine.list_networks(&filter).await?;
+    let external = Kept::of(loaded);
+    let nets: Vec<_> = engine
+        .list_networks(&filter)
+        .await?
+        .into_iter()
+        .filter(|n| !external.networks_hold(&n.name, n.labels.get(L::NETWORK)))
+        .collect();
     let net_jobs = nets.iter().map(|n| async move {
         let name = n.name.clone();
         progress.update(Resource::Network, &name, "Removing", "");
@@ -206,6 +218,9 @@ pub async fn down(
             return Ok::<(), ApplyError>(());
         }
         for v in engine.list_volumes(&filter).await? {
+            if external.volumes_hold(&v.name) {
+                continue;
+            }
             progress.update(Resource::Volume, &v.name, "Removing", "");
             engine.remove_volume(&v.name).await?;
             progress.update(Resource::Volume, &v.name, "Removed", "");
@@ -243,4 +258,50 @@ pub async fn down(
     vol_r?;
     img_r?;
     Ok(warnings)
+}
+
+/// What `down` leaves alone when a file is loaded: the networks it declares `external` (by
+/// compose key, the label a project-created network carries, or by engine name), and every
+/// volume it does not declare as its own. Volumes hold data: as in Compose v2, `down -v`
+/// removes only the volumes the file declares and does not mark `external`, so a volume handed
+/// over (now `external`) or dropped from the file survives. Without a file, the labels decide.
+#[derive(Default)]
+struct Kept {
+    networks: BTreeSet<String>,
+    /// Engine names of the file's own volumes; `None` without a file.
+    own_volumes: Option<BTreeSet<String>>,
+}
+
+impl Kept {
+    fn of(loaded: Option<&LoadedProject>) -> Kept {
+        let mut e = Kept::default();
+        let Some(l) = loaded else { return e };
+        for (key, n) in l.project.networks.iter().filter(|(_, n)| n.external) {
+            e.networks.insert(key.clone());
+            e.networks.extend(n.name.clone());
+        }
+        e.own_volumes = Some(
+            l.project
+                .volumes
+                .iter()
+                .filter(|(_, v)| !v.external)
+                .map(|(key, v)| {
+                    v.name
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_{key}", l.name))
+                })
+                .collect(),
+        );
+        e
+    }
+
+    fn networks_hold(&self, name: &str, key: Option<&String>) -> bool {
+        self.networks.contains(name) || key.is_some_and(|k| self.networks.contains(k))
+    }
+
+    fn volumes_hold(&self, name: &str) -> bool {
+        self.own_volumes
+            .as_ref()
+            .is_some_and(|own| !own.contains(name))
+    }
 }
