@@ -39,6 +39,6 @@ fn main() {
 }
 
 fn exit_with(f: cli::Failure) -> ! {
-    eprintln!("berth: {}", f.message);
+    eprintln!("berth: {}", cli::visible(&f.message));
     std::process::exit(f.code);
 }

@@ -2,7 +2,6 @@
 //! `--progress`, `--ansi`, `--parallel`, `--dry-run`, and berth's `--engine`), what they
 //! resolve to, and the engine session a command runs in.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -108,13 +107,13 @@ impl GlobalOptions {
     /// The project request these options describe.
     pub fn request(&self) -> Result<ProjectRequest, Failure> {
         let stdin = if self.file.iter().any(|f| f == "-") {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| {
-                Failure::new(
-                    14,
-                    format!("cannot read the compose file from standard input: {e}"),
-                )
-            })?;
+            let s = berth_compose::input::read_stdin(berth_compose::input::MAX_COMPOSE_FILE)
+                .map_err(|e| {
+                    Failure::new(
+                        14,
+                        format!("cannot read the compose file from standard input: {e}"),
+                    )
+                })?;
             Some(s)
         } else {
             None

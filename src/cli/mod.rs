@@ -31,7 +31,7 @@ use clap::{Parser, Subcommand};
 use crate::converge::verbs::Verb;
 use berth_engine::{self as engine, Engine, EngineChoice};
 
-pub use failure::{check_services, render_load_error, Failure};
+pub use failure::{check_services, render_load_error, visible, Failure};
 pub use global::{engine_session, Ansi, EngineArg, GlobalOptions, Progress};
 
 /// berth: run a compose.yaml on Docker or Podman, and take it to Kubernetes.
@@ -183,7 +183,7 @@ pub fn env_list(items: &[String]) -> Vec<String> {
 
 /// Prints a warning on stderr.
 pub fn warn(msg: &str) {
-    eprintln!("WARN {msg}");
+    eprintln!("WARN {}", visible(msg));
 }
 
 /// Runs the parsed command line; returns the process exit code.

@@ -71,6 +71,7 @@ pub fn interpolate(
         lookup,
         unset: Vec::new(),
         used: Vec::new(),
+        depth: 0,
     };
     let value = run.expand(0, template.len())?;
     Ok(Interpolated {
@@ -121,7 +122,13 @@ struct Run<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     unset: Vec<String>,
     used: Vec<String>,
+    /// How many operator arguments deep `expand` is (each is one more call).
+    depth: usize,
 }
+
+/// `${A:-${B:-…}}` nested deeper than this is refused (real files nest two or three levels;
+/// without a bound a hostile value overflows the stack).
+const MAX_NESTING: usize = 64;
 
 impl Run<'_> {
     fn get(&mut self, name: &str) -> Option<String> {
@@ -167,7 +174,18 @@ impl Run<'_> {
                 Token::WithOp { name, op, arg, end } => {
                     out.push_str(&self.whole[copied..at]);
                     // Compose evaluates the argument first, whether or not it is used.
-                    let arg = self.expand(arg.0, arg.1)?;
+                    if self.depth >= MAX_NESTING {
+                        return Err(self.invalid(
+                            at,
+                            &format!(
+                                "substitutions are nested more than {MAX_NESTING} levels deep"
+                            ),
+                        ));
+                    }
+                    self.depth += 1;
+                    let arg = self.expand(arg.0, arg.1);
+                    self.depth -= 1;
+                    let arg = arg?;
                     let name = &self.whole[name.0..name.1];
                     let value = self.get(name);
                     let usable = |colon: bool| match &value {
@@ -302,8 +320,13 @@ impl Run<'_> {
 
     fn invalid(&self, at: usize, detail: &str) -> InterpolationError {
         let col = self.whole[..at].chars().count() + 1;
+        // A hostile template can be megabytes long: quote the start of it, not all of it.
+        let template = match self.whole.char_indices().nth(120) {
+            Some((cut, _)) if self.whole.len() > 240 => format!("{}…", &self.whole[..cut]),
+            _ => self.whole.to_string(),
+        };
         InterpolationError::Invalid {
-            template: self.whole.to_string(),
+            template,
             detail: format!("{detail} (at character {col})"),
         }
     }

@@ -85,6 +85,7 @@ pub mod error;
 pub mod graph;
 pub mod hash;
 pub mod image;
+pub mod input;
 mod interpolate;
 mod keypath;
 pub mod load;

@@ -134,8 +134,13 @@ fn load_env_file(
     path: &Path,
     env: &Environment,
 ) -> Result<IndexMap<String, dotenv::DotenvEntry>, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        LoadError::not_found(format!("cannot read env file {}: {e}", path.display()))
+    let text = crate::input::read_text(path, crate::input::MAX_ENV_FILE).map_err(|e| {
+        let message = format!("cannot read env file {}: {e}", path.display());
+        if matches!(e, crate::input::ReadError::Io(_)) {
+            LoadError::not_found(message)
+        } else {
+            LoadError::invalid(None, None, message)
+        }
     })?;
     let lookup = |k: &str| env.get(k).map(str::to_string);
     dotenv::parse(&text, &lookup).map_err(|e| {

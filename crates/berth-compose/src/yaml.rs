@@ -324,8 +324,9 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Limits that keep a hostile file (billion laughs) from exhausting memory.
-const MAX_NODES_FROM_ALIASES: usize = 1_000_000;
+/// Limits that keep a hostile file (billion laughs, or one large scalar aliased thousands of
+/// times) from exhausting memory: what aliases copy is budgeted in bytes, not in nodes.
+const MAX_BYTES_FROM_ALIASES: usize = 64 * 1024 * 1024;
 const MAX_DEPTH: usize = 256;
 
 /// Parses every document of a YAML stream. An empty stream gives no documents.
@@ -336,19 +337,29 @@ pub fn parse_documents(text: &str, file: &Arc<str>) -> Result<Vec<Node>, YamlErr
         anchors: Default::default(),
         docs: Vec::new(),
         error: None,
-        alias_budget: MAX_NODES_FROM_ALIASES,
+        alias_budget: MAX_BYTES_FROM_ALIASES,
     };
-    let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
-        let m = e.marker();
-        return Err(YamlError {
-            pos: Pos {
-                file: file.clone(),
-                line: m.line() as u32,
-                col: m.col() as u32 + 1,
-            },
-            message: e.info().to_string(),
-        });
+    // Events are pulled one at a time (saphyr's `load` recurses once per nesting level, which
+    // a hostile file turns into a stack overflow), and the first error stops the parse.
+    let parser = Parser::new_from_str(text);
+    for event in parser {
+        match event {
+            Ok((ev, span)) => builder.on_event(ev, span),
+            Err(e) => {
+                let m = e.marker();
+                return Err(YamlError {
+                    pos: Pos {
+                        file: file.clone(),
+                        line: m.line() as u32,
+                        col: m.col() as u32 + 1,
+                    },
+                    message: e.info().to_string(),
+                });
+            }
+        }
+        if builder.error.is_some() {
+            break;
+        }
     }
     if let Some(e) = builder.error {
         return Err(e);
@@ -380,11 +391,19 @@ struct Builder {
     alias_budget: usize,
 }
 
-fn count_nodes(n: &Node) -> usize {
+/// Roughly the bytes a copy of `n` takes: a node's own size, plus its text and keys.
+fn copy_cost(n: &Node) -> usize {
+    const NODE: usize = 64;
     match &n.value {
-        Value::Seq(v) => 1 + v.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(m) => 1 + m.iter().map(|(_, v)| count_nodes(v)).sum::<usize>(),
-        _ => 1,
+        Value::Seq(v) => NODE + v.iter().map(copy_cost).sum::<usize>(),
+        Value::Map(m) => {
+            NODE + m
+                .iter()
+                .map(|(k, v)| NODE + k.len() + copy_cost(v))
+                .sum::<usize>()
+        }
+        Value::Str(s) => NODE + s.len(),
+        _ => NODE,
     }
 }
 
@@ -640,11 +659,11 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 let pos = self.pos(&span);
                 match self.anchors.get(&id).cloned() {
                     Some(mut node) => {
-                        let n = count_nodes(&node);
+                        let n = copy_cost(&node);
                         if n > self.alias_budget {
                             self.fail(
                                 pos,
-                                "too many nodes from aliases (a recursive anchor or a \"billion laughs\" file?)",
+                                "aliases expand to more than 64 MiB (a \"billion laughs\" file, or a large value aliased many times?)",
                             );
                             return;
                         }
@@ -665,7 +684,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    self.fail(self.pos(&span), "the document is nested too deeply");
+                    self.fail(
+                        self.pos(&span),
+                        format!("the document is nested more than {MAX_DEPTH} levels deep"),
+                    );
                     return;
                 }
                 let mut node = Node::new(Value::Seq(Vec::new()), self.pos(&span));
@@ -679,7 +701,10 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
             }
             Event::MappingStart(anchor, tag) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    self.fail(self.pos(&span), "the document is nested too deeply");
+                    self.fail(
+                        self.pos(&span),
+                        format!("the document is nested more than {MAX_DEPTH} levels deep"),
+                    );
                     return;
                 }
                 let mut node = Node::new(Value::Map(Map::new()), self.pos(&span));

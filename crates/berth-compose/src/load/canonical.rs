@@ -1041,11 +1041,12 @@ pub fn resolve_env_files(
             let text = match cached
                 .as_ref()
                 .map(|_| Ok(String::new()))
-                .unwrap_or_else(|| std::fs::read_to_string(&path))
-            {
+                .unwrap_or_else(|| {
+                    crate::input::read_text(Path::new(&path), crate::input::MAX_ENV_FILE)
+                }) {
                 Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
-                Err(e) => {
+                Err(e) if e.is_not_found() && !required => continue,
+                Err(e) if matches!(e, crate::input::ReadError::Io(_)) => {
                     return Err(LoadError::at(
                         &it.pos,
                         &p,
@@ -1053,6 +1054,13 @@ pub fn resolve_env_files(
                     )
                     .with_kind(ErrorKind::FileNotFound)
                     .with_hint("create the file, fix the path, or mark it `required: false`"))
+                }
+                Err(e) => {
+                    return Err(LoadError::at(
+                        &it.pos,
+                        &p,
+                        format!("env file {path} cannot be read: {e}"),
+                    ))
                 }
             };
             // Many services share one env file: parse it once (when nothing earlier in this
@@ -1149,11 +1157,16 @@ pub fn resolve_label_files(root: &mut Node) -> Result<(), LoadError> {
             let Some(path) = it.scalar_string() else {
                 continue;
             };
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                LoadError::at(&it.pos, &p, format!("label file {path} not found: {e}"))
+            let text = crate::input::read_text(Path::new(&path), crate::input::MAX_ENV_FILE)
+                .map_err(|e| {
+                    LoadError::at(
+                        &it.pos,
+                        &p,
+                        format!("label file {path} cannot be read: {e}"),
+                    )
                     .with_kind(ErrorKind::FileNotFound)
                     .with_hint("create the file or fix the path")
-            })?;
+                })?;
             let parsed = crate::dotenv::parse(&text, &|_| None).map_err(|e| {
                 LoadError::at(&it.pos, &p, format!("{path}:{}: {}", e.line, e.message))
             })?;

@@ -102,7 +102,7 @@ pub(crate) fn apply_include(
         };
         let mut sub_env = ctx.env.clone();
         for f in &env_paths {
-            let text = std::fs::read_to_string(f).map_err(|e| {
+            let text = crate::input::read_text(f, crate::input::MAX_ENV_FILE).map_err(|e| {
                 LoadError::at(
                     &item.pos,
                     &ipath,

@@ -90,8 +90,16 @@ fn display_name(path: &Path) -> Arc<str> {
 pub fn read_documents(file: &ConfigFile) -> Result<Vec<Node>, LoadError> {
     let text = match &file.content {
         Some(t) => t.clone(),
-        None => std::fs::read_to_string(&file.path)
-            .map_err(|e| LoadError::not_found(format!("open {}: {}", file.path.display(), e)))?,
+        None => {
+            crate::input::read_text(&file.path, crate::input::MAX_COMPOSE_FILE).map_err(|e| {
+                let message = format!("open {}: {e}", file.path.display());
+                if matches!(e, crate::input::ReadError::Io(_)) {
+                    LoadError::not_found(message)
+                } else {
+                    LoadError::invalid(None, None, message)
+                }
+            })?
+        }
     };
     let name = display_name(&file.path);
     let docs = yaml::parse_documents(&text, &name).map_err(|e| LoadError {

@@ -1,0 +1,206 @@
+//! Hostile input ends with a clear error in bounded time and memory, never an abort or a hang:
+//! deep nesting (block, flow, `- `, `${…}`), aliases that expand to gigabytes, files that never
+//! end (`/dev/zero`), files that block (FIFOs), and files too large to be compose files. Each
+//! run is capped at 1 GiB of address space and 20 s.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+struct Out {
+    code: Option<i32>,
+    stderr: String,
+}
+
+/// `berth ARGS` in `dir` under `ulimit -v` (1 GiB) and a 20 s timeout.
+fn bounded(dir: &Path, args: &[&str]) -> Out {
+    let o = Command::new("timeout")
+        .args(["-s", "KILL", "20", "prlimit", "--as=1073741824", "--"])
+        .arg(env!("CARGO_BIN_EXE_berth"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("timeout and prlimit (util-linux) run berth");
+    Out {
+        code: o.status.code(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[track_caller]
+fn refused(o: &Out, says: &str) {
+    assert_eq!(
+        o.code,
+        Some(15),
+        "exit 15 with an error, got {:?}: {}",
+        o.code,
+        &o.stderr[..o.stderr.len().min(2000)]
+    );
+    assert!(
+        o.stderr.contains(says),
+        "{says:?} in {}",
+        &o.stderr[..o.stderr.len().min(2000)]
+    );
+    assert!(
+        o.stderr.len() < 20_000,
+        "the message stays short: {} bytes",
+        o.stderr.len()
+    );
+}
+
+const HEAD: &str = "services:\n  a:\n    image: busybox\n";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn deep_nesting_of_every_kind_is_refused_with_its_depth() {
+    let d = tempfile::tempdir().unwrap();
+    let mut block = format!("{HEAD}x-deep:\n");
+    for i in 1..=5000 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    write(d.path(), "block.yaml", &block);
+    refused(
+        &bounded(d.path(), &["-f", "block.yaml", "config"]),
+        "nested more than 256 levels",
+    );
+    write(
+        d.path(),
+        "dashes.yaml",
+        &format!("{HEAD}x-deep:\n  {}x\n", "- ".repeat(20_000)),
+    );
+    refused(
+        &bounded(d.path(), &["-f", "dashes.yaml", "config"]),
+        "nested more than 256 levels",
+    );
+    write(
+        d.path(),
+        "flow.yaml",
+        &format!(
+            "{HEAD}x-deep: {}{}\n",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
+    );
+    refused(
+        &bounded(d.path(), &["-f", "flow.yaml", "config"]),
+        "recursion limit exceeded",
+    );
+    write(
+        d.path(),
+        "interp.yaml",
+        &format!(
+            "services:\n  a:\n    image: \"{}x{}\"\n",
+            "${A:-".repeat(20_000),
+            "}".repeat(20_000)
+        ),
+    );
+    refused(
+        &bounded(d.path(), &["-f", "interp.yaml", "config"]),
+        "nested more than 64 levels",
+    );
+}
+
+#[test]
+fn aliases_are_budgeted_by_what_they_copy() {
+    let d = tempfile::tempdir().unwrap();
+    // One 1 MB scalar aliased 2,000 times: 2 GB expanded, in a 1 MB file.
+    let mut text = format!("x-big: &b \"{}\"\n{HEAD}x-many:\n", "x".repeat(1_000_000));
+    text.push_str(&"  - *b\n".repeat(2000));
+    write(d.path(), "wide.yaml", &text);
+    refused(
+        &bounded(d.path(), &["-f", "wide.yaml", "config"]),
+        "aliases expand to more than 64 MiB",
+    );
+    // The classic billion laughs.
+    let mut laughs = String::from("x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (i, c) in "bcdefghi".chars().enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        laughs.push_str(&format!(
+            "x-{c}: &{c} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
+    }
+    laughs.push_str(HEAD);
+    write(d.path(), "laughs.yaml", &laughs);
+    refused(
+        &bounded(d.path(), &["-f", "laughs.yaml", "config"]),
+        "aliases expand",
+    );
+}
+
+#[test]
+fn endless_blocking_and_oversized_files_are_refused_before_reading() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "compose.yaml", HEAD);
+    refused(
+        &bounded(p, &["-f", "/dev/zero", "config"]),
+        "not a regular file",
+    );
+    refused(
+        &bounded(p, &["--env-file", "/dev/zero", "config"]),
+        "not a regular file",
+    );
+    write(
+        p,
+        "envfile.yaml",
+        &format!("{HEAD}    env_file: /dev/zero\n"),
+    );
+    refused(
+        &bounded(p, &["-f", "envfile.yaml", "config"]),
+        "not a regular file",
+    );
+    assert!(Command::new("mkfifo")
+        .arg(p.join("pipe"))
+        .status()
+        .unwrap()
+        .success());
+    refused(&bounded(p, &["-f", "pipe", "config"]), "named pipe (FIFO)");
+    write(p, "fifo-env.yaml", &format!("{HEAD}    env_file: pipe\n"));
+    refused(
+        &bounded(p, &["-f", "fifo-env.yaml", "config"]),
+        "named pipe (FIFO)",
+    );
+    // 20 MB of comment lines: larger than any compose file.
+    write(
+        p,
+        "huge.yaml",
+        &format!(
+            "{HEAD}{}",
+            "# padding padding padding padding\n".repeat(600_000)
+        ),
+    );
+    refused(
+        &bounded(p, &["-f", "huge.yaml", "config"]),
+        "larger than 16 MiB",
+    );
+}
+
+#[test]
+fn control_characters_in_the_file_never_reach_the_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "key.yaml",
+        &format!("{HEAD}    \"\u{1b}]0;pwned\u{7}\": 1\n"),
+    );
+    let o = bounded(d.path(), &["-f", "key.yaml", "config"]);
+    refused(&o, "\\u{1b}]0;pwned\\u{7}");
+    assert!(
+        !o.stderr.contains('\u{1b}') && !o.stderr.contains('\u{7}'),
+        "{:?}",
+        o.stderr
+    );
+    write(
+        d.path(),
+        "required.yaml",
+        "services:\n  a:\n    image: \"${MISSING:?\u{1b}[2J\u{1b}[31mgone}\"\n",
+    );
+    let o = bounded(d.path(), &["-f", "required.yaml", "config"]);
+    assert!(o.stderr.contains("MISSING"), "{}", o.stderr);
+    assert!(!o.stderr.contains('\u{1b}'), "{:?}", o.stderr);
+}
