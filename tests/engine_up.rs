@@ -814,3 +814,28 @@ fn down_v_keeps_what_the_file_now_declares_external() {
         "removed by label"
     );
 }
+
+#[test]
+fn a_secret_that_cannot_be_read_stops_up_before_anything_changes() {
+    let p = TestProject::new(
+        "secret-preflight",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    secrets: [tok]\nsecrets:\n  tok:\n    environment: BERTH_TEST_UNSET_TOKEN\n",
+    );
+    for args in [&["--dry-run", "up", "-d"][..], &["up", "-d"][..]] {
+        let r = p.berth(args);
+        assert_ne!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.stderr_has("environment variable BERTH_TEST_UNSET_TOKEN required by secret");
+    }
+    let nets = p.docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", p.name),
+    ]);
+    assert_eq!(nets.stdout.trim(), "", "no network was created");
+    assert!(p.containers().is_empty());
+    p.berth_env(&["up", "-d"], &[("BERTH_TEST_UNSET_TOKEN", "t0k3n")])
+        .ok();
+    assert_eq!(p.containers(), vec![p.container("a")]);
+}

@@ -204,3 +204,34 @@ fn control_characters_in_the_file_never_reach_the_terminal() {
     assert!(o.stderr.contains("MISSING"), "{}", o.stderr);
     assert!(!o.stderr.contains('\u{1b}'), "{:?}", o.stderr);
 }
+
+#[test]
+fn env_file_errors_name_the_key_and_line_never_the_value() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "compose.yaml", HEAD);
+    for (text, says) in [
+        (
+            "OK=1\nMY SECRET=hunter2\n",
+            ".env:2: variable name \"MY SECRET\" cannot contain blanks",
+        ),
+        (
+            "DB_PASSWORD=\"hunter2\n",
+            "the value of DB_PASSWORD opens a double quote that is never closed",
+        ),
+        ("DB_PASSWORD='hunter2\n", "single quote"),
+        (
+            "DB_PASSWORD=hunter2${\n",
+            "in the value of DB_PASSWORD: invalid interpolation format",
+        ),
+        (
+            "MY$KEY=hunter2\n",
+            "unexpected character '$' in variable name \"MY$\"",
+        ),
+        ("=hunter2\n", "missing variable name before '='"),
+    ] {
+        write(d.path(), ".env", text);
+        let o = bounded(d.path(), &["config"]);
+        refused(&o, says);
+        assert!(!o.stderr.contains("hunter2"), "{text:?}: {}", o.stderr);
+    }
+}

@@ -164,7 +164,7 @@ impl Parser<'_> {
     /// One `KEY=VALUE`, `KEY: VALUE`, `export KEY=VALUE` or bare `KEY`, from a non-blank character.
     fn statement(&mut self) -> Result<(), DotenvError> {
         let line = self.line;
-        let line_text = self.rest().lines().next().unwrap_or_default().to_string();
+        // Messages quote the name only, never the line: what follows the name may be a secret.
         if let Some(after) = self.rest().strip_prefix("export") {
             if after.starts_with(['\t', '\n', '\u{c}', '\r', ' ']) {
                 self.pos += "export".len();
@@ -185,12 +185,13 @@ impl Parser<'_> {
                 }
                 c if is_blank(c) || is_key_char(c) => {}
                 c => {
+                    let name = format!("{}{c}", &self.rest()[..i]);
                     return Err(self.err(
                         line,
                         format!(
-                            "unexpected character {c:?} in variable name: {line_text:?} (a name may contain letters, digits, '_', '.', '-', '[' and ']')"
+                            "unexpected character {c:?} in variable name {name:?} (a name may contain letters, digits, '_', '.', '-', '[' and ']')"
                         ),
-                    ))
+                    ));
                 }
             }
         }
@@ -200,10 +201,7 @@ impl Parser<'_> {
         };
         let key = self.s[key_start..key_end].trim_end().to_string();
         if key.contains(char::is_whitespace) {
-            return Err(self.err(
-                line,
-                format!("variable name {key:?} cannot contain blanks: {line_text:?}"),
-            ));
+            return Err(self.err(line, format!("variable name {key:?} cannot contain blanks")));
         }
 
         let Some(sep @ ('=' | ':')) = sep else {
@@ -215,10 +213,7 @@ impl Parser<'_> {
             return Ok(());
         };
         if key.is_empty() {
-            return Err(self.err(
-                line,
-                format!("missing variable name before '{sep}': {line_text:?}"),
-            ));
+            return Err(self.err(line, format!("missing variable name before '{sep}'")));
         }
         self.pos = key_end + 1;
         self.skip_blanks();
@@ -274,11 +269,10 @@ impl Parser<'_> {
                 raw.push(c);
             }
         }
-        let start = self.s[open..].lines().next().unwrap_or_default();
         let kind = if q == '"' { "double" } else { "single" };
         Err(self.err(
             line,
-            format!("the value of {key} opens a {kind} quote that is never closed: {start}"),
+            format!("the value of {key} opens a {kind} quote that is never closed (the value is not shown: it may be a secret)"),
         ))
     }
 
@@ -291,7 +285,13 @@ impl Parser<'_> {
         })
         .map_err(|e| DotenvError {
             line,
-            message: format!("in the value of {key}: {e}"),
+            // The interpolation error quotes the value: say what is wrong, not the value.
+            message: match e {
+                crate::interpolate::InterpolationError::Invalid { detail, .. } => {
+                    format!("in the value of {key}: invalid interpolation format: {detail}")
+                }
+                other => format!("in the value of {key}: {other}"),
+            },
         })?;
         self.out.warnings.extend(
             got.unset
@@ -557,10 +557,7 @@ mod tests {
         // Compose: {"": "value"}.
         let e = parse("A=1\n=value\n", &shell).unwrap_err();
         assert_eq!(e.line, 2);
-        assert_eq!(
-            e.to_string(),
-            "line 2: missing variable name before '=': \"=value\""
-        );
+        assert_eq!(e.to_string(), "line 2: missing variable name before '='");
         // Compose: {"A\tB": "1"}.
         assert_eq!(parse("A\tB=1\n", &shell).unwrap_err().line, 1);
     }
@@ -582,7 +579,7 @@ mod tests {
         (
             "A$=1\n",
             1,
-            "unexpected character '$' in variable name: \"A$=1\"",
+            "unexpected character '$' in variable name \"A$\"",
         ),
         // line 1: unexpected character "@" in variable name "A@B=1"
         ("A@B=1\n", 1, "'@'"),
@@ -592,7 +589,7 @@ mod tests {
         (
             "A=\"unterminated\nB=2\n",
             1,
-            "the value of A opens a double quote that is never closed: \"unterminated",
+            "the value of A opens a double quote that is never closed",
         ),
         // line 2: unterminated quoted value 'unterminated
         ("A='unterminated\n", 1, "single quote"),
@@ -608,12 +605,12 @@ mod tests {
         (
             "B=${BAD\n",
             1,
-            "in the value of B: invalid interpolation format in \"${BAD\"",
+            "in the value of B: invalid interpolation format: \"${BAD\" is never closed",
         ),
         // Invalid template: "${BAD"
         ("B=\"${BAD\"\n", 1, "invalid interpolation format"),
         // Invalid template: "${X:-a"  (` #` starts a comment before interpolation)
-        ("A=${X:-a #b}\n", 1, "\"${X:-a\""),
+        ("A=${X:-a #b}\n", 1, "\"${X:-\" is never closed"),
     ];
 
     #[test]

@@ -126,6 +126,7 @@ pub async fn up(
 ) -> Result<UpOutcome, ApplyError> {
     let graph = ServiceGraph::from_project(&loaded.project);
     let selected = select(loaded, &graph, opts)?;
+    preflight(engine, loaded, &selected)?;
     let images = images::ready_images(engine, loaded, &selected, opts, progress).await?;
     let observed = observe(engine, &loaded.name).await?;
     let plan = make_plan(loaded, &graph, &selected, &images, &observed, opts);
@@ -174,6 +175,35 @@ pub async fn up(
         .extend(run.warnings.lock().map(|w| w.clone()).unwrap_or_default());
     outcome.plan = plan;
     Ok(outcome)
+}
+
+/// Every selected service's container spec, built once before anything changes: what would
+/// fail at a container's creation (a secret's variable unset, its file missing, a value the
+/// engine cannot take) fails here, before a network, a volume or an image is touched, and in
+/// `--dry-run` too.
+fn preflight(
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &[String],
+) -> Result<(), ApplyError> {
+    // Containers of `service:`/`container:` references do not exist yet: any name will do.
+    let resolver = |s: &str| Some(s.to_string());
+    let environment = |k: &str| loaded.environment.get(k).map(str::to_string);
+    let ctx = berth_engine::spec::SpecContext {
+        project: &loaded.project,
+        project_name: &loaded.name,
+        api_version: engine.api_version(),
+        resolve_container: &resolver,
+        environment: &environment,
+        working_dir: &loaded.working_dir,
+        base_environment: &[],
+    };
+    for name in selected {
+        if let Some(svc) = loaded.project.services.get(name) {
+            berth_engine::spec::container_spec(&ctx, name, svc, 1, BTreeMap::new())?;
+        }
+    }
+    Ok(())
 }
 
 /// The services `up` acts on, in start order: all, the named ones (`--no-deps`), or the named
