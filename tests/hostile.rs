@@ -235,3 +235,55 @@ fn env_file_errors_name_the_key_and_line_never_the_value() {
         assert!(!o.stderr.contains("hunter2"), "{text:?}: {}", o.stderr);
     }
 }
+
+#[test]
+fn numbers_out_of_range_are_errors_at_the_value_with_the_range() {
+    let d = tempfile::tempdir().unwrap();
+    for (key, at, says) in [
+        (
+            "deploy: {replicas: 99999999999999999999}",
+            "4:24",
+            "services.a.deploy.replicas: 1e+20 is out of range",
+        ),
+        ("scale: 18446744073709551616", "4:12", "services.a.scale:"),
+        ("cpus: .inf", "4:11", "expected a finite number"),
+        (
+            "healthcheck: {test: [CMD, x], retries: -5}",
+            "4:44",
+            "-5 is out of range: expected a whole number from 0 to",
+        ),
+        (
+            "blkio_config: {weight: 99999}",
+            "4:28",
+            "expected a whole number from 0 to 65535",
+        ),
+        (
+            "networks: {default: {priority: 1e20}}",
+            "4:36",
+            "services.a.networks.default.priority",
+        ),
+    ] {
+        write(d.path(), "n.yaml", &format!("{HEAD}    {key}\n"));
+        let o = bounded(d.path(), &["-f", "n.yaml", "config"]);
+        refused(&o, &format!("n.yaml:{at}: "));
+        refused(&o, says);
+        assert!(!o.stderr.contains("internal error"), "{}", o.stderr);
+    }
+}
+
+#[test]
+fn text_encodings_as_compose_reads_them() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("bad.yaml"),
+        b"services:\n  a:\n    image: \"x\xff\"\n",
+    )
+    .unwrap();
+    let o = bounded(d.path(), &["-f", "bad.yaml", "config"]);
+    refused(&o, "bad.yaml:3:14: the file is not UTF-8 text");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(HEAD.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(d.path().join("utf16.yaml"), utf16).unwrap();
+    let o = bounded(d.path(), &["-f", "utf16.yaml", "config", "--services"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+}

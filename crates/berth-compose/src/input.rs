@@ -20,6 +20,11 @@ pub enum ReadError {
     TooBig {
         limit: u64,
     },
+    /// Not UTF-8 (nor UTF-16 with a byte-order mark): where the first bad byte is.
+    NotText {
+        line: u32,
+        col: u32,
+    },
 }
 
 impl ReadError {
@@ -35,6 +40,10 @@ impl std::fmt::Display for ReadError {
             ReadError::NotRegular(kind) => {
                 write!(f, "it is a {kind}, not a regular file: berth reads files only")
             }
+            ReadError::NotText { line, col } => write!(
+                f,
+                "line {line}, column {col}: the file is not UTF-8 text (nor UTF-16 with a byte-order mark)"
+            ),
             ReadError::TooBig { limit } => write!(
                 f,
                 "it is larger than {} MiB, more than any real file of its kind: is it the right file?",
@@ -65,14 +74,45 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
         return Err(ReadError::NotRegular(kind));
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     file.take(limit + 1)
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
-    if text.len() as u64 > limit {
+    if bytes.len() as u64 > limit {
         return Err(ReadError::TooBig { limit });
     }
-    Ok(text)
+    decode(bytes)
+}
+
+/// UTF-8 (a byte-order mark dropped), or UTF-16 when a byte-order mark says so, as Compose
+/// reads them.
+pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+    let utf16 = |rest: &[u8], big_endian: bool| {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], *c.get(1).unwrap_or(&0)];
+                if big_endian {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| ReadError::NotText { line: 1, col: 1 })
+    };
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => decode(rest.to_vec()),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, false),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, true),
+        _ => String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
+            ReadError::NotText { line, col }
+        }),
+    }
 }
 
 /// Standard input (`-f -`), with the compose file's limit.
@@ -112,6 +152,21 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("FIFO"));
+    }
+
+    #[test]
+    fn utf8_with_a_bom_utf16_and_where_bad_bytes_are() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa: 1".to_vec()).unwrap(), "a: 1");
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("a: é".encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(decode(le).unwrap(), "a: é");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("b: 2".encode_utf16().flat_map(|u| u.to_be_bytes()));
+        assert_eq!(decode(be).unwrap(), "b: 2");
+        assert!(matches!(
+            decode(b"a: 1\nbb: \xFF\n".to_vec()),
+            Err(ReadError::NotText { line: 2, col: 5 })
+        ));
     }
 
     #[test]

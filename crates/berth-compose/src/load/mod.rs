@@ -90,16 +90,23 @@ fn display_name(path: &Path) -> Arc<str> {
 pub fn read_documents(file: &ConfigFile) -> Result<Vec<Node>, LoadError> {
     let text = match &file.content {
         Some(t) => t.clone(),
-        None => {
-            crate::input::read_text(&file.path, crate::input::MAX_COMPOSE_FILE).map_err(|e| {
-                let message = format!("open {}: {e}", file.path.display());
-                if matches!(e, crate::input::ReadError::Io(_)) {
-                    LoadError::not_found(message)
-                } else {
-                    LoadError::invalid(None, None, message)
+        None => crate::input::read_text(&file.path, crate::input::MAX_COMPOSE_FILE).map_err(
+            |e| match e {
+                crate::input::ReadError::NotText { line, col } => LoadError::invalid(
+                    Some(Pos {
+                        file: display_name(&file.path),
+                        line,
+                        col,
+                    }),
+                    None,
+                    "the file is not UTF-8 text (nor UTF-16 with a byte-order mark)",
+                ),
+                crate::input::ReadError::Io(_) => {
+                    LoadError::not_found(format!("open {}: {e}", file.path.display()))
                 }
-            })?
-        }
+                _ => LoadError::invalid(None, None, format!("open {}: {e}", file.path.display())),
+            },
+        )?,
     };
     let name = display_name(&file.path);
     let docs = yaml::parse_documents(&text, &name).map_err(|e| LoadError {
@@ -259,10 +266,19 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     }
 
     let canonical_json = order_root(dict.into_json());
-    let project = match to_project(&canonical_json) {
+    let tree = trace.as_ref().and_then(|t| t.tree.as_ref());
+    let project = match to_project(&canonical_json, tree) {
         Ok(p) => p,
         // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
         Err(_) if !flags.interpolate => Project::default(),
+        // Positions are kept only with provenance: load once more with it, to place the error.
+        Err(e) if e.pos.is_none() && !flags.provenance => {
+            let again = LoadFlags {
+                provenance: true,
+                ..flags.clone()
+            };
+            return Err(load(opts, &again).err().unwrap_or(e));
+        }
         Err(e) => return Err(e),
     };
     Ok(LoadedProject {
@@ -279,31 +295,60 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     })
 }
 
-/// Types the canonical model, naming the service (or resource) that does not fit.
-fn to_project(canonical: &serde_json::Value) -> Result<Project, LoadError> {
-    <Project as serde::Deserialize>::deserialize(canonical).map_err(|e| {
-        let mut place = String::new();
-        if let Some(services) = canonical.get("services").and_then(|s| s.as_object()) {
-            for (name, svc) in services {
-                if let Err(se) = <super::model::Service as serde::Deserialize>::deserialize(svc) {
-                    place = format!("services.{name}: {se}");
-                    break;
+/// Types the canonical model. A value the types cannot hold (a count beyond 2^64, a weight
+/// beyond 65535, a negative retry count, an infinite CPU share) is an error at the value, with
+/// the range that is allowed; `tree` (the model with positions, when kept) places it.
+fn to_project(canonical: &serde_json::Value, tree: Option<&Node>) -> Result<Project, LoadError> {
+    serde_path_to_error::deserialize::<_, Project>(canonical).map_err(|e| {
+        let mut key = String::new();
+        let mut node = tree;
+        for seg in e.path().iter() {
+            use serde_path_to_error::Segment;
+            match seg {
+                Segment::Map { key: k } => {
+                    if !key.is_empty() {
+                        key.push('.');
+                    }
+                    key.push_str(k);
+                    node = node.and_then(|n| n.as_map()).and_then(|m| m.get(k));
                 }
+                Segment::Seq { index } => {
+                    key.push_str(&format!("[{index}]"));
+                    node = node.and_then(|n| n.as_seq()).and_then(|v| v.get(*index));
+                }
+                _ => node = None,
             }
         }
-        LoadError::invalid(
-            None,
-            None,
-            format!(
-                "internal error: the normalised model does not fit berth's types: {}",
-                if place.is_empty() {
-                    e.to_string()
-                } else {
-                    place
-                }
-            ),
-        )
+        let message = out_of_range(&e.inner().to_string());
+        match node {
+            Some(n) => LoadError::at(&n.pos, &key, message),
+            None => LoadError::invalid(None, Some(key), message),
+        }
     })
+}
+
+/// serde's "invalid value: integer `-5`, expected u64" in a user's words.
+fn out_of_range(serde_message: &str) -> String {
+    let expected = serde_message
+        .rsplit_once("expected ")
+        .map(|(_, x)| x.trim())
+        .unwrap_or_default();
+    let range = match expected {
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" => "a whole number from 0 to 18446744073709551615",
+        "i32" => "a whole number from -2147483648 to 2147483647",
+        "i64" => "a whole number from -9223372036854775808 to 9223372036854775807",
+        "f32" | "f64" => "a finite number",
+        _ => return format!("{serde_message}: the value is not one berth can use"),
+    };
+    let value = serde_message
+        .split('`')
+        .nth(1)
+        .or_else(|| serde_message.split('"').nth(1))
+        .unwrap_or("the value");
+    format!("{value} is out of range: expected {range}")
 }
 
 /// Puts the top-level keys in Compose's order: name, services, networks, volumes, secrets, configs, x-*.
