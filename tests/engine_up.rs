@@ -839,3 +839,75 @@ fn a_secret_that_cannot_be_read_stops_up_before_anything_changes() {
         .ok();
     assert_eq!(p.containers(), vec![p.container("a")]);
 }
+
+#[test]
+fn concurrent_ups_of_one_project_both_succeed() {
+    let p = TestProject::new(
+        "concurrent",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n  b:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    deploy: {replicas: 2}\n",
+    );
+    let expected: Vec<String> = ["a-1", "b-1", "b-2"]
+        .iter()
+        .map(|s| format!("{}-{s}", p.name))
+        .collect();
+    for trial in 0..3 {
+        let spawn = || p.spawn(&["up", "-d"], std::process::Stdio::null());
+        let (one, two) = (spawn(), spawn());
+        for c in [one, two] {
+            let o = c.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "trial {trial}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert_eq!(p.containers(), expected, "trial {trial}");
+        let nets = p.docker(&[
+            "network",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", p.name),
+        ]);
+        assert_eq!(nets.stdout.lines().count(), 1, "trial {trial}: one network");
+        p.berth(&["down", "-t", "0"]).ok();
+    }
+}
+
+#[test]
+fn a_duplicate_project_network_is_repaired() {
+    if common::is_podman() {
+        return; // Podman refuses duplicate network names: nothing to repair.
+    }
+    let p = TestProject::new(
+        "dupnet",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    // Two networks of one name with this project's labels, as two racing `up`s made them.
+    let name = format!("{}_default", p.name);
+    for _ in 0..2 {
+        let body = format!(
+            r#"{{"Name":"{name}","CheckDuplicate":false,"Labels":{{"com.docker.compose.project":"{}","com.docker.compose.network":"default"}}}}"#,
+            p.name
+        );
+        let o = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "--unix-socket",
+                common::socket(),
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+            ])
+            .arg(&body)
+            .arg("http://d/networks/create")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+    let r = p.berth(&["up", "-d"]);
+    r.ok().stderr_has("existed twice");
+    assert_eq!(p.containers(), vec![p.container("a")]);
+    let nets = p.docker(&["network", "ls", "-q", "--filter", &format!("name={name}")]);
+    assert_eq!(nets.stdout.lines().count(), 1);
+}

@@ -122,6 +122,10 @@ pub async fn down(
     progress: &dyn Reporter,
 ) -> Result<Vec<String>, ApplyError> {
     let mut warnings = Vec::new();
+    let _lock = match opts.dry_run {
+        true => None,
+        false => super::lock::ProjectLock::acquire(engine.host(), project, progress).await,
+    };
     let all = observe(engine, project).await?;
     let known: Option<BTreeSet<String>> = loaded.map(|l| {
         let mut k: BTreeSet<String> = l.project.services.keys().cloned().collect();

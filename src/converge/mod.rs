@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod down;
+pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod report;

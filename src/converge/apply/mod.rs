@@ -127,6 +127,13 @@ pub async fn up(
     let graph = ServiceGraph::from_project(&loaded.project);
     let selected = select(loaded, &graph, opts)?;
     preflight(engine, loaded, &selected)?;
+    // From here to the end, this berth alone changes the project (a dry run changes nothing).
+    let _lock = match opts.dry_run {
+        true => None,
+        false => {
+            crate::converge::lock::ProjectLock::acquire(engine.host(), &loaded.name, progress).await
+        }
+    };
     let images = images::ready_images(engine, loaded, &selected, opts, progress).await?;
     let observed = observe(engine, &loaded.name).await?;
     let plan = make_plan(loaded, &graph, &selected, &images, &observed, opts);

@@ -46,6 +46,7 @@ pub async fn ensure_networks(
             }
             continue;
         }
+        let found = repair_duplicates(engine, &loaded.name, key, found, progress).await;
         if let Some(existing) = found.first() {
             match existing.labels.get(L::NETWORK) {
                 Some(k) if k != key => {
@@ -148,4 +149,39 @@ fn labels(
     labels.insert(kind.into(), key.into());
     labels.insert(L::VERSION.into(), L::COMPOSE_VERSION.into());
     labels
+}
+
+/// Docker 20.10 lets two creations of one network name both succeed (two `up`s at once did
+/// that before `up` took the project lock); every later `up` then fails with "network is
+/// ambiguous". Duplicates that carry this project's labels for this network are removed
+/// until one is left: one a container still uses cannot be removed, so it is the one kept.
+async fn repair_duplicates(
+    engine: &Engine,
+    project: &str,
+    key: &str,
+    found: Vec<berth_engine::NetworkSummary>,
+    progress: &dyn Reporter,
+) -> Vec<berth_engine::NetworkSummary> {
+    let ours = |n: &berth_engine::NetworkSummary| {
+        n.labels.get(L::PROJECT).map(String::as_str) == Some(project)
+            && n.labels.get(L::NETWORK).map(String::as_str) == Some(key)
+    };
+    if found.len() < 2 || !found.iter().all(ours) {
+        return found;
+    }
+    let mut left = found.clone();
+    for n in &found {
+        if left.len() == 1 {
+            break;
+        }
+        if engine.remove_network(&n.id).await.is_ok() {
+            progress.warn(&format!(
+                "network {} existed twice (an earlier concurrent `up`): removed the unused copy {}",
+                n.name,
+                &n.id[..n.id.len().min(12)]
+            ));
+            left.retain(|x| x.id != n.id);
+        }
+    }
+    left
 }
