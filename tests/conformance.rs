@@ -120,7 +120,7 @@ fn check_case(case: &Value) -> Result<(), String> {
             .unwrap_or(Value::Null);
             let (g, w) = (prune(&got), prune(&want));
             if g == w {
-                return Ok(());
+                return check_hash(case, &dir);
             }
             Err(format!(
                 "--- want\n{}\n--- got\n{}",
@@ -129,6 +129,77 @@ fn check_case(case: &Value) -> Result<(), String> {
             ))
         }
     }
+}
+
+/// Cases whose recorded hash berth does not reproduce, and why. Compose v2 hashes its
+/// in-memory model, which is not always the one `config` prints: with `env_file`, the files'
+/// absolute paths from the machine the corpus was recorded on are in it (Compose v2 on this
+/// machine gives another hash than the recorded one, so no tool can match it).
+const HASH_EXCEPTIONS: &[(&str, &str)] = &[
+    (
+        "cg-cli-env-file-dotenv-compose-file",
+        "env_file paths of the recording machine",
+    ),
+    (
+        "cg-cli-env-files-override",
+        "env_file paths of the recording machine",
+    ),
+    ("p-dotenv-syntax", "env_file paths of the recording machine"),
+    (
+        "p-env-file-service-precedence",
+        "env_file paths of the recording machine",
+    ),
+    (
+        "cg-extends-file",
+        "extends: Compose v2 hashes fields its output does not show",
+    ),
+    (
+        "cg-include-extends-imported",
+        "extends: Compose v2 hashes fields its output does not show",
+    ),
+    (
+        "p-merge-reset-override",
+        "!reset: Compose v2 keeps an empty value its output omits",
+    ),
+];
+
+/// Where the case records Compose v2's `config --hash '*'` (the `config-hash` label of each
+/// service), berth's must be the same: then each tool takes the other's containers as they are.
+fn check_hash(case: &Value, dir: &Path) -> Result<(), String> {
+    let Ok(want) = std::fs::read_to_string(dir.join("expected-hash.txt")) else {
+        return Ok(());
+    };
+    let id = case["id"].as_str().unwrap_or_default();
+    if HASH_EXCEPTIONS.iter().any(|(e, _)| *e == id) {
+        return Ok(());
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("HOME", std::env::var("HOME").unwrap_or_default());
+    if let Some(env) = case["env"].as_object() {
+        for (k, v) in env {
+            cmd.env(k, v.as_str().unwrap_or_default());
+        }
+    }
+    cmd.current_dir(dir.join(case["workdir"].as_str().unwrap_or(".")));
+    for a in case["args"].as_array().into_iter().flatten() {
+        cmd.arg(a.as_str().unwrap_or_default());
+    }
+    cmd.args(["config", "--hash", "*"]);
+    let out = cmd.output().map_err(|e| format!("cannot run berth: {e}"))?;
+    let sorted = |t: &str| {
+        let mut l: Vec<String> = t.lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    let got = String::from_utf8_lossy(&out.stdout).to_string();
+    if sorted(&got) == sorted(&want) {
+        return Ok(());
+    }
+    Err(format!(
+        "config --hash differs\n--- want\n{want}--- got\n{got}"
+    ))
 }
 
 #[test]

@@ -911,3 +911,39 @@ fn a_duplicate_project_network_is_repaired() {
     let nets = p.docker(&["network", "ls", "-q", "--filter", &format!("name={name}")]);
     assert_eq!(nets.stdout.lines().count(), 1);
 }
+
+#[test]
+fn interchangeable_containers_are_not_recreated_by_the_other_tool() {
+    if common::is_podman() {
+        return; // The reference Compose v2 runs against Docker.
+    }
+    let p = TestProject::new(
+        "samehash",
+        "services:\n  web:\n    image: $IMAGE\n    init: true\n    command: [httpd, -f, -p, '80']\n    ports: ['127.0.0.1::80']\n    environment: {Q: 'a<b&c>d'}\n    healthcheck: {test: [CMD, 'true'], interval: 2s, retries: 3}\n    deploy: {resources: {limits: {memory: 64M}}}\n    secrets:\n      - source: s\n        mode: 0400\n  worker:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: [web]\n    labels: [tier=back]\nsecrets:\n  s:\n    file: ./s.txt\n",
+    );
+    p.write("s.txt", "x\n");
+    let ids = || -> Vec<String> {
+        ["web", "worker"]
+            .iter()
+            .map(|s| {
+                p.inspect(&p.container(s))["Id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    // Each tool's `config --hash` is the other's.
+    let ours = p.berth(&["config", "--hash", "*"]);
+    let theirs = p.compose_v2(&["config", "--hash", "*"]);
+    assert_eq!(ours.ok().stdout, theirs.ok().stdout);
+    p.berth(&["up", "-d"]).ok();
+    let made_by_berth = ids();
+    p.compose_v2(&["up", "-d"]).ok();
+    assert_eq!(ids(), made_by_berth, "Compose v2 keeps berth's containers");
+    p.compose_v2(&["up", "-d", "--force-recreate"]).ok();
+    let made_by_v2 = ids();
+    let r = p.berth(&["up", "-d", "--progress", "plain"]);
+    r.ok();
+    assert_eq!(ids(), made_by_v2, "berth keeps Compose v2's: {}", r.stderr);
+}

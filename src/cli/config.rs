@@ -133,7 +133,7 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         let wanted: Vec<&str> = which.split(',').map(str::trim).collect();
         for (name, svc) in &project.services {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-                out.push_str(&format!("{name} {}\n", hash::service_hash(svc)));
+                out.push_str(&format!("{name} {}\n", hash::service_hash(name, svc)));
             }
         }
         for w in &wanted {

@@ -59,12 +59,25 @@ impl Observed {
 pub struct Desired {
     pub service: String,
     pub replicas: u32,
+    /// Compose v2's hash (the `config-hash` label), for containers Compose v2 made.
     pub config_hash: String,
+    /// berth's copy of the config that decides recreation (the `berth.config` label).
+    pub berth_config: String,
     /// The ID of the image the service runs now (None when unknown).
     pub image_id: Option<String>,
     /// A one-shot service (others wait for it with `service_completed_successfully`): once it
     /// has exited 0, a later `up` leaves it alone instead of running it again.
     pub one_shot: bool,
+}
+
+/// Whether a container's configuration differs from the project's: by berth's own config label
+/// when the container has one (it leaves out `depends_on`, so `up --no-deps` recreates nothing),
+/// else (a container Compose v2 made) by Compose v2's hash.
+fn config_differs(o: &Observed, d: &Desired) -> bool {
+    match &o.berth_config {
+        Some(c) => *c != d.berth_config,
+        None => o.config_hash.as_deref() != Some(d.config_hash.as_str()),
+    }
 }
 
 /// How `up` treats containers that exist.
@@ -185,7 +198,7 @@ pub fn plan(
         existing.sort_by_key(|o| o.number);
         let mut actions = Vec::new();
         // Scale down: diverged containers first, then the highest numbers.
-        let diverged = |o: &Observed| o.config_hash.as_deref() != Some(d.config_hash.as_str());
+        let diverged = |o: &Observed| config_differs(o, d);
         let mut keep: Vec<&Observed> = existing.clone();
         if keep.len() > d.replicas as usize {
             let mut order: Vec<&Observed> = keep.clone();
@@ -206,7 +219,7 @@ pub fn plan(
                 RecreatePolicy::Never => None,
                 RecreatePolicy::Force => Some(RecreateReason::Forced),
                 RecreatePolicy::Diverged => {
-                    if o.config_hash.as_deref() != Some(d.config_hash.as_str()) {
+                    if config_differs(o, d) {
                         Some(RecreateReason::ConfigChanged {
                             old: o.config_hash.clone(),
                             new: d.config_hash.clone(),
@@ -289,6 +302,7 @@ mod tests {
             service: service.into(),
             replicas,
             config_hash: hash.into(),
+            berth_config: format!("{{\"h\":\"{hash}\"}}"),
             image_id: Some("sha256:img".into()),
             one_shot: false,
         }
@@ -323,6 +337,26 @@ mod tests {
                 vec![],
                 RecreatePolicy::Diverged,
                 vec!["create 1", "create 2"],
+            ),
+            (
+                "berth's own config label decides over Compose v2's hash: keep",
+                vec![want("web", 1, "h")],
+                vec![Observed {
+                    berth_config: Some("{\"h\":\"h\"}".into()),
+                    ..obs("web", 1, "v2-hash-of-another-depends_on", "running")
+                }],
+                RecreatePolicy::Diverged,
+                vec!["keep 1"],
+            ),
+            (
+                "berth's own config label differs: recreate",
+                vec![want("web", 1, "h")],
+                vec![Observed {
+                    berth_config: Some("{\"h\":\"old\"}".into()),
+                    ..obs("web", 1, "h", "running")
+                }],
+                RecreatePolicy::Diverged,
+                vec!["recreate 1"],
             ),
             (
                 "up to date: keep",

@@ -1,17 +1,64 @@
-//! berth's config hash: which changes to a service make `up` recreate its containers.
+//! The two hashes of a service's configuration.
 //!
-//! SHA-256 of the service's canonical JSON, leaving out what does not affect a running
-//! container: `build` (the image ID is compared separately), `pull_policy`, `scale` and
-//! `deploy.replicas` (scaling is not a change of configuration), `depends_on` (so
-//! `up --no-deps` recreates nothing, docker/compose#12069) and `profiles`.
+//! - [`service_hash`], stored in `com.docker.compose.config-hash`: Compose v2's own (2.26.1),
+//!   so each tool takes the other's containers as up to date: SHA-256 of Go's `json.Marshal` of
+//!   the service (struct fields in their declared order, maps sorted, `<`, `>`, `&` escaped),
+//!   without `build`, `pull_policy`, `scale` and `deploy.replicas`.
+//! - [`hashed_config`], stored in `com.docker.compose.berth.config`: what decides whether `up`
+//!   recreates a container berth made. It also leaves out `depends_on` (so `up --no-deps`
+//!   recreates nothing, docker/compose#12069), `profiles` and `deploy.replicas` (scaling is not
+//!   a change of configuration). A container without it (made by Compose v2) is judged by the
+//!   v2 hash.
 
 use sha2::{Digest, Sha256};
 
 use super::model::Service;
 
-/// The hex digest stored in the `com.docker.compose.config-hash` label.
-pub fn service_hash(service: &Service) -> String {
-    hash_of(&hashed_config(service))
+/// Compose v2's `com.docker.compose.config-hash` of service `name`: its model as Compose
+/// marshals it (the JSON `config --format json` prints, before `$` is written `$$`).
+pub fn service_hash(name: &str, service: &Service) -> String {
+    let value = serde_json::to_value(service).unwrap_or(serde_json::Value::Null);
+    let mut services = serde_json::Map::new();
+    services.insert(name.to_string(), value);
+    let mut project = serde_json::Map::new();
+    project.insert("services".into(), serde_json::Value::Object(services));
+    let view = super::render::json_view(&serde_json::Value::Object(project));
+    let marshalled = view
+        .get("services")
+        .and_then(|s| s.get(name))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    compose_hash(marshalled)
+}
+
+fn compose_hash(mut v: serde_json::Value) -> String {
+    if let Some(m) = v.as_object_mut() {
+        for k in ["build", "pull_policy", "scale"] {
+            m.shift_remove(k);
+        }
+        if let Some(d) = m.get_mut("deploy").and_then(|d| d.as_object_mut()) {
+            d.shift_remove("replicas");
+        }
+    }
+    let json = serde_json::to_string(&v).unwrap_or_default();
+    hex::encode(Sha256::digest(go_escaped(&json).as_bytes()))
+}
+
+/// JSON as Go's encoder writes it: `<`, `>`, `&` and the line and paragraph separators as
+/// `\u` escapes (they can only occur inside strings, so a textual replacement is exact).
+fn go_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The digest of a [`hashed_config`] value.
@@ -20,8 +67,9 @@ pub fn hash_of(config: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(&bytes))
 }
 
-/// What the hash covers: the service's canonical JSON without the excluded fields, keys
-/// sorted (stored compactly in the `com.docker.compose.berth.config` label for `up --dry-run`).
+/// What berth's recreate decision covers: the service's canonical JSON without the excluded
+/// fields, keys sorted (stored compactly in the `com.docker.compose.berth.config` label, which
+/// `up --dry-run` also reads to say what changed).
 pub fn hashed_config(service: &Service) -> serde_json::Value {
     let mut v = serde_json::to_value(service).unwrap_or(serde_json::Value::Null);
     if let Some(m) = v.as_object_mut() {

@@ -56,9 +56,11 @@ pub fn container_labels(
         if oneoff { "True" } else { "False" }.into(),
     );
     l.insert(L::NUMBER.into(), number.to_string());
-    let config = hash::hashed_config(service);
-    l.insert(L::CONFIG_HASH.into(), hash::hash_of(&config));
-    l.insert(L::BERTH_CONFIG.into(), config.to_string());
+    l.insert(L::CONFIG_HASH.into(), hash::service_hash(name, service));
+    l.insert(
+        L::BERTH_CONFIG.into(),
+        hash::hashed_config(service).to_string(),
+    );
     if let Some(id) = image_id {
         l.insert(L::IMAGE.into(), id.to_string());
     }

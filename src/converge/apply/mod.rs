@@ -258,7 +258,8 @@ fn make_plan(
             Desired {
                 service: n.clone(),
                 replicas: replicas(n, svc, &opts.scale),
-                config_hash: hash::service_hash(svc),
+                config_hash: hash::service_hash(n, svc),
+                berth_config: hash::hashed_config(svc).to_string(),
                 image_id: images.get(n).cloned().flatten(),
                 one_shot: project.services.values().any(|other| {
                     other
