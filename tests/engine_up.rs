@@ -947,3 +947,34 @@ fn interchangeable_containers_are_not_recreated_by_the_other_tool() {
     r.ok();
     assert_eq!(ids(), made_by_v2, "berth keeps Compose v2's: {}", r.stderr);
 }
+
+#[test]
+fn a_crash_during_a_recreate_leaves_a_container_and_the_next_up_repairs() {
+    // `sleep` as PID 1 ignores SIGTERM: stopping the old container takes its grace period,
+    // which is when berth is killed.
+    let compose = |cmd: &str| {
+        format!("services:\n  a:\n    image: $IMAGE\n    command: [sleep, '{cmd}']\n    stop_grace_period: 6s\n")
+    };
+    let p = TestProject::new("crash-recreate", &compose("3600"));
+    p.berth(&["up", "-d"]).ok();
+    p.write("compose.yaml", &compose("3601"));
+    let mut up = p.spawn(&["up", "-d"], std::process::Stdio::null());
+    let aside = format!("_{}", p.container("a"));
+    let both = common::poll(Duration::from_secs(20), Duration::from_millis(50), || {
+        let names = p.containers();
+        names.len() == 2 && names.iter().any(|n| n.ends_with(&aside))
+    });
+    // The replacement exists before the old container is gone.
+    assert!(both, "replacement created first: {:?}", p.containers());
+    std::thread::sleep(Duration::from_millis(300));
+    up.kill().unwrap();
+    let _ = up.wait();
+    assert!(!p.containers().is_empty(), "never no container");
+    // The next `up` converges: one container, under its own name, with the new command.
+    p.berth(&["up", "-d"]).ok();
+    assert_eq!(p.containers(), vec![p.container("a")]);
+    let c = p.inspect(&p.container("a"));
+    assert_eq!(c["Config"]["Cmd"][1], "3601");
+    assert_eq!(c["State"]["Running"], true);
+    p.berth(&["down", "-t", "0"]).ok();
+}

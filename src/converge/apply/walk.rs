@@ -104,7 +104,7 @@ pub(super) async fn precreate(
             .acquire()
             .await
             .map_err(|_| ApplyError::Interrupted)?;
-        let id = create_container(run, &name, svc, number, None, false).await?;
+        let id = create_container(run, &name, svc, number, None, false, None).await?;
         if let Ok(mut m) = run.precreated.lock() {
             m.insert((name, number), id);
         }
@@ -217,6 +217,18 @@ async fn service_task(
     }
     let svc = &project.services[name];
     let actions = plan.services.get(name).cloned().unwrap_or_default();
+    // A kept container under another name: the replacement a crash left under its name aside
+    // (the old one is removed among these actions). It gets its name back once they are done.
+    let misnamed: Vec<(String, String)> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Keep { container, .. } | Action::Start { container, .. } => {
+                let want = spec::container_name(&run.loaded.name, name, svc, container.number);
+                (container.name != want).then(|| (container.id.clone(), want))
+            }
+            _ => None,
+        })
+        .collect();
     let futs = actions.into_iter().map(|a| async move {
         let _permit = run
             .limit
@@ -230,6 +242,13 @@ async fn service_task(
     for r in results {
         if let Some(id) = r? {
             ids.push(id);
+        }
+    }
+    for (id, want) in misnamed {
+        if run.engine.rename_container(&id, &want).await.is_ok() {
+            if let Ok(mut names) = run.names.lock() {
+                names.insert(want, id);
+            }
         }
     }
     Ok(ids)
@@ -296,7 +315,7 @@ async fn apply_action(
                     }
                     id
                 }
-                None => create_container(run, name, svc, number, None, true).await?,
+                None => create_container(run, name, svc, number, None, true, None).await?,
             };
             Ok(Some(id))
         }
@@ -318,11 +337,30 @@ async fn apply_action(
             } else {
                 engine.inspect_container(&old.id).await.ok()
             };
+            // The replacement first, under a name of its own (as Compose v2 does): a crash
+            // anywhere leaves the old container or the new one, never neither.
+            let final_name = spec::container_name(&run.loaded.name, name, svc, number);
+            let aside = format!("{}_{final_name}", &old.id[..old.id.len().min(12)]);
+            let id = create_container(
+                run,
+                name,
+                svc,
+                number,
+                inherited.as_ref(),
+                false,
+                Some(&aside),
+            )
+            .await?;
             engine.stop_container(&old.id, run.opts.timeout).await?;
             engine
                 .remove_container(&old.id, run.opts.renew_anon_volumes)
                 .await?;
-            let id = create_container(run, name, svc, number, inherited.as_ref(), true).await?;
+            engine.rename_container(&id, &final_name).await?;
+            if !run.opts.no_start {
+                p.update(Resource::Container, &final_name, "Starting", "");
+                start_service_container(engine, name, &final_name, &id).await?;
+                p.update(Resource::Container, &final_name, "Started", "");
+            }
             p.update(Resource::Container, &old.name, "Recreated", "");
             Ok(Some(id))
         }
@@ -336,6 +374,7 @@ async fn create_container(
     number: u32,
     inherit_from: Option<&ContainerDetails>,
     start: bool,
+    aside: Option<&str>,
 ) -> Result<String, ApplyError> {
     let engine = run.engine;
     let image_id = run.images.get(name).cloned().flatten();
@@ -355,6 +394,12 @@ async fn create_container(
     if let Some(old) = inherit_from {
         spec.inherit_anonymous_volumes(old);
     }
+    // A replacement is created under a name aside and renamed once the old one is gone; what
+    // the user reads is the container's name.
+    let shown = spec.name.clone();
+    if let Some(a) = aside {
+        spec.name = a.to_string();
+    }
     let warn = |w: String| {
         if let Ok(mut ws) = run.warnings.lock() {
             if !ws.contains(&w) {
@@ -366,7 +411,7 @@ async fn create_container(
         warn(w.clone());
     }
     let p = run.progress;
-    p.update(Resource::Container, &spec.name, "Creating", "");
+    p.update(Resource::Container, &shown, "Creating", "");
     let id = match engine.create_from_spec(&spec).await {
         Ok((id, engine_warnings)) => {
             // What the engine accepted but discarded (e.g. a blkio weight without the cgroup).
@@ -399,13 +444,13 @@ async fn create_container(
         }
     };
     if let Ok(mut names) = run.names.lock() {
-        names.insert(spec.name.clone(), id.clone());
+        names.insert(shown.clone(), id.clone());
     }
-    p.update(Resource::Container, &spec.name, "Created", "");
+    p.update(Resource::Container, &shown, "Created", "");
     if start && !run.opts.no_start {
-        p.update(Resource::Container, &spec.name, "Starting", "");
-        start_service_container(engine, name, &spec.name, &id).await?;
-        p.update(Resource::Container, &spec.name, "Started", "");
+        p.update(Resource::Container, &shown, "Starting", "");
+        start_service_container(engine, name, &shown, &id).await?;
+        p.update(Resource::Container, &shown, "Started", "");
     }
     Ok(id)
 }
