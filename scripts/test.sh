@@ -64,6 +64,10 @@ run cargo nextest run --workspace --no-fail-fast || status=1
 say "engine tests again, on Podman"
 run env BERTH_TEST_ENGINE=podman cargo nextest run --test engine_up --test engine_differences --test engine_watch --test engine_loop --test engine_terminal --no-fail-fast \
   -E 'not test(interchangeable_with_compose_v2_both_ways)' || status=1
+# The engine outage test stops and restarts the Podman service: alone, after the others.
+say "engine outage under logs -f, on Podman"
+run env BERTH_TEST_ENGINE=podman BERTH_TEST_OUTAGE=1 cargo nextest run --test engine_outage || status=1
+if [ "$(id -u)" -eq 0 ]; then bash scripts/podman.sh >/dev/null; else sudo bash scripts/podman.sh >/dev/null; fi
 say "cargo test --workspace --doc"
 run cargo test --workspace --doc || status=1
 

@@ -978,3 +978,31 @@ fn a_crash_during_a_recreate_leaves_a_container_and_the_next_up_repairs() {
     assert_eq!(c["State"]["Running"], true);
     p.berth(&["down", "-t", "0"]).ok();
 }
+
+#[test]
+fn a_storage_only_podman_container_is_named_with_its_remedy() {
+    if !common::is_podman() {
+        return; // Docker has no storage-only containers.
+    }
+    let p = TestProject::new(
+        "storage-only",
+        "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n",
+    );
+    // What a crash mid-create leaves: a container in storage that Podman's API does not list.
+    let name = p.container("a");
+    let made = std::process::Command::new("buildah")
+        .args(["from", "--name", &name, common::IMAGE])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("buildah (installed with podman)");
+    assert!(made.success());
+    let r = p.berth(&["up", "-d"]);
+    let _ = std::process::Command::new("buildah")
+        .args(["rm", &name])
+        .stdout(std::process::Stdio::null())
+        .status();
+    assert_ne!(r.code, 0);
+    r.stderr_has(&format!("podman rm --storage {name}"));
+    p.berth(&["up", "-d"]).ok();
+    assert_eq!(p.containers(), vec![name]);
+}

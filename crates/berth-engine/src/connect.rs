@@ -228,13 +228,21 @@ impl Engine {
             ));
         }
         .map_err(|e| unreachable(e.to_string()))?;
-        let docker = docker
-            .negotiate_version()
+        // bollard's own timeout covers headers only: the whole handshake gets a deadline.
+        let limit = crate::error::answer_within();
+        let silent = || {
+            unreachable(format!(
+                "the engine accepted the connection but did not answer within {} s",
+                limit.as_secs()
+            ))
+        };
+        let docker = tokio::time::timeout(limit, docker.negotiate_version())
             .await
+            .map_err(|_| silent())?
             .map_err(|e| unreachable(e.to_string()))?;
-        let v = docker
-            .version()
+        let v = tokio::time::timeout(limit, docker.version())
             .await
+            .map_err(|_| silent())?
             .map_err(|e| unreachable(e.to_string()))?;
         let kind = if v
             .components

@@ -48,6 +48,11 @@ impl EngineError {
             other => EngineError::Other(other.to_string()),
         }
     }
+    /// The engine could not be reached or stopped answering.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, EngineError::Unreachable { .. })
+    }
+
     /// The engine said the object does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(self, EngineError::NotFound(_))
@@ -80,7 +85,41 @@ pub(crate) fn hint_for(expect: Option<EngineKind>, host: &str) -> String {
     }
 }
 
+/// How long a quick request (a listing, an inspection, the version) may take, its body
+/// included: bollard's own timeout covers the response headers only, so a reply whose body
+/// stalls would hang berth. `BERTH_ENGINE_TIMEOUT` (seconds) changes it.
+pub(crate) fn answer_within() -> std::time::Duration {
+    let secs = std::env::var("BERTH_ENGINE_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
+}
+
 impl Engine {
+    /// `call` (a quick request), with [`answer_within`]'s deadline on the whole answer.
+    pub(crate) async fn answer<T>(
+        &self,
+        what: &str,
+        call: impl std::future::Future<Output = std::result::Result<T, bollard::errors::Error>>,
+    ) -> Result<T> {
+        let limit = answer_within();
+        match tokio::time::timeout(limit, call).await {
+            Ok(r) => r.map_err(|e| self.err(e)),
+            Err(_) => Err(EngineError::Unreachable {
+                engine: self.kind.to_string(),
+                host: self.host.clone(),
+                source_of: self.source.clone(),
+                detail: format!(
+                    "the engine stopped answering: no complete reply to {what} within {} s",
+                    limit.as_secs()
+                ),
+                hint: hint_for(Some(self.kind), &self.host),
+            }),
+        }
+    }
+
     /// Classifies a failed call; a transport failure names the engine and its address.
     pub(crate) fn err(&self, e: bollard::errors::Error) -> EngineError {
         if is_transport(&e) {

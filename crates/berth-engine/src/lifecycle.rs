@@ -55,23 +55,27 @@ impl Engine {
             .all(true)
             .filters(&Self::label_filters(labels))
             .build();
-        self.settled(|| self.docker.list_containers(Some(opts.clone())))
-            .await
-            .map(|l| l.into_iter().map(ContainerSummary::from_api).collect())
-            .map_err(|e| self.err(e))
+        self.answer(
+            "the container list",
+            self.settled(|| self.docker.list_containers(Some(opts.clone()))),
+        )
+        .await
+        .map(|l| l.into_iter().map(ContainerSummary::from_api).collect())
     }
 
     /// Inspects a container. Podman reports the transient state `stopped` (between the exit
     /// and its cleanup), which the API's state enum lacks, so the answer does not parse: that
     /// is retried until the state settles (`podman::is_transient_state_error`).
     pub async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
-        self.settled(|| {
-            self.docker
-                .inspect_container(id, None::<InspectContainerOptions>)
-        })
+        self.answer(
+            "a container inspection",
+            self.settled(|| {
+                self.docker
+                    .inspect_container(id, None::<InspectContainerOptions>)
+            }),
+        )
         .await
         .map(ContainerDetails::from_api)
-        .map_err(|e| self.err(e))
     }
 
     /// Makes `call`, again while Podman answers with a transient container state (up to 5 s).

@@ -61,10 +61,8 @@ impl Engine {
         f.insert("name".to_string(), vec![name.to_string()]);
         let opts = ListNetworksOptionsBuilder::new().filters(&f).build();
         let nets = self
-            .docker
-            .list_networks(Some(opts))
-            .await
-            .map_err(|e| self.err(e))?;
+            .answer("the network list", self.docker.list_networks(Some(opts)))
+            .await?;
         Ok(nets
             .into_iter()
             .filter(|n| n.name.as_deref() == Some(name))
@@ -78,10 +76,8 @@ impl Engine {
             .filters(&Self::label_filters(labels))
             .build();
         let nets = self
-            .docker
-            .list_networks(Some(opts))
-            .await
-            .map_err(|e| self.err(e))?;
+            .answer("the network list", self.docker.list_networks(Some(opts)))
+            .await?;
         Ok(nets.into_iter().map(NetworkSummary::from_api).collect())
     }
 
@@ -204,10 +200,8 @@ impl Engine {
             .filters(&Self::label_filters(labels))
             .build();
         let r = self
-            .docker
-            .list_volumes(Some(opts))
-            .await
-            .map_err(|e| self.err(e))?;
+            .answer("the volume list", self.docker.list_volumes(Some(opts)))
+            .await?;
         Ok(r.volumes
             .unwrap_or_default()
             .into_iter()

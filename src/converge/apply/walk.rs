@@ -421,10 +421,23 @@ async fn create_container(
             id
         }
         Err(CreateError::Create(EngineError::Conflict(m))) => {
+            // Podman keeps the name of a container a crash left half-made ("storage only"):
+            // no API call lists it, and only `podman rm --storage` removes it.
+            let storage_only = engine.kind() == berth_engine::EngineKind::Podman
+                && engine
+                    .inspect_container(&spec.name)
+                    .await
+                    .is_err_and(|e| e.is_not_found());
+            if storage_only {
+                return Err(ApplyError::Invalid(format!(
+                    "container name {} is held by a storage-only Podman container (left by a crash; `podman ps --external` shows it): remove it with `podman rm --storage {}`, then run `up` again",
+                    spec.name, spec.name
+                )));
+            }
             return Err(ApplyError::Invalid(format!(
                 "container name {} is already in use by a container that is not part of this project ({m}); remove or rename it",
                 spec.name
-            )))
+            )));
         }
         Err(CreateError::Create(e @ EngineError::Unreachable { .. })) => return Err(e.into()),
         Err(CreateError::Create(e)) => {

@@ -238,6 +238,10 @@ impl Mux<'_> {
         mut events: super::ProjectEvents,
     ) -> Result<End, EngineError> {
         let mut events_open = true;
+        // Since when the engine has not answered (its event stream ended), and when it was
+        // last asked again.
+        let mut engine_gone: Option<Instant> = None;
+        let mut asked = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         let attached = self.attached.is_some();
         let ctrl_c = async {
@@ -258,12 +262,37 @@ impl Mux<'_> {
                     if let Some(end) = self.on_tick(rx.is_empty()).await {
                         return Ok(end);
                     }
+                    if engine_gone.is_some() && asked.elapsed() >= Duration::from_secs(1) {
+                        asked = Instant::now();
+                        if self.engine_answers().await {
+                            engine_gone = None;
+                            events = super::subscribe(self.engine, &self.opts.project);
+                            events_open = true;
+                            self.out.flush();
+                            eprintln!("berth: the engine answers again: following the logs");
+                            for w in self.wakers.values() {
+                                w.notify_one();
+                            }
+                        }
+                    }
                 }
                 ev = events.recv(), if events_open => match ev {
-                    // The event stream ended: keep the followers, stop looking for new ones.
-                    None => events_open = false,
                     Some(Ok(ev)) => self.on_event(ev).await,
-                    Some(Err(_)) => {}
+                    Some(Err(e)) if !e.is_unreachable() => {}
+                    // The event stream ended or lost the engine: say so once, keep the
+                    // followers, and ask every second until the engine answers again.
+                    None | Some(Err(_)) => {
+                        events_open = false;
+                        if engine_gone.is_none() && !self.engine_answers().await {
+                            engine_gone = Some(Instant::now());
+                            asked = Instant::now();
+                            self.out.flush();
+                            eprintln!(
+                                "berth: the engine at {} stopped answering; the logs go on when it answers again (Ctrl-C to stop)",
+                                self.engine.host()
+                            );
+                        }
+                    }
                 },
                 _ = &mut ctrl_c => {
                     self.out.flush();
@@ -271,6 +300,14 @@ impl Mux<'_> {
                 }
             }
         }
+    }
+
+    /// Whether the engine answers a quick question (within its deadline).
+    async fn engine_answers(&self) -> bool {
+        self.engine
+            .list_containers(&[L::project_filter(&self.opts.project)])
+            .await
+            .is_ok()
     }
 
     /// Writes what has waited its time (an exit reaches the caller once the lines before it
