@@ -287,3 +287,24 @@ fn text_encodings_as_compose_reads_them() {
     let o = bounded(d.path(), &["-f", "utf16.yaml", "config", "--services"]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
 }
+
+#[test]
+fn port_ranges_that_expand_past_the_budget_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let mut text = String::from(HEAD);
+    text.push_str("    ports:\n");
+    for i in 1..=8 {
+        text.push_str(&format!("      - \"127.0.0.{i}:1-65535:1-65535\"\n"));
+    }
+    write(d.path(), "ports.yaml", &text);
+    let o = bounded(d.path(), &["-f", "ports.yaml", "config"]);
+    refused(&o, "ports.yaml:7:9: services.a.ports[2]: the project's port ranges expand to more than 131072 mappings");
+    // One full range is a real use: accepted.
+    write(
+        d.path(),
+        "one.yaml",
+        &format!("{HEAD}    ports: [\"1-65535:1-65535\"]\n"),
+    );
+    let o = bounded(d.path(), &["-f", "one.yaml", "config", "--services"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+}

@@ -135,12 +135,13 @@ pub fn canonical(root: &mut Node, working_dir: &Path, flags: &LoadFlags) -> Resu
     };
     if let Some(services) = m.get_mut("services") {
         if let Some(sm) = services.as_map_mut() {
+            let mut port_budget = MAX_PORT_MAPPINGS;
             for (name, svc) in sm.iter_mut() {
                 let path = format!("services.{name}");
                 if svc.is_null() {
                     svc.value = Value::Map(Map::new());
                 }
-                canonical_service(svc, &path, flags.interpolate)?;
+                canonical_service(svc, &path, flags.interpolate, &mut port_budget)?;
             }
         }
     }
@@ -211,7 +212,16 @@ fn canonical_resource(r: &mut Node, path: &str) -> Result<(), LoadError> {
     })
 }
 
-fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(), LoadError> {
+/// How many port mappings the project's `ports` ranges may expand to: one full range
+/// (`1-65535:1-65535`) twice over. Eight such ranges fit in a 341-byte file and took 1.4 GB.
+const MAX_PORT_MAPPINGS: usize = 2 * 65_536;
+
+fn canonical_service(
+    svc: &mut Node,
+    path: &str,
+    interpolated: bool,
+    port_budget: &mut usize,
+) -> Result<(), LoadError> {
     let pos = svc.pos.clone();
     let Some(m) = svc.as_map_mut() else {
         return Err(LoadError::at(
@@ -225,7 +235,7 @@ fn canonical_service(svc: &mut Node, path: &str, interpolated: bool) -> Result<(
     service_deploy_and_devices(m, path)?;
     service_lists_and_mappings(m, path)?;
     service_runtime(m, path)?;
-    service_networking(m, path, interpolated)?;
+    service_networking(m, path, interpolated, port_budget)?;
     service_mounts(m, path)?;
     Ok(())
 }
@@ -480,7 +490,12 @@ fn service_runtime(m: &mut Map, path: &str) -> Result<(), LoadError> {
 }
 
 /// `networks` as a mapping, `ports` in long form (a `$` left uninterpolated stays as written).
-fn service_networking(m: &mut Map, path: &str, interpolated: bool) -> Result<(), LoadError> {
+fn service_networking(
+    m: &mut Map,
+    path: &str,
+    interpolated: bool,
+    port_budget: &mut usize,
+) -> Result<(), LoadError> {
     field(m, "networks", path, |n, p| {
         if let Value::Seq(items) = &n.value {
             let mut nm = Map::new();
@@ -504,6 +519,16 @@ fn service_networking(m: &mut Map, path: &str, interpolated: bool) -> Result<(),
                     Value::Int(_) | Value::Str(_) | Value::Float(_) => {
                         let ports = syntax::parse_port_number(&it.to_json())
                             .map_err(|e| err(&it, &ip, e.message))?;
+                        if ports.len() > *port_budget {
+                            return Err(err(
+                                &it,
+                                &ip,
+                                format!(
+                                    "the project's port ranges expand to more than {MAX_PORT_MAPPINGS} mappings: use fewer or shorter ranges"
+                                ),
+                            ));
+                        }
+                        *port_budget -= ports.len();
                         out.extend(ports.iter().map(|v| jnode(v, &it.pos)));
                     }
                     Value::Map(_) => {
