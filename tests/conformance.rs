@@ -52,11 +52,8 @@ fn run_case(case: &Value) -> Outcome {
     Outcome { id, ok, detail }
 }
 
-/// Runs berth on one case: Ok when it does what the case expects, else what went wrong.
-fn check_case(case: &Value) -> Result<(), String> {
-    let dir = corpus().join(case["dir"].as_str().unwrap_or_default());
-    let dir = dir.canonicalize().unwrap_or(dir);
-    let workdir = dir.join(case["workdir"].as_str().unwrap_or("."));
+/// `berth … config` as the case runs it: its environment only, its directory, its arguments.
+fn berth_config(case: &Value, dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
     cmd.env_clear();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
@@ -66,11 +63,19 @@ fn check_case(case: &Value) -> Result<(), String> {
             cmd.env(k, v.as_str().unwrap_or_default());
         }
     }
-    cmd.current_dir(&workdir);
+    cmd.current_dir(dir.join(case["workdir"].as_str().unwrap_or(".")));
     for a in case["args"].as_array().into_iter().flatten() {
         cmd.arg(a.as_str().unwrap_or_default());
     }
     cmd.arg("config");
+    cmd
+}
+
+/// Runs berth on one case: Ok when it does what the case expects, else what went wrong.
+fn check_case(case: &Value) -> Result<(), String> {
+    let dir = corpus().join(case["dir"].as_str().unwrap_or_default());
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let mut cmd = berth_config(case, &dir);
     for a in case["config_flags"].as_array().into_iter().flatten() {
         cmd.arg(a.as_str().unwrap_or_default());
     }
@@ -173,20 +178,8 @@ fn check_hash(case: &Value, dir: &Path) -> Result<(), String> {
     if HASH_EXCEPTIONS.iter().any(|(e, _)| *e == id) {
         return Ok(());
     }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
-    cmd.env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.env("HOME", std::env::var("HOME").unwrap_or_default());
-    if let Some(env) = case["env"].as_object() {
-        for (k, v) in env {
-            cmd.env(k, v.as_str().unwrap_or_default());
-        }
-    }
-    cmd.current_dir(dir.join(case["workdir"].as_str().unwrap_or(".")));
-    for a in case["args"].as_array().into_iter().flatten() {
-        cmd.arg(a.as_str().unwrap_or_default());
-    }
-    cmd.args(["config", "--hash", "*"]);
+    let mut cmd = berth_config(case, dir);
+    cmd.args(["--hash", "*"]);
     let out = cmd.output().map_err(|e| format!("cannot run berth: {e}"))?;
     let sorted = |t: &str| {
         let mut l: Vec<String> = t.lines().map(str::to_string).collect();

@@ -313,14 +313,8 @@ fn interchangeable_with_compose_v2_both_ways() {
         "berth down elsewhere",
     );
     assert!(p.containers().is_empty());
-    let nets = p.docker(&[
-        "network",
-        "ls",
-        "-q",
-        "--filter",
-        &format!("label=com.docker.compose.project={}", p.name),
-    ]);
-    assert_eq!(nets.stdout.trim(), "", "the project network is removed");
+    let nets = p.networks();
+    assert!(nets.is_empty(), "the project network is removed");
 }
 
 #[test]
@@ -772,21 +766,19 @@ fn down_v_keeps_what_the_file_now_declares_external() {
             .replace("$NETWORK", &network)
             .as_str(),
     );
+    // Whether the project's volume and network still exist.
+    let exist = || {
+        (
+            p.docker(&["volume", "inspect", &volume]).code == 0,
+            p.docker(&["network", "inspect", &network]).code == 0,
+        )
+    };
     let dry = p.berth(&["--dry-run", "down", "-v"]);
     dry.ok();
     assert!(!dry.stderr.contains(&volume), "{}", dry.stderr);
     p.berth(&["down", "-v"]).ok();
     assert!(p.containers().is_empty());
-    assert_eq!(
-        p.docker(&["volume", "inspect", &volume]).code,
-        0,
-        "{volume} kept"
-    );
-    assert_eq!(
-        p.docker(&["network", "inspect", &network]).code,
-        0,
-        "{network} kept"
-    );
+    assert_eq!(exist(), (true, true), "{volume} and {network} kept");
     // Declared external by key alone (so under another name): the project's network is kept
     // by its key; a volume the file does not declare as its own is never removed.
     p.write(
@@ -794,8 +786,7 @@ fn down_v_keeps_what_the_file_now_declares_external() {
         "services:\n  a:\n    image: $IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: [keep:/data]\n    networks: [shared]\nvolumes:\n  keep:\n    external: true\nnetworks:\n  shared:\n    external: true\n",
     );
     p.berth(&["down", "-v"]).ok();
-    assert_eq!(p.docker(&["volume", "inspect", &volume]).code, 0);
-    assert_eq!(p.docker(&["network", "inspect", &network]).code, 0);
+    assert_eq!(exist(), (true, true));
     // Without the file's word for it, the labels decide: `down -v` of the project by name.
     let r = common::berth_command()
         .args(["-p", &p.name, "down", "-v"])
@@ -803,16 +794,7 @@ fn down_v_keeps_what_the_file_now_declares_external() {
         .output()
         .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert_ne!(
-        p.docker(&["volume", "inspect", &volume]).code,
-        0,
-        "removed by label"
-    );
-    assert_ne!(
-        p.docker(&["network", "inspect", &network]).code,
-        0,
-        "removed by label"
-    );
+    assert_eq!(exist(), (false, false), "removed by label");
 }
 
 #[test]
@@ -826,14 +808,8 @@ fn a_secret_that_cannot_be_read_stops_up_before_anything_changes() {
         assert_ne!(r.code, 0, "{args:?}: {}", r.stderr);
         r.stderr_has("environment variable BERTH_TEST_UNSET_TOKEN required by secret");
     }
-    let nets = p.docker(&[
-        "network",
-        "ls",
-        "-q",
-        "--filter",
-        &format!("label=com.docker.compose.project={}", p.name),
-    ]);
-    assert_eq!(nets.stdout.trim(), "", "no network was created");
+    let nets = p.networks();
+    assert!(nets.is_empty(), "no network was created");
     assert!(p.containers().is_empty());
     p.berth_env(&["up", "-d"], &[("BERTH_TEST_UNSET_TOKEN", "t0k3n")])
         .ok();
@@ -862,14 +838,8 @@ fn concurrent_ups_of_one_project_both_succeed() {
             );
         }
         assert_eq!(p.containers(), expected, "trial {trial}");
-        let nets = p.docker(&[
-            "network",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.compose.project={}", p.name),
-        ]);
-        assert_eq!(nets.stdout.lines().count(), 1, "trial {trial}: one network");
+        let nets = p.networks();
+        assert_eq!(nets.len(), 1, "trial {trial}: one network");
         p.berth(&["down", "-t", "0"]).ok();
     }
 }

@@ -317,6 +317,21 @@ impl TestProject {
         v
     }
 
+    /// The IDs of the networks that carry the project's label.
+    pub fn networks(&self) -> Vec<String> {
+        self.docker(&[
+            "network",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+        ])
+        .stdout
+        .lines()
+        .map(str::to_string)
+        .collect()
+    }
+
     /// The engine's CLI (`docker`, or `podman` under BERTH_TEST_ENGINE=podman).
     pub fn docker(&self, args: &[&str]) -> Run {
         to_run(
