@@ -289,17 +289,33 @@ fn config_listing_flags() {
 }
 
 #[test]
-fn hash_is_stable_and_ignores_scale_and_depends_on() {
+fn hash_is_compose_v2_s_and_ignores_scale() {
     let t = tempfile::tempdir().unwrap();
-    // `config --hash a` of service a in each version of the file.
+    // `config --hash a` of service a in each version of the file, by both tools.
     let hash = |compose: &str| {
         write(t.path(), "compose.yaml", compose);
-        berth(t.path(), &["-p", "h", "config", "--hash", "a"]).stdout
+        let ours = berth(t.path(), &["-p", "h", "config", "--hash", "a"]).stdout;
+        let theirs = run(
+            "compose-v2",
+            t.path(),
+            &["-p", "h", "config", "--hash", "a"],
+            &[],
+            None,
+        )
+        .stdout;
+        assert_eq!(
+            ours, theirs,
+            "the config-hash label is Compose v2's: {compose}"
+        );
+        ours
     };
-    let h1 = hash("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n");
-    let h2 = hash("services:\n  a:\n    image: x\n    scale: 3\n  b:\n    image: y\n");
-    let h3 = hash("services:\n  a:\n    image: x2\n  b:\n    image: y\n");
+    let h1 = hash("services:\n  a:\n    image: x\n    ports: ['8080:80']\n  b:\n    image: y\n");
+    let h2 = hash(
+        "services:\n  a:\n    image: x\n    ports: ['8080:80']\n    scale: 3\n  b:\n    image: y\n",
+    );
+    let h3 = hash("services:\n  a:\n    image: x2\n    ports: ['8080:80']\n  b:\n    image: y\n");
+    hash("services:\n  a:\n    image: x\n    depends_on: [b]\n    environment: {Q: 'a<b&c'}\n  b:\n    image: y\n");
     assert!(h1.starts_with("a ") && h1.trim().len() == 2 + 64, "{h1}");
-    assert_eq!(h1, h2, "scale and depends_on do not change the hash");
+    assert_eq!(h1, h2, "scale does not change the hash");
     assert_ne!(h1, h3, "a changed image changes the hash");
 }
