@@ -66,8 +66,12 @@ if ! answers; then
   say "starting podman system service on unix://$sock (log: $log)"
   mkdir -p "$(dirname "$sock")"
   rm -f "$sock"
-  nohup podman system service --time=0 "unix://$sock" >>"$log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
+  # From /: the service and its conmons keep this directory as theirs, and a checkout can go.
+  (
+    cd /
+    nohup podman system service --time=0 "unix://$sock" >>"$log" 2>&1 </dev/null &
+    echo $! >"$pidfile"
+  )
   for _ in $(seq 1 100); do answers && break; sleep 0.1; done
   answers || die "the Podman service does not answer on $sock (see $log)"
 fi

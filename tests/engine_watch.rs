@@ -244,7 +244,9 @@ services:
         "app/Dockerfile",
         "FROM $IMAGE\nCOPY msg.txt /msg.txt\nCMD [\"sleep\", \"3600\"]\n",
     );
-    p.write("app/msg.txt", "v1\n");
+    // Contents of this run only: a layer cached from an earlier run would be shared by its
+    // leftover images, and the replaced image then is not the project's alone to prune.
+    p.write("app/msg.txt", &format!("v1 {}\n", p.name));
     p.write("app/.dockerignore", "notes/\n");
     let image = format!("{}-app", p.name);
     let c = p.container("app");
@@ -257,7 +259,10 @@ services:
             .to_string()
     };
     let (old_image, old_container) = (id_of(&image), id_of(&c));
-    assert_eq!(read_file(&c, "/msg.txt").unwrap().0, b"v1\n");
+    assert_eq!(
+        read_file(&c, "/msg.txt").unwrap().0,
+        format!("v1 {}\n", p.name).into_bytes()
+    );
 
     let n = s.count();
     p.write("app/notes/todo.txt", "ignored by .dockerignore\n");
@@ -269,7 +274,7 @@ services:
     );
 
     let n = s.count();
-    p.write("app/msg.txt", "v2\n");
+    p.write("app/msg.txt", &format!("v2 {}\n", p.name));
     s.wait_line(
         "watch: rebuilding app (app/msg.txt changed)",
         n,
@@ -284,7 +289,10 @@ services:
     let (new_image, new_container) = (id_of(&image), id_of(&c));
     assert_ne!(new_image, old_image, "a new image");
     assert_ne!(new_container, old_container, "a new container");
-    assert_eq!(read_file(&c, "/msg.txt").unwrap().0, b"v2\n");
+    assert_eq!(
+        read_file(&c, "/msg.txt").unwrap().0,
+        format!("v2 {}\n", p.name).into_bytes()
+    );
     assert_eq!(p.inspect(&c)["State"]["Status"], "running");
     s.wait_line(
         "watch: pruned the replaced image",
