@@ -319,3 +319,55 @@ fn hash_is_compose_v2_s_and_ignores_scale() {
     assert_eq!(h1, h2, "scale does not change the hash");
     assert_ne!(h1, h3, "a changed image changes the hash");
 }
+
+/// Three of the wild corpus's failures (issue 14), each side by side with Compose v2.
+#[test]
+fn reset_null_removes_a_key_long_ports_get_defaults_and_p_is_the_project_name() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  db:\n    image: x\n    environment:\n      MYSQL_ROOT_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n      OTHER: '1'\n    ports:\n      - {target: 3100, published: 3100}\n      - {target: 80, published: 8080, mode: host}\n    labels:\n      net: ${COMPOSE_PROJECT_NAME}_default\n",
+    );
+    // The override exists to take the root password out (Frappe's mariadb-secrets does this).
+    write(
+        t.path(),
+        "override.yaml",
+        "services:\n  db:\n    environment:\n      MYSQL_ROOT_PASSWORD: !reset null\n",
+    );
+    write(t.path(), ".env", "COMPOSE_PROJECT_NAME=from-dotenv\n");
+    let secret = [("MYSQL_ROOT_PASSWORD", "s3cr3t-root")];
+    let args = [
+        "-f",
+        "compose.yaml",
+        "-f",
+        "override.yaml",
+        "-p",
+        "cli",
+        "config",
+        "--format",
+        "json",
+    ];
+    let out = same(t.path(), &args, &secret, None);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let db = &v["services"]["db"];
+    assert!(
+        db["environment"].get("MYSQL_ROOT_PASSWORD").is_none(),
+        "{db}"
+    );
+    assert_eq!(db["ports"][0]["mode"], "ingress");
+    assert_eq!(db["ports"][1]["protocol"], "tcp");
+    assert_eq!(db["labels"]["net"], "cli_default", "-p wins over .env");
+    // The reset value is a secret: it reaches no output of berth's.
+    for cmd in [
+        &["-f", "compose.yaml", "-f", "override.yaml", "config"][..],
+        &["-f", "compose.yaml", "-f", "override.yaml", "convert"][..],
+    ] {
+        let o = run(env!("CARGO_BIN_EXE_berth"), t.path(), cmd, &secret, None);
+        assert_eq!(o.code, 0, "{cmd:?}: {}", o.stderr);
+        assert!(
+            !o.stdout.contains("s3cr3t-root") && !o.stderr.contains("s3cr3t-root"),
+            "{cmd:?} leaks the reset password"
+        );
+    }
+}

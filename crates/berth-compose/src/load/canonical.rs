@@ -533,12 +533,17 @@ fn service_networking(
                     }
                     Value::Map(_) => {
                         let mut it = it;
+                        let at = it.pos.clone();
                         if let Some(pm) = it.as_map_mut() {
                             if let Some(pb) = pm.get_mut("published") {
                                 stringify(pb);
                             }
+                            // Compose's defaults for the long syntax, as for the short one.
                             if !pm.contains_key("mode") {
-                                // Compose prints mode only when given in long form? It fills "ingress".
+                                pm.insert("mode", Node::str("ingress", at.clone()));
+                            }
+                            if !pm.contains_key("protocol") {
+                                pm.insert("protocol", Node::str("tcp", at.clone()));
                             }
                         }
                         out.push(it);

@@ -189,7 +189,14 @@ fn apply_rule(
         }
         Rule::ToSequence => {
             let pos = over.pos.clone();
+            // `KEY: !reset null` in the override's map form removes KEY (without this it
+            // became a bare `KEY`, whose value then came back from the shell).
+            let (over, reset) = take_resets(over);
             let mut seq = to_sequence(base);
+            seq.retain(|it| {
+                it.scalar_string()
+                    .is_none_or(|s| !reset.contains(&entry_key(&s).to_string()))
+            });
             if let Some(r) = rec {
                 for it in &seq {
                     if let Some(s) = it.scalar_string() {
@@ -248,6 +255,28 @@ fn apply_rule(
 }
 
 /// `{K: V}` becomes `["K=V"]` (sorted, as Compose does); `{K: null}` becomes `["K"]`.
+/// The override without its `!reset` map entries, and their keys.
+fn take_resets(mut n: Node) -> (Node, Vec<String>) {
+    let mut reset = Vec::new();
+    if let Some(m) = n.as_map_mut() {
+        m.retain(|k, v| {
+            let r = v.tag == Some(Tag::Reset);
+            if r {
+                reset.push(k.to_string());
+            }
+            !r
+        });
+    }
+    (n, reset)
+}
+
+/// The key of a sequence-form entry: `KEY=VALUE`, `host:ip`, or a bare `KEY`.
+fn entry_key(s: &str) -> &str {
+    s.split_once('=')
+        .or_else(|| s.split_once(':'))
+        .map_or(s, |(k, _)| k)
+}
+
 fn to_sequence(n: Node) -> Vec<Node> {
     let pos = n.pos.clone();
     match n.value {

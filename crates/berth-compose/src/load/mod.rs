@@ -200,7 +200,9 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
             LoadError::other("project name must not be empty").with_hint("pass one with -p NAME")
         );
     }
-    if env.get("COMPOSE_PROJECT_NAME").is_none() {
+    // `-p NAME` is the COMPOSE_PROJECT_NAME interpolation sees, whatever `.env` or the shell
+    // say (Compose v2 does the same: `${COMPOSE_PROJECT_NAME}_default` names this project).
+    if opts.explicit_name.is_some() || env.get("COMPOSE_PROJECT_NAME").is_none() {
         env.set(
             "COMPOSE_PROJECT_NAME",
             name.clone(),
