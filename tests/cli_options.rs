@@ -371,3 +371,19 @@ fn reset_null_removes_a_key_long_ports_get_defaults_and_p_is_the_project_name() 
         );
     }
 }
+
+/// The fourth (sentry, the OpenTelemetry demo): a flow collection closed, or continued, at
+/// its key's column, which go-yaml accepts.
+#[test]
+fn flow_collections_closed_at_the_key_s_column_read_as_compose_reads_them() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  flagd:\n    image: x\n    command: [\n      \"start\",\n      \"--uri\"\n    ]\n    healthcheck:\n      test: [\n          \"CMD-SHELL\",\n          # a comment inside\n          \"true\",\n      ]\n    labels: {\n    a: b\n    }\n",
+    );
+    let out = same(t.path(), &["config", "--format", "json"], &[], None);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["services"]["flagd"]["command"][1], "--uri");
+    assert_eq!(v["services"]["flagd"]["labels"]["a"], "b");
+}

@@ -98,6 +98,7 @@ pub mod schema;
 mod suggest;
 pub mod syntax;
 pub mod yaml;
+mod yaml_flow;
 
 pub use error::LoadError;
 pub use graph::{Condition, ServiceGraph};

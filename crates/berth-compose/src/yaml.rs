@@ -341,7 +341,8 @@ pub fn parse_documents(text: &str, file: &Arc<str>) -> Result<Vec<Node>, YamlErr
     };
     // Events are pulled one at a time (saphyr's `load` recurses once per nesting level, which
     // a hostile file turns into a stack overflow), and the first error stops the parse.
-    let parser = Parser::new_from_str(text);
+    let text = crate::yaml_flow::indent_flow_lines(text);
+    let parser = Parser::new_from_str(&text);
     for event in parser {
         match event {
             Ok((ev, span)) => builder.on_event(ev, span),
