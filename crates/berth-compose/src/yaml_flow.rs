@@ -19,7 +19,7 @@ pub fn indent_flow_lines(text: &str) -> Cow<'_, str> {
     let mut fixes: Vec<(usize, usize)> = Vec::new(); // (line index, spaces to add)
     let mut depth = 0usize;
     let mut parent_indent = 0usize;
-    let mut quote: Option<char> = None;
+    let mut quote: Option<u8> = None;
     // A block scalar (`|`, `>`) in progress: lines indented more than this are its text.
     let mut block_scalar: Option<usize> = None;
     for (n, line) in text.lines().enumerate() {
@@ -35,15 +35,17 @@ pub fn indent_flow_lines(text: &str) -> Cow<'_, str> {
             fixes.push((n, parent_indent + 1 - indent));
         }
         let mut value_start = true;
-        let mut prev = ' ';
-        let chars: Vec<char> = line.chars().collect();
+        // Bytes, not chars: every token looked for is ASCII, and no byte of a multi-byte
+        // UTF-8 character is.
+        let mut prev = b' ';
+        let chars = line.as_bytes();
         let mut i = indent;
         while i < chars.len() {
             let c = chars[i];
             match quote {
-                Some('\'') => {
-                    if c == '\'' {
-                        if chars.get(i + 1) == Some(&'\'') {
+                Some(b'\'') => {
+                    if c == b'\'' {
+                        if chars.get(i + 1) == Some(&b'\'') {
                             i += 1;
                         } else {
                             quote = None;
@@ -51,43 +53,43 @@ pub fn indent_flow_lines(text: &str) -> Cow<'_, str> {
                     }
                 }
                 Some(_) => {
-                    if c == '\\' {
+                    if c == b'\\' {
                         i += 1;
-                    } else if c == '"' {
+                    } else if c == b'"' {
                         quote = None;
                     }
                 }
                 None => {
-                    if c == '#' && (prev == ' ' || i == indent) {
+                    if c == b'#' && (prev == b' ' || i == indent) {
                         break; // a comment
                     }
-                    if (c == '"' || c == '\'') && (value_start || depth > 0) {
+                    if (c == b'"' || c == b'\'') && (value_start || depth > 0) {
                         quote = Some(c);
-                    } else if (c == '[' || c == '{') && (value_start || depth > 0) {
+                    } else if (c == b'[' || c == b'{') && (value_start || depth > 0) {
                         if depth == 0 {
                             parent_indent = indent;
                         }
                         depth += 1;
-                    } else if (c == ']' || c == '}') && depth > 0 {
+                    } else if (c == b']' || c == b'}') && depth > 0 {
                         depth -= 1;
                     } else if depth == 0
-                        && (c == '|' || c == '>')
+                        && (c == b'|' || c == b'>')
                         && value_start
                         && chars[i + 1..]
                             .iter()
-                            .take_while(|c| **c != '#')
-                            .all(|c| c.is_ascii_digit() || *c == '-' || *c == '+' || *c == ' ')
+                            .take_while(|c| **c != b'#')
+                            .all(|c| c.is_ascii_digit() || matches!(*c, b'-' | b'+' | b' '))
                     {
                         block_scalar = Some(indent);
                         break;
                     }
                     value_start = match c {
-                        ' ' => value_start,
-                        ':' | '-' | ',' | '[' | '{' | '?' => {
-                            chars.get(i + 1).is_none_or(|n| *n == ' ')
-                                || c == ','
-                                || c == '['
-                                || c == '{'
+                        b' ' => value_start,
+                        b':' | b'-' | b',' | b'[' | b'{' | b'?' => {
+                            chars.get(i + 1).is_none_or(|n| *n == b' ')
+                                || c == b','
+                                || c == b'['
+                                || c == b'{'
                         }
                         _ => false,
                     };
