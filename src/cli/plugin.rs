@@ -163,14 +163,11 @@ pub fn install(dir: Option<PathBuf>) -> Result<PathBuf, Failure> {
     Ok(link)
 }
 
-/// Where the Docker CLI looks for a user's plugins.
+/// Where the Docker CLI looks for a user's plugins: `cli-plugins` in its configuration
+/// directory (`berth_engine::CliConfig::dir`, the rule `config.json` is found by).
 fn default_dir() -> Result<PathBuf, Failure> {
-    if let Some(c) = std::env::var_os("DOCKER_CONFIG").filter(|c| !c.is_empty()) {
-        return Ok(PathBuf::from(c).join("cli-plugins"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".docker").join("cli-plugins"))
+    berth_engine::CliConfig::dir()
+        .map(|d| d.join("cli-plugins"))
         .ok_or_else(|| Failure::new(1, "HOME is not set: pass the directory with --dir"))
 }
 

@@ -44,6 +44,13 @@ impl Registries {
     }
 }
 
+/// `docker_config` (when not empty), else `home/.docker`: the Docker CLI's rule.
+fn config_dir(docker_config: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    docker_config
+        .filter(|d| !d.as_os_str().is_empty())
+        .or_else(|| home.map(|h| h.join(".docker")))
+}
+
 impl CliConfig {
     /// Reads the configuration from this process's environment.
     pub fn load() -> CliConfig {
@@ -53,12 +60,18 @@ impl CliConfig {
         )
     }
 
+    /// The Docker CLI's configuration directory (its `config.json`, its `cli-plugins`) as this
+    /// process's environment names it.
+    pub fn dir() -> Option<PathBuf> {
+        config_dir(
+            std::env::var_os("DOCKER_CONFIG").map(PathBuf::from),
+            std::env::var_os("HOME").map(PathBuf::from),
+        )
+    }
+
     /// Reads `config.json` from `docker_config` (when not empty), else `home/.docker`.
     pub fn load_from(docker_config: Option<PathBuf>, home: Option<PathBuf>) -> CliConfig {
-        let dir = docker_config
-            .filter(|d| !d.as_os_str().is_empty())
-            .or_else(|| home.map(|h| h.join(".docker")));
-        let Some(path) = dir.map(|d| d.join("config.json")) else {
+        let Some(path) = config_dir(docker_config, home).map(|d| d.join("config.json")) else {
             return CliConfig::default();
         };
         let value = std::fs::read_to_string(&path)
