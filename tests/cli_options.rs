@@ -315,6 +315,15 @@ fn hash_is_compose_v2_s_and_ignores_scale() {
     );
     let h3 = hash("services:\n  a:\n    image: x2\n    ports: ['8080:80']\n  b:\n    image: y\n");
     hash("services:\n  a:\n    image: x\n    depends_on: [b]\n    environment: {Q: 'a<b&c'}\n  b:\n    image: y\n");
+    // Compose v2 hashes env_file as written and environment without the files' values.
+    write(t.path(), "a.env", "FROM_FILE=1\nB=from-file\n");
+    let with_file = hash("services:\n  a:\n    image: x\n    environment: {B: '2', C: null}\n    env_file: [a.env, {path: missing.env, required: false}]\n  b:\n    image: y\n");
+    write(t.path(), "a.env", "FROM_FILE=2\n");
+    assert_eq!(
+        with_file,
+        hash("services:\n  a:\n    image: x\n    environment: {B: '2', C: null}\n    env_file: [a.env, {path: missing.env, required: false}]\n  b:\n    image: y\n"),
+        "Compose v2's hash does not see an env file's content"
+    );
     assert!(h1.starts_with("a ") && h1.trim().len() == 2 + 64, "{h1}");
     assert_eq!(h1, h2, "scale does not change the hash");
     assert_ne!(h1, h3, "a changed image changes the hash");

@@ -15,9 +15,19 @@ use sha2::{Digest, Sha256};
 use super::model::Service;
 
 /// Compose v2's `com.docker.compose.config-hash` of service `name`: its model as Compose
-/// marshals it (the JSON `config --format json` prints, before `$` is written `$$`).
+/// marshals it (the JSON `config --format json` prints, before `$` is written `$$`), but
+/// with `env_file` as written (absolute paths) and `environment` without the files' values:
+/// Compose v2 hashes the service before it folds the files in.
 pub fn service_hash(name: &str, service: &Service) -> String {
-    let value = serde_json::to_value(service).unwrap_or(serde_json::Value::Null);
+    let value = match &service.env_file_origin {
+        Some(origin) => serde_json::to_value(Service {
+            environment: origin.environment.clone(),
+            env_file: origin.files.clone(),
+            ..service.clone()
+        }),
+        None => serde_json::to_value(service),
+    }
+    .unwrap_or(serde_json::Value::Null);
     let mut services = serde_json::Map::new();
     services.insert(name.to_string(), value);
     let mut project = serde_json::Map::new();

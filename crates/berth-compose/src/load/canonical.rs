@@ -2,9 +2,12 @@
 //! absolute, Compose's normalisation (default network, resource names, implicit dependencies),
 //! profiles, and the services' `env_file` folded into `environment`.
 
+use std::collections::BTreeMap;
+
 use std::path::Path;
 
 use crate::error::{index, join, ErrorKind, LoadError};
+use crate::model::{EnvFile, EnvFileOrigin};
 use crate::options::Environment;
 use crate::paths::clean as clean_path;
 use crate::syntax;
@@ -1040,22 +1043,25 @@ pub fn apply_profiles(
 }
 
 /// Folds each service's `env_file` into its `environment` (the file's values first, then
-/// `environment` wins), as Compose does, and drops `env_file`.
+/// `environment` wins), as Compose does, and drops `env_file`. Returns, by service, what was
+/// folded (the hash Compose v2 labels containers with is taken before the fold).
 pub fn resolve_env_files(
     root: &mut Node,
     env: &Environment,
     mut trace: Option<&mut crate::provenance::Trace>,
-) -> Result<(), LoadError> {
+) -> Result<BTreeMap<String, EnvFileOrigin>, LoadError> {
+    let mut origins = BTreeMap::new();
     let mut cache: std::collections::HashMap<String, Vec<(String, String, u32)>> =
         Default::default();
     let Some(services) = services_mut(root) else {
-        return Ok(());
+        return Ok(origins);
     };
     for (name, svc) in services.iter_mut() {
         let Some(sm) = svc.as_map_mut() else { continue };
         let Some(ef) = sm.remove("env_file") else {
             continue;
         };
+        let mut origin = EnvFileOrigin::default();
         let mut vars = Map::new();
         for (i, it) in ef.as_seq().cloned().unwrap_or_default().iter().enumerate() {
             let p = format!("services.{name}.env_file[{i}]");
@@ -1067,6 +1073,11 @@ pub fn resolve_env_files(
                 em.get("required").map(|r| &r.value),
                 Some(Value::Bool(false))
             );
+            origin.files.push(EnvFile {
+                path: path.clone(),
+                required,
+                format: em.get("format").and_then(|f| f.scalar_string()),
+            });
             let cached = cache.get(&path).filter(|_| vars.is_empty()).cloned();
             let text = match cached
                 .as_ref()
@@ -1150,6 +1161,8 @@ pub fn resolve_env_files(
         if let Some(envm) = environment.as_map_mut() {
             // `environment` wins over env_file, even a value-less entry nothing resolved.
             for (k, v) in envm.iter() {
+                let value = if v.is_null() { None } else { v.scalar_string() };
+                origin.environment.insert(k.clone(), value);
                 if let (Some(t), Some(old)) = (trace.as_deref_mut(), vars.get(k)) {
                     t.env_file_losses.push(crate::provenance::EnvFileLoss {
                         service: name.clone(),
@@ -1162,8 +1175,9 @@ pub fn resolve_env_files(
             }
             *envm = vars;
         }
+        origins.insert(name.clone(), origin);
     }
-    Ok(())
+    Ok(origins)
 }
 
 /// Folds each service's `label_file` into its `labels` (the files' labels first, then

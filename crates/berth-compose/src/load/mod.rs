@@ -260,7 +260,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     if flags.consistency {
         consistency::check(&dict)?;
     }
-    canonical::resolve_env_files(&mut dict, &env, trace.as_deref_mut())?;
+    let env_file_origins = canonical::resolve_env_files(&mut dict, &env, trace.as_deref_mut())?;
     canonical::resolve_label_files(&mut dict)?;
     canonical::finish(&mut dict);
     if let Some(t) = trace.as_deref_mut() {
@@ -269,7 +269,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
 
     let canonical_json = order_root(dict.into_json());
     let tree = trace.as_ref().and_then(|t| t.tree.as_ref());
-    let project = match to_project(&canonical_json, tree) {
+    let mut project = match to_project(&canonical_json, tree) {
         Ok(p) => p,
         // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
         Err(_) if !flags.interpolate => Project::default(),
@@ -283,6 +283,11 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         }
         Err(e) => return Err(e),
     };
+    for (name, origin) in env_file_origins {
+        if let Some(svc) = project.services.get_mut(&name) {
+            svc.env_file_origin = Some(origin);
+        }
+    }
     Ok(LoadedProject {
         project,
         canonical: canonical_json,

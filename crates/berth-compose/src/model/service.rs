@@ -124,6 +124,10 @@ pub struct Service {
     /// Env files (`config` folds them into `environment` and drops them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env_file: Vec<EnvFile>,
+    /// What the loader folded `env_file` from, when the service had one: Compose v2 hashes
+    /// the service before that fold (see [`crate::hash::service_hash`]). Never printed.
+    #[serde(skip)]
+    pub env_file_origin: Option<EnvFileOrigin>,
     /// Exposed ports (strings, e.g. `"3000"`, `"8000-8010/udp"`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expose: Vec<String>,
@@ -373,6 +377,16 @@ pub struct CredentialSpecConfig {
     /// `x-*` keys.
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+/// A service's `env_file` list and its own `environment`, as they were before the loader
+/// folded the files into `environment`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnvFileOrigin {
+    /// The `env_file` entries (absolute paths), in order.
+    pub files: Vec<EnvFile>,
+    /// The service's `environment` alone (interpolated, bare names resolved from the shell).
+    pub environment: BTreeMap<String, Option<String>>,
 }
 
 /// A `depends_on` entry (long form).

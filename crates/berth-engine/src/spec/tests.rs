@@ -134,6 +134,8 @@ fn full_service() -> Service {
             path: "/x.env".into(),
             ..Default::default()
         }],
+        // What the loader folded in, kept only for the config hash: never part of a container.
+        env_file_origin: None,
         expose: strings(&["5000"]),
         extends: some(ExtendsConfig {
             service: some("base".into()),
