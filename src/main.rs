@@ -2,6 +2,9 @@ use clap::FromArgMatches;
 
 use berth::cli::{self, plugin};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // A shell asking for completions: answer and exit before anything else prints.
     cli::complete::respond();

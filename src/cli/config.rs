@@ -72,6 +72,7 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         resolve_paths: !args.no_path_resolution,
         services: args.service_names.clone(),
         provenance: args.explain.is_some(),
+        keep_canonical: args.no_interpolate || args.explain.is_some(),
     };
     let (_, mut loaded) = global.load(&flags)?;
     if let Some(key) = &args.explain {
@@ -145,11 +146,14 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         // Without interpolation the model cannot be typed (`${N}` where a number belongs):
         // print the canonical tree, as Compose does.
         let mut value = if args.no_interpolate {
-            loaded.canonical.clone()
+            loaded.canonical.take().unwrap_or_default()
         } else {
-            serde_json::to_value(project).map_err(|e| {
+            let value = serde_json::to_value(project).map_err(|e| {
                 Failure::new(1, format!("internal error: cannot render the project: {e}"))
-            })?
+            })?;
+            // The model is not needed any more: its memory serves the rendering.
+            drop(std::mem::take(&mut loaded.project));
+            value
         };
         if !args.no_interpolate {
             render::escape_dollars(&mut value);

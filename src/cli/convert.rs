@@ -218,10 +218,9 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         }
         None => {
             use std::io::Write;
-            let text = output::render(&conv.objects, format);
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`convert | head`) is not an error of the conversion.
+            let _ = output::write(&conv.objects, format, &mut out).and_then(|()| out.flush());
             if !args.quiet {
                 eprintln!("{summary}");
             }

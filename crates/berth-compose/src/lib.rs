@@ -100,6 +100,13 @@ pub mod syntax;
 pub mod yaml;
 mod yaml_flow;
 
+/// Entry points the fuzz targets (`fuzz/`) need beyond the public API; built only by
+/// `cargo fuzz`, which sets `--cfg fuzzing`.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub use crate::interpolate::interpolate;
+}
+
 pub use error::LoadError;
 pub use graph::{Condition, ServiceGraph};
 pub use load::{load, LoadFlags, LoadedProject};

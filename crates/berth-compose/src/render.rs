@@ -719,6 +719,7 @@ fn select_style(s: &str, key: bool) -> Style {
     style
 }
 
+#[derive(Debug, PartialEq, Eq)]
 struct Analysis {
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
@@ -741,7 +742,25 @@ fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&n) && n != 0xFEFF)
 }
 
+/// Bytes that need no look at their neighbours: letters, digits and `_ . / = + -` (a string
+/// of only these, not starting with `-` or `.`, can be written in any style).
+fn is_quiet_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'=' | b'+' | b'-')
+}
+
 fn analyze_scalar(s: &str) -> Analysis {
+    if !s.is_empty() && !s.starts_with(['-', '.']) && s.bytes().all(is_quiet_byte) {
+        return Analysis {
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
+    analyze_scalar_fully(s)
+}
+
+/// go-yaml's `yaml_emitter_analyze_scalar`, character by character.
+fn analyze_scalar_fully(s: &str) -> Analysis {
     if s.is_empty() {
         return Analysis {
             block_plain_allowed: true,
@@ -749,8 +768,6 @@ fn analyze_scalar(s: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
     let mut leading_space = false;
     let mut leading_break = false;
@@ -764,10 +781,13 @@ fn analyze_scalar(s: &str) -> Analysis {
     let mut special = false;
     let mut tabs = false;
     let mut preceded_by_ws = true;
-    for i in 0..n {
-        let c = chars[i];
-        let followed_by_ws = i + 1 >= n || is_blank(chars[i + 1]);
-        if i == 0 {
+    let mut chars = s.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_by_ws = next.is_none_or(is_blank);
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
@@ -787,10 +807,10 @@ fn analyze_scalar(s: &str) -> Analysis {
             special = true;
         }
         if c == ' ' {
-            if i == 0 {
+            if first {
                 leading_space = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_space = true;
             }
             if previous_break {
@@ -800,10 +820,10 @@ fn analyze_scalar(s: &str) -> Analysis {
             previous_break = false;
         } else if is_break(c) {
             line_breaks = true;
-            if i == 0 {
+            if first {
                 leading_break = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_break = true;
             }
             if previous_space {
@@ -816,6 +836,7 @@ fn analyze_scalar(s: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_ws = is_blank(c) || is_break(c);
+        first = false;
     }
     let mut a = Analysis {
         block_plain_allowed: true,
@@ -1211,6 +1232,35 @@ pub fn escape_dollars(v: &mut serde_json::Value) {
 
 #[cfg(test)]
 mod tests {
+    /// The shortcut for strings of quiet bytes agrees with the full analysis.
+    #[test]
+    fn quiet_strings_take_the_shortcut_to_the_same_analysis() {
+        let alphabet = b"aZ09_./=+-";
+        for len in 1..=4 {
+            let mut idx = vec![0usize; len];
+            loop {
+                let s: String = idx.iter().map(|&i| alphabet[i] as char).collect();
+                assert_eq!(
+                    super::analyze_scalar(&s),
+                    super::analyze_scalar_fully(&s),
+                    "{s:?}"
+                );
+                let mut k = 0;
+                while k < len {
+                    idx[k] += 1;
+                    if idx[k] < alphabet.len() {
+                        break;
+                    }
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == len {
+                    break;
+                }
+            }
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

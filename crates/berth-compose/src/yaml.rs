@@ -74,7 +74,7 @@ pub enum Value {
 /// A mapping that keeps its keys' order and positions.
 #[derive(Clone, Debug, Default)]
 pub struct Map {
-    entries: IndexMap<String, Entry>,
+    entries: IndexMap<String, Entry, foldhash::fast::RandomState>,
 }
 
 #[derive(Clone, Debug)]

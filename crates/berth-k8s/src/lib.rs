@@ -213,21 +213,21 @@ impl Object {
 }
 
 /// Sorts object keys at every level.
-pub fn sort_keys(v: serde_json::Value) -> serde_json::Value {
+pub fn sort_keys(mut v: serde_json::Value) -> serde_json::Value {
+    sort_keys_in_place(&mut v);
+    v
+}
+
+/// [`sort_keys`] without moving the value: each map is reordered where it is.
+fn sort_keys_in_place(v: &mut serde_json::Value) {
     use serde_json::Value as J;
     match v {
         J::Object(m) => {
-            let mut entries: Vec<(String, J)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            J::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, sort_keys(v)))
-                    .collect(),
-            )
+            m.sort_keys();
+            m.values_mut().for_each(sort_keys_in_place);
         }
-        J::Array(a) => J::Array(a.into_iter().map(sort_keys).collect()),
-        other => other,
+        J::Array(a) => a.iter_mut().for_each(sort_keys_in_place),
+        _ => {}
     }
 }
 

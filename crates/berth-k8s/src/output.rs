@@ -27,16 +27,16 @@ pub fn object_yaml(o: &Object) -> String {
     render::print_yaml(&o.to_value())
 }
 
-/// All objects as one YAML stream (`---` between documents).
-pub fn yaml_stream(objects: &[Object]) -> String {
-    let mut out = String::new();
+/// All objects as one YAML stream (`---` between documents), written one object at a time:
+/// the whole text is never held.
+pub fn write_yaml_stream(objects: &[Object], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for (i, o) in objects.iter().enumerate() {
         if i > 0 {
-            out.push_str("---\n");
+            out.write_all(b"---\n")?;
         }
-        out.push_str(&object_yaml(o));
+        out.write_all(object_yaml(o).as_bytes())?;
     }
-    out
+    Ok(())
 }
 
 /// All objects as a `v1 List` (what `kubectl apply -f` accepts as one JSON document).
@@ -55,11 +55,15 @@ pub fn object_json(o: &Object) -> String {
     s
 }
 
-/// The whole output as one text.
-pub fn render(objects: &[Object], format: Format) -> String {
+/// The whole output, written to `out` (buffer it: YAML is written an object at a time).
+pub fn write(
+    objects: &[Object],
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Yaml => yaml_stream(objects),
-        Format::Json => json_list(objects),
+        Format::Yaml => write_yaml_stream(objects, out),
+        Format::Json => out.write_all(json_list(objects).as_bytes()),
     }
 }
 
@@ -88,8 +92,12 @@ pub fn write_dir(
     match single {
         Some(project) => {
             let path = dir.join(format!("{project}.{}", format.ext()));
-            std::fs::write(&path, render(objects, format))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let written_ok = std::fs::File::create(&path).and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                write(objects, format, &mut w)?;
+                std::io::Write::flush(&mut w)
+            });
+            written_ok.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             written.push(path);
         }
         None => {
@@ -106,6 +114,7 @@ pub fn write_dir(
         }
     }
     let mut stale = Vec::new();
+    let ours: std::collections::HashSet<&PathBuf> = written.iter().collect();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
@@ -113,7 +122,7 @@ pub fn write_dir(
                 p.extension().and_then(|x| x.to_str()),
                 Some("yaml") | Some("yml") | Some("json")
             );
-            if is_manifest && !written.contains(&p) {
+            if is_manifest && !ours.contains(&p) {
                 stale.push(p);
             }
         }

@@ -30,6 +30,9 @@ pub struct LoadFlags {
     pub services: Vec<String>,
     /// Record where every value came from (`config --explain`); off, nothing is recorded.
     pub provenance: bool,
+    /// Keep the canonical JSON tree in [`LoadedProject::canonical`] (`config --no-interpolate`
+    /// prints it; `--explain` shows it). Off, the tree becomes the model without a copy.
+    pub keep_canonical: bool,
 }
 
 impl Default for LoadFlags {
@@ -41,6 +44,7 @@ impl Default for LoadFlags {
             resolve_paths: true,
             services: Vec::new(),
             provenance: false,
+            keep_canonical: false,
         }
     }
 }
@@ -49,8 +53,9 @@ impl Default for LoadFlags {
 #[derive(Clone, Debug)]
 pub struct LoadedProject {
     pub project: Project,
-    /// The canonical model as `config --format json` prints it (key order as compose's YAML).
-    pub canonical: serde_json::Value,
+    /// The canonical model as `config --format json` prints it (key order as compose's YAML),
+    /// when loaded with [`LoadFlags::keep_canonical`].
+    pub canonical: Option<serde_json::Value>,
     pub name: String,
     pub working_dir: PathBuf,
     pub config_files: Vec<PathBuf>,
@@ -269,7 +274,8 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
 
     let canonical_json = order_root(dict.into_json());
     let tree = trace.as_ref().and_then(|t| t.tree.as_ref());
-    let mut project = match to_project(&canonical_json, tree) {
+    let kept = flags.keep_canonical.then(|| canonical_json.clone());
+    let mut project = match to_project(canonical_json, tree) {
         Ok(p) => p,
         // Without interpolation `${...}` stays where numbers belong: only `config` asks for that.
         Err(_) if !flags.interpolate => Project::default(),
@@ -290,7 +296,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
     }
     Ok(LoadedProject {
         project,
-        canonical: canonical_json,
+        canonical: kept,
         name,
         working_dir: opts.working_dir.clone(),
         config_files: opts.files.iter().map(|f| f.path.clone()).collect(),
@@ -304,11 +310,17 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
 
 /// Types the canonical model. A value the types cannot hold (a count beyond 2^64, a weight
 /// beyond 65535, a negative retry count, an infinite CPU share) is an error at the value, with
-/// the range that is allowed; `tree` (the model with positions, when kept) places it.
-fn to_project(canonical: &serde_json::Value, tree: Option<&Node>) -> Result<Project, LoadError> {
+/// the range that is allowed; `tree` (the model with positions, when kept) places it. Without
+/// a tree the error has no position (the caller loads again with one to place it), and the
+/// path is not tracked, which is the common case's speed.
+fn to_project(canonical: serde_json::Value, tree: Option<&Node>) -> Result<Project, LoadError> {
+    let Some(tree) = tree else {
+        return serde_json::from_value::<Project>(canonical)
+            .map_err(|e| LoadError::invalid(None, None, out_of_range(&e.to_string())));
+    };
     serde_path_to_error::deserialize::<_, Project>(canonical).map_err(|e| {
         let mut key = String::new();
-        let mut node = tree;
+        let mut node = Some(tree);
         for seg in e.path().iter() {
             use serde_path_to_error::Segment;
             match seg {
@@ -453,37 +465,30 @@ impl LoadedProject {
     /// Keeps only `names` and the services they depend on (transitively), as
     /// `config web` and `up web` do. Unknown names are an error.
     pub fn select_services(&mut self, names: &[String]) -> Result<(), String> {
-        let services = self
-            .canonical
-            .get("services")
-            .and_then(|s| s.as_object())
-            .cloned()
-            .unwrap_or_default();
         let mut keep: Vec<String> = Vec::new();
         let mut todo: Vec<String> = names.to_vec();
         while let Some(n) = todo.pop() {
             if keep.contains(&n) {
                 continue;
             }
-            let Some(svc) = services.get(&n) else {
+            let Some(svc) = self.project.services.get(&n) else {
                 if names.contains(&n) {
                     return Err(format!("no such service: {n}"));
                 }
                 continue;
             };
-            if let Some(deps) = svc.get("depends_on").and_then(|d| d.as_object()) {
-                todo.extend(deps.keys().cloned());
-            }
+            todo.extend(svc.depends_on.keys().cloned());
             keep.push(n);
         }
+        self.project.services.retain(|k, _| keep.contains(k));
         if let Some(s) = self
             .canonical
-            .get_mut("services")
+            .as_mut()
+            .and_then(|c| c.get_mut("services"))
             .and_then(|s| s.as_object_mut())
         {
             s.retain(|k, _| keep.contains(k));
         }
-        self.project = serde_json::from_value(self.canonical.clone()).map_err(|e| e.to_string())?;
         Ok(())
     }
 }
@@ -519,6 +524,10 @@ pub(crate) mod tests_support {
             ..Default::default()
         }
         .resolve()?;
-        load(&opts, &LoadFlags::default()).map(|l| l.canonical)
+        let flags = LoadFlags {
+            keep_canonical: true,
+            ..LoadFlags::default()
+        };
+        load(&opts, &flags).map(|l| l.canonical.unwrap_or_default())
     }
 }

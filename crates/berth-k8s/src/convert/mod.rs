@@ -20,7 +20,7 @@ mod waits;
 mod warnings;
 mod workload;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use k8s_openapi::api::core::v1::Namespace;
@@ -138,6 +138,8 @@ struct Ctx<'a> {
     settings: BTreeMap<String, ServiceSettings>,
     kinds: BTreeMap<String, WorkloadKind>,
     mounts: BTreeMap<String, Vec<Mount>>,
+    /// Named volume → the services that mount it (from `mounts`).
+    volume_users: BTreeMap<String, BTreeSet<String>>,
     volume_plans: BTreeMap<(String, String), VolumePlan>,
     /// Standalone PVCs to create: name → (volume key, settings, shared).
     claims: BTreeMap<String, (String, VolumeSettings, bool)>,
@@ -205,6 +207,7 @@ pub fn convert(lp: &LoadedProject, sources: &Sources, opts: &ConvertOptions) -> 
         settings: BTreeMap::new(),
         kinds: BTreeMap::new(),
         mounts: BTreeMap::new(),
+        volume_users: BTreeMap::new(),
         volume_plans: BTreeMap::new(),
         claims: BTreeMap::new(),
         reached: BTreeMap::new(),

@@ -80,6 +80,14 @@ impl<'a> Ctx<'a> {
                     });
                 }
             }
+            for m in &out {
+                if let (true, Some(src)) = (m.vol.kind == "volume", &m.vol.source) {
+                    self.volume_users
+                        .entry(src.clone())
+                        .or_default()
+                        .insert(name.clone());
+                }
+            }
             self.mounts.insert(name.clone(), out);
         }
     }
@@ -154,7 +162,7 @@ impl<'a> Ctx<'a> {
             }
             let Some(src) = &m.vol.source else { continue };
             let external = self.p.volumes.get(src).is_some_and(|v| v.external);
-            if external || self.volume_users(src).len() > 1 {
+            if external || self.volume_users(src) > 1 {
                 continue;
             }
             if !out.contains(src) {
@@ -169,17 +177,9 @@ impl<'a> Ctx<'a> {
             && !self.own_volumes(name).is_empty()
     }
 
-    fn volume_users(&self, vol: &str) -> BTreeSet<String> {
-        let mut users = BTreeSet::new();
-        for (svc, ms) in &self.mounts {
-            if ms
-                .iter()
-                .any(|m| m.vol.kind == "volume" && m.vol.source.as_deref() == Some(vol))
-            {
-                users.insert(svc.clone());
-            }
-        }
-        users
+    /// How many services mount the named volume `vol`.
+    fn volume_users(&self, vol: &str) -> usize {
+        self.volume_users.get(vol).map_or(0, |u| u.len())
     }
 
     pub(super) fn volume_settings(&mut self, vol: &str) -> VolumeSettings {
@@ -231,8 +231,7 @@ impl<'a> Ctx<'a> {
                 } else if kind == WorkloadKind::StatefulSet && own.contains(&src) {
                     VolumePlan::Template
                 } else {
-                    let users = self.volume_users(&src);
-                    let shared = users.len() > 1;
+                    let shared = self.volume_users(&src) > 1;
                     let want = names::label(&src, names::LABEL_MAX);
                     let claim = self.book.claim("PersistentVolumeClaim", &want, &src);
                     if !self.claims.contains_key(&claim) {
