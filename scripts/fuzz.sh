@@ -32,6 +32,9 @@ if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus")" ]; then
 fi
 mkdir -p "fuzz/artifacts/$target"
 cd fuzz
-exec cargo +nightly fuzz run "$target" "corpus/$target" -- \
+# Built once for every target (`cargo fuzz run` would build twice, with two sets of flags).
+cargo +nightly fuzz build
+exec "target/x86_64-unknown-linux-gnu/release/$target" "corpus/$target" \
+  -artifact_prefix="artifacts/$target/" \
   -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
   -max_len=262144 -print_final_stats=1

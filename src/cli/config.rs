@@ -8,6 +8,7 @@ use super::{Failure, GlobalOptions};
 use berth_compose::hash;
 use berth_compose::load::LoadFlags;
 use berth_compose::render;
+use berth_compose::Project;
 
 #[derive(Args, Debug, Default)]
 pub struct ConfigArgs {
@@ -148,12 +149,9 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         let mut value = if args.no_interpolate {
             loaded.canonical.take().unwrap_or_default()
         } else {
-            let value = serde_json::to_value(project).map_err(|e| {
+            model_value(std::mem::take(&mut loaded.project)).map_err(|e| {
                 Failure::new(1, format!("internal error: cannot render the project: {e}"))
-            })?;
-            // The model is not needed any more: its memory serves the rendering.
-            drop(std::mem::take(&mut loaded.project));
-            value
+            })?
         };
         if !args.no_interpolate {
             render::escape_dollars(&mut value);
@@ -182,4 +180,21 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         }
     }
     Ok(0)
+}
+
+/// The model as JSON, each service's part of the model freed as soon as it is converted: the
+/// model and its JSON are never both whole in memory (on a 1000-service file they are ~20 MB
+/// each).
+fn model_value(mut project: Project) -> Result<serde_json::Value, serde_json::Error> {
+    let services = std::mem::take(&mut project.services);
+    let mut value = serde_json::to_value(&project)?;
+    drop(project);
+    let mut out = serde_json::Map::new();
+    for (name, service) in services {
+        out.insert(name, serde_json::to_value(&service)?);
+    }
+    if let Some(root) = value.as_object_mut() {
+        root.insert("services".into(), serde_json::Value::Object(out));
+    }
+    Ok(value)
 }
