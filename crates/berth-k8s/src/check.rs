@@ -3,7 +3,7 @@
 //! kind, one handler per probe, and references between objects. `berth convert` runs them on its
 //! own output; a failure is a bug in berth, reported as such.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -19,6 +19,9 @@ struct Checker<'a> {
     objects: &'a [Object],
     /// Labels of every pod template.
     pod_labels: Vec<&'a BTreeMap<String, String>>,
+    /// `(key, value)` → the pod templates (indices into `pod_labels`) carrying that label: a
+    /// selector is matched against the pods that carry one of its labels, not against all.
+    pods_by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
     externals: &'a Externals,
     problems: Vec<String>,
     by_kind: BTreeMap<&'static str, BTreeSet<String>>,
@@ -33,13 +36,23 @@ pub fn check(objects: &[Object], externals: &Externals) -> Vec<String> {
             .or_default()
             .insert(o.name().to_string());
     }
-    let pod_labels = objects
+    let pod_labels: Vec<&BTreeMap<String, String>> = objects
         .iter()
         .filter_map(|o| o.pod_template()?.metadata.as_ref()?.labels.as_ref())
         .collect();
+    let mut pods_by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, labels) in pod_labels.iter().enumerate() {
+        for (k, v) in labels.iter() {
+            pods_by_label
+                .entry((k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
     let mut c = Checker {
         objects,
         pod_labels,
+        pods_by_label,
         externals,
         problems: Vec::new(),
         by_kind,
@@ -52,6 +65,28 @@ impl Checker<'_> {
     fn bad(&mut self, o: &Object, msg: impl AsRef<str>) {
         self.problems
             .push(format!("{}/{}: {}", o.kind(), o.name(), msg.as_ref()));
+    }
+
+    /// Whether some pod template carries every label of `sel`.
+    fn selects_a_pod(&self, sel: &BTreeMap<String, String>) -> bool {
+        let matches = |i: &usize| {
+            let labels = self.pod_labels[*i];
+            sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+        };
+        if sel.is_empty() {
+            return !self.pod_labels.is_empty();
+        }
+        // The selector's rarest label (every pod shares the project's labels): a pod must
+        // carry it, so only those pods are candidates.
+        let mut fewest: Option<&Vec<usize>> = None;
+        for (k, v) in sel {
+            match self.pods_by_label.get(&(k.as_str(), v.as_str())) {
+                None => return false,
+                Some(c) if fewest.is_none_or(|f| c.len() < f.len()) => fewest = Some(c),
+                Some(_) => {}
+            }
+        }
+        fewest.is_some_and(|candidates| candidates.iter().any(matches))
     }
 
     fn exists(&self, kind: &str, name: &str) -> bool {
@@ -238,10 +273,7 @@ impl Checker<'_> {
             self.bad(o, "no selector");
             return;
         };
-        let matched = self
-            .pod_labels
-            .iter()
-            .any(|l| sel.iter().all(|(k, v)| l.get(k) == Some(v)));
+        let matched = self.selects_a_pod(sel);
         if !matched {
             self.bad(o, "its selector matches no pod template");
         }
