@@ -384,3 +384,67 @@ fn chart_directory_is_replaced_only_when_berth_wrote_it() {
     let out = berth(&["convert", "--chart", &d, "--format", "json"], &fx);
     assert!(!out.status.success());
 }
+
+/// `convert --images` lists exactly the images the manifests' pods run, init containers and the
+/// dependency-wait images included, as they will be pulled: the list an air-gapped registry
+/// must hold.
+#[test]
+fn images_lists_every_image_the_manifests_pull() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n  migrate:\n    image: app/migrate:2\n    restart: \"no\"\n    depends_on:\n      db: {condition: service_healthy}\n  web:\n    build: .\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n      db: {condition: service_healthy}\n",
+    )]);
+    for variant in [
+        &[][..],
+        &["--registry", "mirror.local:5000/team"][..],
+        &[
+            "--wait-image",
+            "tools/busybox:1",
+            "--job-wait-image",
+            "tools/curl:8",
+        ][..],
+    ] {
+        let mut args = vec!["convert", "-q", "--images"];
+        args.extend_from_slice(variant);
+        let listed: Vec<String> = ok(berth(&args, dir.path()), "convert --images")
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let mut args = vec!["convert", "-q", "--format", "json"];
+        args.extend_from_slice(variant);
+        let objs = objects(&ok(berth(&args, dir.path()), "convert --format json"));
+        let mut pulled = std::collections::BTreeSet::new();
+        for o in &objs {
+            let spec = match o["kind"].as_str() {
+                Some("Deployment" | "StatefulSet" | "DaemonSet" | "Job") => pod_spec(o),
+                _ => continue,
+            };
+            for list in ["containers", "initContainers"] {
+                for c in spec[list].as_array().into_iter().flatten() {
+                    pulled.insert(c["image"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        let pulled: Vec<String> = pulled.into_iter().collect();
+        assert_eq!(listed, pulled, "{variant:?}");
+        // Three services and at least one wait image: the waits are in the list.
+        assert!(listed.len() >= 4, "{variant:?}: {listed:?}");
+        if let Some(i) = variant.iter().position(|a| *a == "--wait-image") {
+            assert!(listed.iter().any(|l| l == variant[i + 1]), "{listed:?}");
+        }
+        if variant.contains(&"--registry") {
+            assert!(
+                listed
+                    .iter()
+                    .all(|l| l.starts_with("mirror.local:5000/team/")),
+                "{listed:?}"
+            );
+        }
+    }
+    let both = berth(&["convert", "--images", "-o", "out"], dir.path());
+    assert!(
+        !both.status.success() && stderr(&both).contains("'--images' cannot be used with"),
+        "--images prints no manifests: {}",
+        stderr(&both)
+    );
+}

@@ -31,6 +31,11 @@ pub struct ConvertArgs {
     /// Write a Helm chart into DIR instead of plain manifests
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "single_file", "format"])]
     pub chart: Option<PathBuf>,
+    /// Print the images the manifests reference, one per line, as they will be pulled (after
+    /// --registry; the dependency-wait images included): the list to mirror into an
+    /// air-gapped cluster's registry. Prints no manifests.
+    #[arg(long, conflicts_with_all = ["output", "single_file", "format", "chart"])]
+    pub images: bool,
     /// Put every object in this namespace (and emit the Namespace)
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
@@ -180,6 +185,18 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         FormatArg::Yaml => Format::Yaml,
         FormatArg::Json => Format::Json,
     };
+    if args.images {
+        let mut text = String::new();
+        for image in berth_k8s::images(&conv.objects) {
+            text.push_str(&image);
+            text.push('\n');
+        }
+        print!("{text}");
+        if !args.quiet {
+            eprintln!("{summary}");
+        }
+        return Ok(0);
+    }
     if let Some(dir) = &args.chart {
         let files = helm::write_chart(dir, &conv).map_err(|e| Failure::new(1, e))?;
         if !args.quiet {

@@ -212,6 +212,25 @@ impl Object {
     }
 }
 
+/// Every image the objects' pods run (containers and init containers, the dependency-wait
+/// images included), sorted, each once, as the objects reference them: what the registry of
+/// an air-gapped cluster must hold.
+pub fn images(objects: &[Object]) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for spec in objects
+        .iter()
+        .filter_map(|o| o.pod_template()?.spec.as_ref())
+    {
+        let init = spec.init_containers.iter().flatten();
+        for c in spec.containers.iter().chain(init) {
+            if let Some(image) = &c.image {
+                out.insert(image.clone());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Sorts object keys at every level.
 pub fn sort_keys(mut v: serde_json::Value) -> serde_json::Value {
     sort_keys_in_place(&mut v);
