@@ -140,6 +140,7 @@ pub(super) async fn multiplex(
         wakers: HashMap::new(),
         followed: HashMap::new(),
         attached,
+        seen: HashSet::new(),
     };
     mux.start(backlog, sources).await;
     mux.run(rx, events).await
@@ -192,6 +193,9 @@ struct Mux<'a> {
     wakers: HashMap<String, Arc<Notify>>,
     followed: HashMap<String, Source>,
     attached: Option<Attach>,
+    /// The starts and exits seen (container, action, engine time): an engine that tells one
+    /// twice (Podman 4.3, replaying the events since `up` began while it streams) is heard once.
+    seen: HashSet<(String, String, i64)>,
 }
 
 impl Mux<'_> {
@@ -390,6 +394,14 @@ impl Mux<'_> {
     /// A project event: wakes a followed container's follower (attached, an exit is shown in
     /// its place), or starts following a new container of the selected services.
     async fn on_event(&mut self, ev: Event) {
+        if matches!(ev.kind, EventKind::Start | EventKind::Die)
+            && ev.time_nano != 0
+            && !self
+                .seen
+                .insert((ev.id.clone(), ev.action.clone(), ev.time_nano))
+        {
+            return;
+        }
         if let Some(a) = &self.attached {
             if ev.time_nano != 0 && (ev.time_nano as i128) < a.began_ns {
                 return;
