@@ -9,13 +9,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (or: list)}
 seconds=${2:-600}
+# The fuzz targets: the [[bin]] names of fuzz/Cargo.toml (not the package's own name).
+targets() { sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -vx 'berth-fuzz'; }
 if [ "$target" = list ]; then
-  sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -v '^berth-fuzz$'
+  targets
   exit 0
 fi
-if ! grep -q "^name = \"$target\"" fuzz/Cargo.toml; then
+if ! targets | grep -qx -- "$target"; then
   echo "fuzz: no target $target; the targets are:" >&2
-  sed -n 's/^name = "\(.*\)"/  \1/p' fuzz/Cargo.toml | grep -v 'berth-fuzz' >&2
+  targets | sed 's/^/  /' >&2
   exit 2
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked

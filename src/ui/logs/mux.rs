@@ -193,8 +193,9 @@ struct Mux<'a> {
     wakers: HashMap<String, Arc<Notify>>,
     followed: HashMap<String, Source>,
     attached: Option<Attach>,
-    /// The starts and exits seen (container, action, engine time): an engine that tells one
-    /// twice (Podman 4.3, replaying the events since `up` began while it streams) is heard once.
+    /// The starts and exits seen (container, action, engine time): one the engine tells twice
+    /// is heard once (an exit shown twice was seen once on Podman 4.3 under load; whether a
+    /// repeated event was the cause is not confirmed).
     seen: HashSet<(String, String, i64)>,
 }
 
