@@ -396,3 +396,24 @@ fn flow_collections_closed_at_the_key_s_column_read_as_compose_reads_them() {
     assert_eq!(v["services"]["flagd"]["command"][1], "--uri");
     assert_eq!(v["services"]["flagd"]["labels"]["a"], "b");
 }
+
+/// `config --no-interpolate web` keeps web and what it depends on, even where the model cannot
+/// be typed without interpolation (`${N}` where a number belongs).
+#[test]
+fn service_selection_works_without_interpolation() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: x\n    depends_on: [db]\n    scale: ${N:-1}\n  db:\n    image: y\n  other:\n    image: z\n",
+    );
+    let o = berth(t.path(), &["config", "--no-interpolate", "web"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("  db:\n") && o.stdout.contains("  web:\n"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("  other:\n"), "{}", o.stdout);
+    assert!(o.stdout.contains("${N:-1}"), "{}", o.stdout);
+}

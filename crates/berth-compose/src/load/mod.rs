@@ -465,19 +465,36 @@ impl LoadedProject {
     /// Keeps only `names` and the services they depend on (transitively), as
     /// `config web` and `up web` do. Unknown names are an error.
     pub fn select_services(&mut self, names: &[String]) -> Result<(), String> {
+        // The canonical tree, when kept, has every service even where the model could not be
+        // typed (`config --no-interpolate` with `${N}` where a number belongs).
+        let depends_on = |n: &str| -> Option<Vec<String>> {
+            match &self.canonical {
+                Some(c) => c.get("services")?.get(n).map(|s| {
+                    s.get("depends_on")
+                        .and_then(|d| d.as_object())
+                        .map(|d| d.keys().cloned().collect())
+                        .unwrap_or_default()
+                }),
+                None => self
+                    .project
+                    .services
+                    .get(n)
+                    .map(|s| s.depends_on.keys().cloned().collect()),
+            }
+        };
         let mut keep: Vec<String> = Vec::new();
         let mut todo: Vec<String> = names.to_vec();
         while let Some(n) = todo.pop() {
             if keep.contains(&n) {
                 continue;
             }
-            let Some(svc) = self.project.services.get(&n) else {
+            let Some(deps) = depends_on(&n) else {
                 if names.contains(&n) {
                     return Err(format!("no such service: {n}"));
                 }
                 continue;
             };
-            todo.extend(svc.depends_on.keys().cloned());
+            todo.extend(deps);
             keep.push(n);
         }
         self.project.services.retain(|k, _| keep.contains(k));
