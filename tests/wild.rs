@@ -106,11 +106,16 @@ fn run(program: &str, case: &Case, args: &[&str]) -> Out {
     }
 }
 
-/// The case's directory and the home directory, as placeholders: the fixture holds no path of
-/// the machine it was recorded on.
+/// The case's directory, the corpus root (a build context may climb out of the case, as
+/// lemmy's does) and the home directory, as placeholders: the fixture holds no path of the
+/// machine it was recorded on.
 fn normalise(text: &str, case: &Case) -> String {
     let home = std::env::var("HOME").unwrap_or_default();
-    let t = text.replace(&case.dir.display().to_string(), "${CASE_DIR}");
+    let root = cases_dir().parent().map(|p| p.canonicalize().unwrap_or(p.to_path_buf()));
+    let mut t = text.replace(&case.dir.display().to_string(), "${CASE_DIR}");
+    if let Some(root) = root {
+        t = t.replace(&root.display().to_string(), "${WILD}");
+    }
     if home.is_empty() {
         t
     } else {
