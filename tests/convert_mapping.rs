@@ -98,8 +98,18 @@ fn webapp_maps_as_field_md_day_5_describes() {
     assert!(mounts.contains_key("/run/secrets"));
     assert_eq!(mounts["/etc/web/config.toml"]["subPath"], "config.toml");
     assert!(mounts.contains_key("/tmp"));
-    let secret = find(&o, "Secret", "db-password");
-    assert!(secret["data"]["db_password"].is_string());
+    // The secret is referenced by name; its value is not in the output (--embed-secrets).
+    assert!(!o.iter().any(|x| x["kind"] == "Secret"));
+    let run_secrets = ps["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .find(|v| v["name"] == mounts["/run/secrets"]["name"])
+        .expect("the /run/secrets volume");
+    assert_eq!(
+        run_secrets["projected"]["sources"][0]["secret"]["name"],
+        "db-password"
+    );
     // depends_on: init containers in depends_on order (db, migrate, redis).
     let init: Vec<&str> = ps["initContainers"]
         .as_array()
@@ -198,7 +208,13 @@ fn kitchen_sink_keys_are_converted_or_reported() {
     assert_eq!(cm["data"]["PLAIN"], "value");
     assert_eq!(cm["data"]["YES_STRING"], "yes");
     assert_eq!(cm["data"]["LOG_LEVEL"], "debug");
-    let s = find(&o, "Secret", "api-env");
+    assert_eq!(
+        c["envFrom"],
+        json!([{"configMapRef": {"name": "api-env"}}, {"secretRef": {"name": "api-env"}}])
+    );
+    assert!(!o.iter().any(|x| x["kind"] == "Secret"));
+    let embedded = convert_json("kitchen-sink", &["--embed-secrets"]);
+    let s = find(&embedded, "Secret", "api-env");
     let keys: Vec<&String> = s["data"].as_object().expect("data").keys().collect();
     assert_eq!(keys, ["API_TOKEN", "DATABASE_URL", "SMTP_PASSWORD"]);
     // Ports: published → port, target → targetPort, the container port stays reachable too.
@@ -224,7 +240,7 @@ fn kitchen_sink_keys_are_converted_or_reported() {
     find(&o, "ConfigMap", "conf");
     find(&o, "PersistentVolumeClaim", "data");
     // A secret from the environment (.env here), a config with template text.
-    find(&o, "Secret", "env-secret");
+    find(&embedded, "Secret", "env-secret");
     assert!(find(&o, "ConfigMap", "inline")["data"]["inline"]
         .as_str()
         .unwrap_or_default()

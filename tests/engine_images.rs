@@ -1,7 +1,8 @@
 //! Images on the real engine and a real registry: `build` (options, implicit build in `up`,
 //! failures), `.dockerignore` against what a real `docker build` keeps, the air-gap bundle
-//! (save, damaged/truncated rejection, load, up) and `bundle push` + `pull` through the loopback
-//! registry that `scripts/registry.sh` starts.
+//! (save, damaged/truncated rejection, load, up; the images `convert` references, wait images
+//! included) and `bundle push` + `pull` through the loopback registry that
+//! `scripts/registry.sh` starts.
 
 mod common;
 
@@ -112,12 +113,17 @@ services:
     let prefix = format!("{REGISTRY}/{}", p.name);
     let pushed_web = format!("{prefix}/{web}:latest");
     let pushed_api = format!("{prefix}/{api}:latest");
+    // web waits for api: the bundle carries the wait image too (a tag of its own here).
+    let wait = format!("{}/wait:1", p.name);
     let _images = Images(vec![
         web.clone(),
         api.clone(),
         pushed_web.clone(),
         pushed_api.clone(),
+        wait.clone(),
+        format!("{prefix}/{wait}"),
     ]);
+    docker_ok(&["tag", IMAGE, &wait]);
 
     // Offline build of both services, in parallel, output prefixed by the service.
     let r = p.berth(&["build"]);
@@ -129,7 +135,8 @@ services:
 
     // Save, then take the images away.
     let bundle = p.path().join("stack.tar");
-    p.berth(&["bundle", "save", "-o", "stack.tar"]).ok();
+    p.berth(&["bundle", "save", "-o", "stack.tar", "--wait-image", &wait])
+        .ok();
     let listing = docker_ok(&[
         "run",
         "--rm",
@@ -219,6 +226,181 @@ services:
     r.stderr_has("cannot pull");
     p.berth(&["-f", "missing.yaml", "pull", "--ignore-pull-failures"])
         .ok();
+}
+
+/// The manifest.json of a bundle, read with a tar reader of its own.
+fn bundle_manifest(path: &Path) -> serde_json::Value {
+    let f = std::fs::File::open(path).expect("bundle");
+    let mut ar = tar::Archive::new(f);
+    for e in ar.entries().expect("a tar archive") {
+        let mut e = e.expect("tar entry");
+        if e.path().expect("entry name").to_str() == Some("manifest.json") {
+            let mut text = String::new();
+            e.read_to_string(&mut text).expect("manifest.json");
+            return serde_json::from_str(&text).expect("manifest.json is JSON");
+        }
+    }
+    panic!("{} has no manifest.json", path.display())
+}
+
+/// The images of the pods of `convert --format json`'s objects.
+fn pulled_by_manifests(json_list: &str) -> BTreeSet<String> {
+    let list: serde_json::Value = serde_json::from_str(json_list).expect("convert printed JSON");
+    let mut out = BTreeSet::new();
+    for o in list["items"].as_array().expect("items") {
+        let spec = if o["kind"] == "CronJob" {
+            &o["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        } else {
+            &o["spec"]["template"]["spec"]
+        };
+        for list in ["containers", "initContainers"] {
+            for c in spec[list].as_array().into_iter().flatten() {
+                out.insert(c["image"].as_str().expect("image").to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The bundle carries every image the Kubernetes objects of `berth convert` pull: the
+/// services' and the dependency-wait init containers' (`--wait-image`, `--job-wait-image`);
+/// `bundle save` refuses, writing nothing, when one is not on the engine; `bundle push` puts
+/// them all into the registry under the names `convert --registry` points the pods at.
+#[test]
+fn bundle_carries_the_images_convert_references_wait_images_included() {
+    require_registry();
+    let p = TestProject::new(
+        "waits",
+        r#"
+services:
+  db:
+    image: $NAME/db:1
+    expose: ["5432"]
+  migrate:
+    image: $NAME/app:1
+    restart: "no"
+    depends_on: [db]
+  web:
+    image: $NAME/app:1
+    depends_on:
+      db: {condition: service_started}
+      migrate: {condition: service_completed_successfully}
+"#,
+    );
+    let compose = std::fs::read_to_string(p.path().join("compose.yaml"))
+        .expect("compose")
+        .replace("$NAME", &p.name);
+    p.write("compose.yaml", &compose);
+    let (db, app) = (format!("{}/db:1", p.name), format!("{}/app:1", p.name));
+    let (wait, job_wait) = (format!("{}/wait:1", p.name), format!("{}/curl:1", p.name));
+    let absent = format!("{}/absent:1", p.name);
+    let prefix = format!("{REGISTRY}/{}", p.name);
+    let local = [&db, &app, &wait, &job_wait];
+    let pushed: Vec<String> = local.iter().map(|i| format!("{prefix}/{i}")).collect();
+    let mut cleanup: Vec<String> = local.iter().map(|i| i.to_string()).collect();
+    cleanup.extend(pushed.iter().cloned());
+    let _images = Images(cleanup);
+    for i in local {
+        docker_ok(&["tag", IMAGE, i]);
+    }
+    let choose = [
+        "--wait-image",
+        wait.as_str(),
+        "--job-wait-image",
+        job_wait.as_str(),
+    ];
+
+    // A wait image that is not on the engine: named, with what to do, and nothing written.
+    let r = p.berth(&[
+        "bundle",
+        "save",
+        "-o",
+        "stack.tar",
+        "--wait-image",
+        &absent,
+        "--job-wait-image",
+        &job_wait,
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    r.stderr_has(&format!(
+        "image {absent} (the init containers that wait for dependencies, in the pods of migrate, web that `berth convert` writes) is not on the engine: `docker pull {absent}` where a registry is reachable, or `docker load` it from an archive, or pass --wait-image IMAGE to use an image you have (it needs sh, nc and nslookup)"
+    ));
+    r.stderr_has("nothing was written");
+    assert!(!p.path().join("stack.tar").exists());
+    assert!(!p.path().join("stack.tar.partial").exists());
+
+    // The bundle holds exactly the images the objects pull.
+    let mut save = vec!["bundle", "save", "-o", "stack.tar"];
+    save.extend_from_slice(&choose);
+    let r = p.berth(&save);
+    r.ok();
+    r.stderr_has(&format!("{wait} sha256:"));
+    r.stderr_has("the init containers that wait for dependencies: migrate, web)");
+    r.stderr_has("the init containers that wait for Jobs: web)");
+    let manifest = bundle_manifest(&p.path().join("stack.tar"));
+    let bundled: BTreeSet<String> = manifest["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["ref"].as_str().expect("ref").to_string())
+        .collect();
+    let mut convert = vec!["convert", "-q", "--format", "json"];
+    convert.extend_from_slice(&choose);
+    let r = p.berth(&convert);
+    r.ok();
+    assert_eq!(bundled, pulled_by_manifests(&r.stdout));
+    assert_eq!(
+        bundled,
+        [&app, &job_wait, &db, &wait]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>()
+    );
+    let init_of = |r: &str| {
+        manifest["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .find(|i| i["ref"] == r)
+            .map(|i| i["init"].clone())
+    };
+    assert_eq!(
+        init_of(&wait),
+        Some(serde_json::json!(
+            "the init containers that wait for dependencies"
+        ))
+    );
+    assert_eq!(init_of(&db), Some(serde_json::Value::Null));
+
+    // Push: every bundled image lands in the registry as `convert --registry` names it.
+    let r = p.berth(&["bundle", "push", "--registry", &prefix, "stack.tar"]);
+    r.ok();
+    let mut convert = vec!["convert", "-q", "--format", "json", "--registry", &prefix];
+    convert.extend_from_slice(&choose);
+    let r2 = p.berth(&convert);
+    r2.ok();
+    let relocated = pulled_by_manifests(&r2.stdout);
+    assert_eq!(
+        relocated,
+        pushed.iter().cloned().collect::<BTreeSet<_>>(),
+        "{}",
+        r.stderr
+    );
+    for (from, to) in local.iter().zip(&pushed) {
+        r.stderr_has(&format!(" {from} -> {to}"));
+    }
+    // Taken off the engine, each comes back from the registry.
+    let want_id = image_id(IMAGE).expect("the test image");
+    for image in &relocated {
+        docker_ok(&["rmi", image]);
+        assert_eq!(image_id(image), None);
+        docker_ok(&["pull", "-q", image]);
+        assert_eq!(
+            image_id(image).as_deref(),
+            Some(want_id.as_str()),
+            "{image}"
+        );
+    }
 }
 
 #[test]

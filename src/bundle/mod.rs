@@ -7,7 +7,10 @@
 //! | `images.tar` | the engine's export of every image (`docker save` format; shared layers once) |
 //! | `compose.yaml` | the compose model as `berth config` prints it, each service's `image:` set to the bundled reference and `build:` removed |
 //! | `compose.json` | the same model as JSON (what `bundle push` rewrites) |
-//! | `manifest.json` | format, berth's version, the project, every image (reference, ID, size, services) and each entry's size and SHA-256 |
+//! | `manifest.json` | format, berth's version, the project, every image (reference, ID, size, services, what init containers use it for) and each entry's size and SHA-256 |
+//!
+//! The images are those the stack's Kubernetes objects pull ([`images`]): the services' own
+//! and the init containers' that `berth convert` adds.
 //!
 //! `images.tar` comes first and is streamed straight from the engine; its tar header is written
 //! once its size is known. `manifest.json` comes last, so a truncated bundle has none. `load`
@@ -24,6 +27,8 @@ use sha2::Digest;
 
 use berth_compose::image;
 use berth_engine::Engine;
+
+pub mod images;
 
 pub const FORMAT: &str = "berth-bundle/1";
 pub const IMAGES: &str = "images.tar";
@@ -50,7 +55,12 @@ pub struct ImageEntry {
     pub id: String,
     /// The image's size on the engine, in bytes.
     pub size: i64,
+    /// The services whose pods run it.
     pub services: Vec<String>,
+    /// Set when no service runs it as its own image: what the pods run it for (the
+    /// dependency-wait init containers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -112,49 +122,53 @@ fn header(name: &str, size: u64) -> Result<tar::Header> {
     Ok(h)
 }
 
-/// The images a set of services needs: reference → services using it.
-pub fn image_refs(
-    loaded: &berth_compose::load::LoadedProject,
-    services: &[String],
-) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for n in services {
-        if let Some(svc) = loaded.project.services.get(n) {
-            let image = berth_engine::spec::image_name(&loaded.name, n, svc);
-            out.entry(image).or_default().push(n.clone());
-        }
-    }
-    out
-}
-
 /// Writes the bundle to `output` (through `output.partial`, renamed when complete).
 /// `on_bytes` sees the running count of image bytes exported.
+/// Fails, naming each with what to do, when some of `wanted` are not on the engine.
+pub async fn check_present(engine: &Engine, wanted: &[&images::Wanted]) -> Result<()> {
+    let mut missing = Vec::new();
+    for w in wanted {
+        let r = &w.reference;
+        let id = engine
+            .image_id(r)
+            .await
+            .map_err(|e| err(format!("cannot inspect image {r}: {e}")))?;
+        if id.is_none() {
+            missing.push(w.missing.as_str());
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(err(format!("{}\nnothing was written", missing.join("\n"))))
+    }
+}
+
+/// Every image must be on the engine ([`check_present`]): else nothing is written.
 pub async fn save(
     engine: &Engine,
     project: &str,
-    refs: &BTreeMap<String, Vec<String>>,
+    wanted: &[images::Wanted],
     compose_yaml: &str,
     compose_json: &serde_json::Value,
     output: &Path,
     mut on_bytes: impl FnMut(u64),
 ) -> Result<Manifest> {
+    check_present(engine, &wanted.iter().collect::<Vec<_>>()).await?;
     let mut images = Vec::new();
-    for (r, services) in refs {
+    for w in wanted {
+        let r = &w.reference;
         let info = engine
             .inspect_image(r)
             .await
             .map_err(|e| err(format!("cannot inspect image {r}: {e}")))?
-            .ok_or_else(|| {
-                err(format!(
-                    "image {r} (service {}) is not on the engine: `berth build` or `berth pull` it first",
-                    services.join(", ")
-                ))
-            })?;
+            .ok_or_else(|| err(w.missing.clone()))?;
         images.push(ImageEntry {
             reference: r.clone(),
             id: info.id,
             size: info.size,
-            services: services.clone(),
+            services: w.services.clone(),
+            init: w.init.clone(),
         });
     }
     let partial = PathBuf::from(format!("{}.partial", output.display()));
@@ -162,7 +176,7 @@ pub async fn save(
     let file = std::fs::File::create(&partial).map_err(werr)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     out.write_all(&[0u8; 512]).map_err(werr)?;
-    let names: Vec<String> = refs.keys().cloned().collect();
+    let names: Vec<String> = wanted.iter().map(|w| w.reference.clone()).collect();
     let mut stream = engine.export_images(&names);
     let mut h = Hashing::new();
     while let Some(chunk) = stream.next().await {

@@ -32,6 +32,13 @@ pub struct SaveArgs {
     /// Don't build missing images of services that have a build section
     #[arg(long)]
     pub no_build: bool,
+    /// Image of the init containers that wait for a dependency's Service, as `berth convert
+    /// --wait-image` (the bundle carries it)
+    #[arg(long, value_name = "IMAGE")]
+    pub wait_image: Option<String>,
+    /// Image of the init containers that wait for a Job, as `berth convert --job-wait-image`
+    #[arg(long, value_name = "IMAGE")]
+    pub job_wait_image: Option<String>,
     /// No progress output
     #[arg(short, long)]
     pub quiet: bool,
@@ -117,7 +124,12 @@ fn render_yaml(value: &serde_json::Value) -> String {
 fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
     let loaded = global.load_selected(&args.services)?;
     let services: Vec<String> = loaded.project.services.keys().cloned().collect();
-    let refs = bundle::image_refs(&loaded, &services);
+    // Every image the Kubernetes objects of the stack pull, as `berth convert` decides.
+    let choices = bundle::images::ImageChoices {
+        wait_image: args.wait_image.clone(),
+        job_wait_image: args.job_wait_image.clone(),
+    };
+    let wanted = bundle::images::wanted(&loaded, &choices);
     let model = bundled_model(&loaded)?;
     let yaml = render_yaml(&model);
     engine_session(global, |engine, progress| async move {
@@ -137,6 +149,18 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
                 missing_builds.push(n.clone());
             }
         }
+        // What no build makes must be there already: say so before building anything.
+        let built: Vec<String> = missing_builds
+            .iter()
+            .map(|n| berth_engine::spec::image_name(&loaded.name, n, &loaded.project.services[n]))
+            .collect();
+        let not_built: Vec<&bundle::images::Wanted> = wanted
+            .iter()
+            .filter(|w| !built.contains(&w.reference))
+            .collect();
+        bundle::check_present(&engine, &not_built)
+            .await
+            .map_err(|e| Failure::new(1, e.to_string()))?;
         if !missing_builds.is_empty() {
             let output: &dyn Reporter = if args.quiet { &Silent } else { &progress };
             let flags = BuildFlags::default();
@@ -149,7 +173,7 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
         let bar = ByteProgress::new(
             &format!(
                 "Saving {} image(s) to {}",
-                refs.len(),
+                wanted.len(),
                 args.output.display()
             ),
             None,
@@ -159,7 +183,7 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
         let m = bundle::save(
             &engine,
             &loaded.name,
-            &refs,
+            &wanted,
             &yaml,
             &model,
             &args.output,
@@ -175,7 +199,7 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
                     i.reference,
                     &i.id.chars().take(19).collect::<String>(),
                     human(i.size.max(0) as u64),
-                    i.services.join(", ")
+                    image_users(i)
                 );
             }
             let size = std::fs::metadata(&args.output)
@@ -185,6 +209,14 @@ fn save(global: &GlobalOptions, args: SaveArgs) -> Result<i32, Failure> {
         }
         Ok(0)
     })
+}
+
+/// Who runs a bundled image: `web, api`, or `init containers that wait for dependencies: web`.
+fn image_users(i: &bundle::ImageEntry) -> String {
+    match &i.init {
+        Some(init) => format!("{init}: {}", i.services.join(", ")),
+        None => i.services.join(", "),
+    }
 }
 
 fn verify(path: &std::path::Path, quiet: bool) -> Result<Verified, Failure> {
@@ -224,7 +256,7 @@ fn load(global: &GlobalOptions, args: LoadArgs) -> Result<i32, Failure> {
         }
         if !args.quiet {
             for i in &v.manifest.images {
-                eprintln!(" Loaded {} ({})", i.reference, i.services.join(", "));
+                eprintln!(" Loaded {} ({})", i.reference, image_users(i));
             }
         }
         Ok(0)

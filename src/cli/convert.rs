@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{Failure, GlobalOptions};
 use berth_k8s::output::{self, Format};
 use berth_k8s::report::Severity;
-use berth_k8s::{self as k8s, helm, ConvertOptions};
+use berth_k8s::{self as k8s, helm, secrets, ConvertOptions};
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FormatArg {
@@ -70,6 +70,14 @@ pub struct ConvertArgs {
     /// Image of the init containers that wait for a Job (needs curl and sh)
     #[arg(long, value_name = "IMAGE")]
     pub job_wait_image: Option<String>,
+    /// Put secret values (compose `secrets:`, secret-looking environment) into the output;
+    /// without it the objects only reference Secrets, created with the commands of secrets.sh
+    #[arg(long)]
+    pub embed_secrets: bool,
+    /// Write the `kubectl create secret` commands here (default: secrets.sh in the -o or
+    /// --chart directory; none for standard output)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["embed_secrets", "images"])]
+    pub secrets_script: Option<PathBuf>,
     /// Also print notes (what was renamed, what became what)
     #[arg(short, long)]
     pub verbose: bool,
@@ -119,9 +127,10 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         host_path: args.host_path,
         wait_image: args.wait_image.clone(),
         job_wait_image: args.job_wait_image.clone(),
+        embed_secrets: args.embed_secrets,
     };
     // The conversion is pure: the files it reads are read here, first.
-    let sources = k8s::read_files(&k8s::files_needed(&loaded));
+    let sources = k8s::read_files(&k8s::files_needed(&loaded, &opts));
     let reviewed = k8s::convert_reviewed(&loaded, &sources, &opts, args.strict);
     let (conv, refusals) = (reviewed.conversion, reviewed.refusals);
     let lint_errors = if args.strict {
@@ -187,8 +196,8 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     };
     if args.images {
         let mut text = String::new();
-        for image in berth_k8s::images(&conv.objects) {
-            text.push_str(&image);
+        for image in berth_k8s::pulled_images(&conv) {
+            text.push_str(&image.reference);
             text.push('\n');
         }
         print!("{text}");
@@ -197,6 +206,33 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         }
         return Ok(0);
     }
+    // Where the commands that create the referenced Secrets go; checked before anything is
+    // written, so a refusal changes nothing.
+    let script = script_path(&args)?;
+    let script_text = (!conv.secrets.is_empty())
+        .then(|| secrets::script(&loaded.name, opts.namespace.as_deref(), &conv.secrets));
+    let write_script = || -> Result<(), Failure> {
+        let Some(path) = &script else {
+            if !conv.secrets.is_empty() && !args.quiet {
+                let names: Vec<&str> = conv.secrets.iter().map(|s| s.name.as_str()).collect();
+                eprintln!(
+                    "berth convert: the objects reference {} Secret(s) that the output does not hold ({}): --secrets-script FILE writes the kubectl commands that create them",
+                    names.len(),
+                    names.join(", ")
+                );
+            }
+            return Ok(());
+        };
+        secrets::write_script(path, script_text.as_deref()).map_err(|e| Failure::new(1, e))?;
+        if script_text.is_some() && !args.quiet {
+            eprintln!(
+                "berth convert: the objects reference {} Secret(s) and hold no secret value: create them with {} (it names each value as a variable to set)",
+                conv.secrets.len(),
+                path.display()
+            );
+        }
+        Ok(())
+    };
     if let Some(dir) = &args.chart {
         let files = helm::write_chart(dir, &conv).map_err(|e| Failure::new(1, e))?;
         if !args.quiet {
@@ -210,6 +246,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
                 eprintln!("berth convert: the chart leaves namespaces to Helm: install with `helm install -n NAMESPACE --create-namespace`");
             }
         }
+        write_script()?;
         return Ok(0);
     }
     match &args.output {
@@ -232,6 +269,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
                     );
                 }
             }
+            write_script()?;
         }
         None => {
             use std::io::Write;
@@ -241,7 +279,38 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
             if !args.quiet {
                 eprintln!("{summary}");
             }
+            write_script()?;
         }
     }
     Ok(0)
+}
+
+/// Where `secrets.sh` goes: `--secrets-script`, else into the -o or --chart directory; none
+/// with `--embed-secrets` or for standard output. Fails when a file berth did not write is
+/// there, or when the chosen file's directory does not exist.
+fn script_path(args: &ConvertArgs) -> Result<Option<PathBuf>, Failure> {
+    if args.embed_secrets {
+        return Ok(None);
+    }
+    let path = match &args.secrets_script {
+        Some(p) => {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            if parent.is_some_and(|d| !d.is_dir()) {
+                return Err(Failure::new(
+                    1,
+                    format!(
+                        "--secrets-script {}: its directory does not exist",
+                        p.display()
+                    ),
+                ));
+            }
+            p.clone()
+        }
+        None => match args.chart.as_ref().or(args.output.as_ref()) {
+            Some(dir) => dir.join(secrets::SCRIPT),
+            None => return Ok(None),
+        },
+    };
+    secrets::check_script_path(&path).map_err(|e| Failure::new(1, e))?;
+    Ok(Some(path))
 }

@@ -270,6 +270,7 @@ impl ChartWriter<'_> {
         let Some(pod) = pod_spec_mut(kind, v) else {
             return;
         };
+        self.template_secret_names(t, pod);
         pod.shift_remove("imagePullSecrets");
         let k = t.block(|i| {
             format!(
@@ -328,7 +329,8 @@ impl ChartWriter<'_> {
         c.shift_remove("envFrom");
         let cm_name = s.env_configmap.clone();
         let secret_name = s.env_secret.clone();
-        let has_secret = !s.secret_env.is_empty();
+        // Without --embed-secrets the chart has no Secret of its own: existingSecret names it.
+        let has_secret = !s.secret_env.is_empty() && cm.embed_secrets;
         let k = t.block(move |i| {
             let secret_cond = if has_secret { "true" } else { "false" };
             format!(
@@ -349,6 +351,46 @@ impl ChartWriter<'_> {
             )
         });
         c.insert(k, Value::Null);
+    }
+
+    /// The Secrets of compose `secrets:` that the pod mounts, named by values
+    /// (`secrets.<key>.existingSecret`) when the chart does not hold them.
+    fn template_secret_names(&self, t: &mut Templater, pod: &mut Map<String, Value>) {
+        let key_of: BTreeMap<&str, &str> = self
+            .conv
+            .chart
+            .secrets
+            .iter()
+            .map(|(key, name)| (name.as_str(), key.as_str()))
+            .collect();
+        let mut name_it = |n: &mut Value| {
+            if let Some(key) = n.as_str().and_then(|n| key_of.get(n)) {
+                *n = t.scalar(format!(
+                    "(index $.Values.secrets {}).existingSecret | quote",
+                    go_str(key)
+                ));
+            }
+        };
+        for vol in pod
+            .get_mut("volumes")
+            .and_then(|x| x.as_array_mut())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = vol.pointer_mut("/secret/secretName") {
+                name_it(n);
+            }
+            for src in vol
+                .pointer_mut("/projected/sources")
+                .and_then(|x| x.as_array_mut())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(n) = src.pointer_mut("/secret/name") {
+                    name_it(n);
+                }
+            }
+        }
     }
 
     /// The env ConfigMap of a service, from values.
@@ -421,8 +463,18 @@ impl ChartWriter<'_> {
     }
 }
 
+/// The Secret a service's secret environment is read from by default: none in the chart (`""`
+/// with `--embed-secrets`, where the chart holds it), else the one the objects reference.
+fn default_existing_secret(s: &ChartService, embed: bool) -> &str {
+    if embed || s.secret_env.is_empty() {
+        ""
+    } else {
+        &s.env_secret
+    }
+}
+
 /// The values of a service (defaults reproduce the plain output).
-fn service_values(s: &ChartService) -> Value {
+fn service_values(s: &ChartService, embed: bool) -> Value {
     let mut m = Map::new();
     m.insert("image".into(), image_value(&s.image));
     if let Some(r) = s.replicas {
@@ -430,7 +482,10 @@ fn service_values(s: &ChartService) -> Value {
     }
     m.insert("resources".into(), s.resources.clone());
     m.insert("env".into(), json!(s.env));
-    m.insert("existingSecret".into(), json!(""));
+    m.insert(
+        "existingSecret".into(),
+        json!(default_existing_secret(s, embed)),
+    );
     m.insert("imagePullSecrets".into(), json!(s.image_pull_secrets));
     let pers: Map<String, Value> = s
         .persistence
@@ -485,6 +540,24 @@ fn service_values(s: &ChartService) -> Value {
     Value::Object(m)
 }
 
+/// A Secret's name (a DNS-1123 subdomain).
+const SECRET_NAME: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+/// The values of the Secrets of compose `secrets:` the chart references:
+/// `<key>.existingSecret`.
+fn secrets_schema(secrets: &BTreeMap<String, String>) -> Value {
+    let one = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["existingSecret"],
+        "properties": {
+            "existingSecret": {"type": "string", "pattern": SECRET_NAME, "description": "the Secret that holds this compose secret (the chart holds no secret value)"}
+        }
+    });
+    let props: Map<String, Value> = secrets.keys().map(|k| (k.clone(), one.clone())).collect();
+    json!({"type": "object", "additionalProperties": false, "properties": props})
+}
+
 /// The JSON schema of an image value.
 fn image_schema() -> Value {
     json!({
@@ -526,7 +599,7 @@ fn pvc_schema() -> Value {
     })
 }
 
-fn service_schema(s: &ChartService) -> Value {
+fn service_schema(s: &ChartService, embed: bool) -> Value {
     let q = quantity_schema();
     let res_map = json!({"type": "object", "additionalProperties": q});
     let mut props = Map::new();
@@ -546,10 +619,12 @@ fn service_schema(s: &ChartService) -> Value {
         "env".into(),
         json!({"type": "object", "additionalProperties": {"type": "string"}}),
     );
-    props.insert(
-        "existingSecret".into(),
-        json!({"type": "string", "description": "a Secret to take the secret environment from, instead of the chart's"}),
-    );
+    let existing = if default_existing_secret(s, embed).is_empty() {
+        json!({"type": "string", "description": "a Secret to take the secret environment from, instead of the chart's"})
+    } else {
+        json!({"type": "string", "pattern": SECRET_NAME, "description": "the Secret the secret environment is read from (the chart holds no secret value)"})
+    };
+    props.insert("existingSecret".into(), existing);
     props.insert(
         "imagePullSecrets".into(),
         json!({"type": "array", "items": {"type": "string"}}),
@@ -673,29 +748,38 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     }
     files.extend(extra);
     // values.yaml
-    let services = map_values(&cm.services, service_values);
+    let services = map_values(&cm.services, |s| service_values(s, cm.embed_secrets));
     let volumes = map_values(&cm.volumes, pvc_value);
-    let values = json!({
+    let mut values = json!({
         "global": {"imageRegistry": "", "imagePullSecrets": []},
         "waitImage": image_value(&ImageParts::of(&cm.wait_image)),
         "jobWaitImage": image_value(&ImageParts::of(&cm.job_wait_image)),
         "services": services,
         "volumes": volumes,
     });
+    if !cm.secrets.is_empty() {
+        values["secrets"] = Value::Object(map_values(
+            &cm.secrets,
+            |name| json!({ "existingSecret": name }),
+        ));
+    }
     let mut vtext = String::from(
         "# Values of the chart berth wrote from the compose project. With these defaults the chart\n\
          # renders exactly the objects of `berth convert` without --chart.\n\
          #\n\
          # global.imageRegistry: HOST[:PORT][/PREFIX] that replaces the registry of every image.\n\
          # services.<name>: image, replicas, resources, env (plain settings, a ConfigMap),\n\
-         #   existingSecret (a Secret to take the secret environment from), persistence (claim\n\
+         #   existingSecret (the Secret the secret environment is read from), persistence (claim\n\
          #   templates of a StatefulSet), service.type, ingress.\n\
-         # volumes.<claim>: PersistentVolumeClaims shared by services.\n",
+         # secrets.<secret>.existingSecret: the Secret that holds a compose secret.\n\
+         # volumes.<claim>: PersistentVolumeClaims shared by services.\n\
+         # The chart holds no secret value (unless written with --embed-secrets): create the\n\
+         # Secrets it names first (secrets.sh in the chart's directory has the commands).\n",
     );
     vtext.push_str(&render::print_yaml(&super::sort_keys(values)));
     files.insert("values.yaml".into(), vtext);
     // values.schema.json
-    let svc_schemas = map_values(&cm.services, service_schema);
+    let svc_schemas = map_values(&cm.services, |s| service_schema(s, cm.embed_secrets));
     let vol_schemas = map_values(&cm.volumes, |_| pvc_schema());
     let schema = json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -714,6 +798,7 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
             "waitImage": image_schema(),
             "jobWaitImage": image_schema(),
             "services": {"type": "object", "additionalProperties": false, "properties": svc_schemas},
+            "secrets": secrets_schema(&cm.secrets),
             "volumes": {"type": "object", "additionalProperties": false, "properties": vol_schemas}
         }
     });
@@ -746,6 +831,11 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
         ),
     );
     files.insert("templates/NOTES.txt".into(), notes(conv));
+    // The commands that create the Secrets stay out of a packaged chart.
+    files.insert(
+        ".helmignore".into(),
+        format!("{}\n", crate::secrets::SCRIPT),
+    );
     files
 }
 
@@ -778,7 +868,30 @@ fn notes(conv: &Conversion) -> String {
             go_str(name)
         ));
     }
+    if !cm.embed_secrets && !conv.secrets.is_empty() {
+        s.push_str("\nThe pods read these Secrets, which the chart does not hold (secrets.sh has the commands):\n");
+        for sec in &conv.secrets {
+            s.push_str(&format!("  {}\n", secret_name_expr(cm, &sec.name)));
+        }
+    }
     s
+}
+
+/// The name of Secret `name` as the chart renders it: from values when they set it.
+fn secret_name_expr(cm: &super::ChartModel, name: &str) -> String {
+    if let Some(key) = cm.secrets.iter().find(|(_, n)| *n == name).map(|(k, _)| k) {
+        return format!(
+            "{{{{ (index .Values.secrets {}).existingSecret }}}}",
+            go_str(key)
+        );
+    }
+    match cm.services.iter().find(|(_, s)| s.env_secret == name) {
+        Some((svc, _)) => format!(
+            "{{{{ (index .Values.services {}).existingSecret }}}}",
+            go_str(svc)
+        ),
+        None => name.to_string(),
+    }
 }
 
 /// Writes the chart into `dir`; returns the files written.

@@ -7,6 +7,9 @@
 //! them (YAML or JSON, one stream or a file per object), [`helm`] writes a chart whose default
 //! rendering is the same objects, [`check`] verifies what the API server would reject and
 //! schemas do not catch, and [`lint`] lists what a security review will ask about.
+//! [`pulled_images`] is the one rule for which images the objects pull (`convert --images`,
+//! `bundle save`); [`secrets`] lists the Secrets the objects reference without holding their
+//! values, and writes the `kubectl create secret` commands that create them.
 //!
 //! docs/convert.md explains every mapping decision.
 
@@ -15,12 +18,14 @@
 pub mod check;
 mod convert;
 pub mod helm;
+mod images;
 pub mod lint;
 pub mod names;
 pub mod output;
 mod read;
 pub mod report;
 mod review;
+pub mod secrets;
 pub mod settings;
 mod sources;
 mod units;
@@ -38,6 +43,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 pub use convert::{
     convert, ChartModel, ChartPvc, ChartService, Conversion, ConvertOptions, ImageParts,
 };
+pub use images::{images, pulled_images, ImageUse, PulledImage};
 pub use read::read_files;
 pub use review::{convert_reviewed, Reviewed};
 pub use sources::{files_needed, Mounted, Needed, Sources};
@@ -210,25 +216,6 @@ impl Object {
         // The k8s-openapi types serialise infallibly (no maps with non-string keys).
         sort_keys(v.unwrap_or(serde_json::Value::Null))
     }
-}
-
-/// Every image the objects' pods run (containers and init containers, the dependency-wait
-/// images included), sorted, each once, as the objects reference them: what the registry of
-/// an air-gapped cluster must hold.
-pub fn images(objects: &[Object]) -> Vec<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for spec in objects
-        .iter()
-        .filter_map(|o| o.pod_template()?.spec.as_ref())
-    {
-        let init = spec.init_containers.iter().flatten();
-        for c in spec.containers.iter().chain(init) {
-            if let Some(image) = &c.image {
-                out.insert(image.clone());
-            }
-        }
-    }
-    out.into_iter().collect()
 }
 
 /// Sorts object keys at every level.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use berth_compose::load::LoadedProject;
 use berth_compose::model::{FileObjectConfig, FileObjectSource};
 
+use crate::ConvertOptions;
+
 /// A path the conversion reads, and what it needs from it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Needed {
@@ -63,13 +65,15 @@ impl Sources {
     }
 }
 
-/// Every path [`crate::convert`] reads for this project: the files of the configs and secrets
-/// that services use (when `file:` is their source), and the bind mounts inside the project.
-pub fn files_needed(lp: &LoadedProject) -> Vec<Needed> {
+/// Every path [`crate::convert`] reads for this project with `opts`: the files of the configs
+/// that services use (when `file:` is their source), of the secrets only with `--embed-secrets`
+/// (else their values are never read), and the bind mounts inside the project.
+pub fn files_needed(lp: &LoadedProject, opts: &ConvertOptions) -> Vec<Needed> {
     let p = &lp.project;
     let mut out = BTreeSet::new();
     for svc in p.services.values() {
         let secrets = svc.secrets.iter().filter_map(|s| s.source.as_ref());
+        let secrets = secrets.filter(|_| opts.embed_secrets);
         for cfg in secrets.filter_map(|k| p.secrets.get(k)) {
             out.extend(file_of(cfg).map(Needed::File));
         }
@@ -114,12 +118,24 @@ mod tests {
                     volumes:\n  data: {}\n\
                     secrets:\n  from_file:\n    file: ./s.txt\n  from_env:\n    environment: S\n    file: ./ignored.txt\n  ext:\n    external: true\n  unused:\n    file: ./unused.txt\n\
                     configs:\n  cfg:\n    file: /etc/app.conf\n";
-        let got = files_needed(&load_yaml(yaml, &[("S", "x")]));
+        let lp = load_yaml(yaml, &[("S", "x")]);
+        let embed = ConvertOptions {
+            embed_secrets: true,
+            ..Default::default()
+        };
         assert_eq!(
-            got,
+            files_needed(&lp, &embed),
             [
                 Needed::File("/etc/app.conf".into()),
                 Needed::File("/proj/s.txt".into()),
+                Needed::Mount("/proj/conf".into()),
+            ]
+        );
+        // Without --embed-secrets no secret value is read.
+        assert_eq!(
+            files_needed(&lp, &ConvertOptions::default()),
+            [
+                Needed::File("/etc/app.conf".into()),
                 Needed::Mount("/proj/conf".into()),
             ]
         );

@@ -83,6 +83,11 @@ pub struct ChartModel {
     /// Images of the init containers, as written.
     pub wait_image: String,
     pub job_wait_image: String,
+    /// Whether secret values are in the objects (`--embed-secrets`).
+    pub embed_secrets: bool,
+    /// The Secrets of compose `secrets:` that the objects reference and do not hold: compose
+    /// key → the Secret's name (values `secrets.<key>.existingSecret`).
+    pub secrets: BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {

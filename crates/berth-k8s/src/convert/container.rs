@@ -174,10 +174,15 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
+            let referenced = if self.opts.embed_secrets {
+                ""
+            } else {
+                " (referenced, not written)"
+            };
             if crate::lint::looks_secret(k, v) {
                 self.report.info(
                     &path,
-                    format!("{k} looks like a secret: it goes into the Secret {}-env, not the ConfigMap", self.base[name]),
+                    format!("{k} looks like a secret: it goes into the Secret {}-env{referenced}, not the ConfigMap", self.base[name]),
                     None,
                 );
                 secret.insert(k.clone(), v.clone());
@@ -185,7 +190,7 @@ impl<'a> Ctx<'a> {
                 self.report.info(
                     &path,
                     format!(
-                        "{k} holds a URL with a password: it goes into the Secret {}-env",
+                        "{k} holds a URL with a password: it goes into the Secret {}-env{referenced}",
                         self.base[name]
                     ),
                     None,
@@ -199,8 +204,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The ConfigMap and the Secret `<base>-env` that hold the environment (each only when it
-    /// has variables), and the container's `envFrom` for them. Their names are claimed either
-    /// way, so a chart can fill them.
+    /// has variables; the Secret is only referenced without `--embed-secrets`), and the
+    /// container's `envFrom` for them. Their names are claimed either way, so a chart can fill
+    /// them.
     pub(super) fn env_objects(
         &mut self,
         name: &str,
@@ -232,7 +238,16 @@ impl<'a> Ctx<'a> {
                 ..Default::default()
             });
         }
-        if !secret_env.is_empty() {
+        if !secret_env.is_empty() && !self.opts.embed_secrets {
+            self.referenced_env_secret(name, &s_name, secret_env.keys());
+            env_from.push(EnvFromSource {
+                secret_ref: Some(SecretEnvSource {
+                    name: s_name.clone(),
+                    optional: None,
+                }),
+                ..Default::default()
+            });
+        } else if !secret_env.is_empty() {
             let s_name = s_name.clone();
             self.objects.push(Object::Secret(Secret {
                 metadata: meta(&s_name, sel.clone()),

@@ -125,6 +125,7 @@ impl<'a> Ctx<'a> {
                 };
                 let fix =
                     format!("kubectl create secret generic {name} --from-file={data_key}=<file>");
+                self.external_secret(key, &name, data_key);
                 (name, Some(fix))
             }
             FileKind::Config => (names::label(&name, names::LABEL_MAX), None),
@@ -153,6 +154,9 @@ impl<'a> Ctx<'a> {
     ) -> Option<String> {
         let what = kind.key();
         self.warn_file_object_keys(what, key, cfg);
+        if matches!(kind, FileKind::Secret) && !self.opts.embed_secrets {
+            return self.referenced_secret(key, cfg, data_key);
+        }
         let bytes = self.read_source(what, key, cfg)?;
         if matches!(kind, FileKind::Config) && bytes.len() > CONFIGMAP_MAX {
             self.report.error(
@@ -176,7 +180,7 @@ impl<'a> Ctx<'a> {
             FileKind::Secret => {
                 self.report.info(
                     &format!("{what}.{key}"),
-                    format!("Secret {name:?}: its value is written into the output; keep the output out of version control, or declare the secret external"),
+                    format!("Secret {name:?}: its value is written into the output (--embed-secrets); keep the output out of version control"),
                     None,
                 );
                 Object::Secret(Secret {
@@ -551,14 +555,18 @@ mod tests {
                     configs:\n  c:\n    file: ./c.txt\n    content: inline\n";
         let lp = load_yaml(yaml, &[("S", "from-env")]);
         let files = sources(&[("/proj/s.txt", Ok(b"file")), ("/proj/c.txt", Ok(b"file"))]);
-        let c = convert(&lp, &files, &ConvertOptions::default());
+        let opts = ConvertOptions {
+            embed_secrets: true,
+            ..Default::default()
+        };
+        let c = convert(&lp, &files, &opts);
         assert_eq!(
             object(&c, "Secret", "s")["data"],
             json!({"s": "ZnJvbS1lbnY="})
         );
         assert_eq!(object(&c, "ConfigMap", "c")["data"], json!({"c": "inline"}));
         // Neither file is needed, so none is read.
-        assert!(crate::files_needed(&lp).is_empty());
+        assert!(crate::files_needed(&lp, &opts).is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod plan;
 mod pod;
 mod probes;
 mod rbac;
+mod secrets;
 mod storage;
 mod waits;
 mod warnings;
@@ -30,6 +31,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::check::Externals;
 use super::names;
 use super::report::Report;
+use super::secrets::SecretToCreate;
 use super::settings::{self, ProjectSettings, ServiceSettings, VolumeSettings, WorkloadKind};
 use super::sources::Sources;
 use super::{Object, DEFAULT_JOB_WAIT_IMAGE, DEFAULT_WAIT_IMAGE};
@@ -63,6 +65,9 @@ pub struct ConvertOptions {
     pub wait_image: Option<String>,
     /// Image of the init containers that wait for Jobs.
     pub job_wait_image: Option<String>,
+    /// Put secret values into the output (Secrets with data) instead of referencing Secrets
+    /// created outside it ([`crate::secrets`]).
+    pub embed_secrets: bool,
 }
 
 impl Default for ConvertOptions {
@@ -77,6 +82,7 @@ impl Default for ConvertOptions {
             host_path: false,
             wait_image: None,
             job_wait_image: None,
+            embed_secrets: false,
         }
     }
 }
@@ -92,6 +98,8 @@ pub struct Conversion {
     pub chart: ChartModel,
     /// Objects referred to but expected to exist already (external volumes, secrets, ...).
     pub externals: Externals,
+    /// The Secrets the objects reference and the output does not hold, sorted by name.
+    pub secrets: Vec<SecretToCreate>,
 }
 
 /// Largest ConfigMap berth writes (the API server's limit is 1 MiB for the whole object).
@@ -160,6 +168,8 @@ struct Ctx<'a> {
     wait_image: String,
     job_wait_image: String,
     externals: Externals,
+    /// Secrets referenced, not written (see [`crate::secrets`]).
+    to_create: Vec<SecretToCreate>,
 }
 
 fn q(s: impl Into<String>) -> Quantity {
@@ -226,11 +236,13 @@ pub fn convert(lp: &LoadedProject, sources: &Sources, opts: &ConvertOptions) -> 
         wait_image: String::new(),
         job_wait_image: String::new(),
         externals: Default::default(),
+        to_create: Vec::new(),
     };
     ctx.wait_image = ctx.image_for_init(&wait_image);
     ctx.job_wait_image = ctx.image_for_init(&job_wait_image);
     ctx.chart.wait_image = ctx.wait_image.clone();
     ctx.chart.job_wait_image = ctx.job_wait_image.clone();
+    ctx.chart.embed_secrets = opts.embed_secrets;
     ctx.run();
     let mut objects = std::mem::take(&mut ctx.objects);
     if let Some(ns) = &opts.namespace {
@@ -241,11 +253,14 @@ pub fn convert(lp: &LoadedProject, sources: &Sources, opts: &ConvertOptions) -> 
     super::sort_objects(&mut objects);
     let mut report = ctx.report;
     report.assign_services(p.services.keys());
+    let mut secrets = ctx.to_create;
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
     Conversion {
         objects,
         report,
         chart: ctx.chart,
         externals: ctx.externals,
+        secrets,
     }
 }
 
