@@ -62,7 +62,7 @@ status=0
 say "cargo nextest run --workspace --no-fail-fast"
 run cargo nextest run --workspace --no-fail-fast || status=1
 say "engine tests again, on Podman"
-run env BERTH_TEST_ENGINE=podman cargo nextest run --test engine_up --test engine_differences --test engine_watch --test engine_loop --test engine_terminal --no-fail-fast \
+run env BERTH_TEST_ENGINE=podman cargo nextest run --test engine_up --test engine_update --test engine_differences --test engine_watch --test engine_loop --test engine_terminal --no-fail-fast \
   -E 'not test(interchangeable_with_compose_v2_both_ways)' || status=1
 # The engine outage test stops and restarts the Podman service: alone, after the others.
 say "engine outage under logs -f, on Podman"

@@ -111,7 +111,9 @@ fn run(program: &str, case: &Case, args: &[&str]) -> Out {
 /// machine it was recorded on.
 fn normalise(text: &str, case: &Case) -> String {
     let home = std::env::var("HOME").unwrap_or_default();
-    let root = cases_dir().parent().map(|p| p.canonicalize().unwrap_or(p.to_path_buf()));
+    let root = cases_dir()
+        .parent()
+        .map(|p| p.canonicalize().unwrap_or(p.to_path_buf()));
     let mut t = text.replace(&case.dir.display().to_string(), "${CASE_DIR}");
     if let Some(root) = root {
         t = t.replace(&root.display().to_string(), "${WILD}");

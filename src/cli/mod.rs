@@ -18,6 +18,7 @@ pub mod lint;
 pub mod logs;
 pub mod manual;
 pub mod plugin;
+pub mod rollback;
 pub mod run;
 pub mod up;
 pub mod wait;
@@ -111,6 +112,10 @@ pub enum Command {
     /// The air-gap bundle: every image of the stack and its compose file in one archive
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// List the revisions `up` recorded for each service (what `rollback` returns to)
+    History(rollback::HistoryArgs),
+    /// Return services to an earlier revision, under their rollback_config
+    Rollback(rollback::RollbackArgs),
     /// Convert the project to Kubernetes manifests or a Helm chart
     Convert(convert::ConvertArgs),
     /// Check the project for what a security review will raise
@@ -194,6 +199,8 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Create(args) => up::run(&cli.global, args, true),
         Command::Scale(args) => up::run(&cli.global, args.as_up()?, false),
         Command::Down(args) => lifecycle::down(&cli.global, args),
+        Command::History(args) => rollback::history(&cli.global, args),
+        Command::Rollback(args) => rollback::rollback(&cli.global, args),
         Command::Ps(args) => lifecycle::ps(&cli.global, args),
         Command::Ls(args) => lifecycle::ls(&cli.global, args),
         Command::Start(a) => lifecycle::verb(&cli.global, Verb::Start, a),

@@ -87,6 +87,10 @@ pub struct UpArgs {
     /// Watch source code and rebuild/refresh containers when files are updated (develop.watch)
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Refuse what berth would otherwise do another way with a warning (a start-first update
+    /// of a service that cannot run twice, e.g. on a fixed host port)
+    #[arg(long)]
+    pub strict: bool,
     /// Services to start (default: all)
     pub services: Vec<String>,
 }
@@ -225,6 +229,8 @@ pub fn run(global: &GlobalOptions, args: UpArgs, create_only: bool) -> Result<i3
         pull,
         quiet_pull: args.quiet_pull,
         then_wait: Vec::new(),
+        strict: args.strict,
+        rollback: Default::default(),
     };
     if opts.remove_orphans && opts.ignore_orphans {
         return Err(Failure::new(

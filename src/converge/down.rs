@@ -229,6 +229,10 @@ pub async fn down(
             engine.remove_volume(&v.name).await?;
             progress.update(Resource::Volume, &v.name, "Removed", "");
         }
+        // The update history goes with the volumes (plain `down` keeps it for `rollback`).
+        for v in crate::converge::history::forget(engine, project).await? {
+            progress.update(Resource::Volume, &v, "Removed", "");
+        }
         Ok(())
     };
     let img_jobs = async {

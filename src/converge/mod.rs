@@ -3,8 +3,10 @@
 
 pub mod apply;
 pub mod down;
+pub mod history;
 pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod report;
+pub mod rollback;
 pub mod verbs;

@@ -96,8 +96,17 @@ pub enum RecreatePolicy {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecreateReason {
     Forced,
-    ConfigChanged { old: Option<String>, new: String },
-    ImageChanged { old: Option<String>, new: String },
+    ConfigChanged {
+        old: Option<String>,
+        new: String,
+    },
+    ImageChanged {
+        old: Option<String>,
+        new: String,
+    },
+    /// A start-first update was interrupted before the replacement joined its service's
+    /// names: it is replaced again.
+    Interrupted,
 }
 
 impl std::fmt::Display for RecreateReason {
@@ -114,6 +123,10 @@ impl std::fmt::Display for RecreateReason {
         };
         match self {
             RecreateReason::Forced => write!(f, "--force-recreate"),
+            RecreateReason::Interrupted => write!(
+                f,
+                "an interrupted update left it out of its service's network aliases"
+            ),
             RecreateReason::ConfigChanged { old, new } => {
                 write!(
                     f,
@@ -182,6 +195,16 @@ pub struct Plan {
     pub orphans: Vec<Observed>,
 }
 
+/// A container a start-first update created out of its service's aliases and left under its
+/// name aside (`<12 hex>_<name>`): the update did not get to publish it.
+fn held_back(o: &Observed) -> bool {
+    let aside = o
+        .name
+        .split_once('_')
+        .is_some_and(|(id, _)| id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    aside && o.labels.get(L::BERTH_HELD).map(String::as_str) == Some("True")
+}
+
 /// Decides, per service, which containers to create, recreate, start, keep or remove.
 pub fn plan(
     desired: &[Desired],
@@ -216,6 +239,7 @@ pub fn plan(
         }
         for o in &keep {
             let reason = match policy {
+                _ if held_back(o) => Some(RecreateReason::Interrupted),
                 RecreatePolicy::Never => None,
                 RecreatePolicy::Force => Some(RecreateReason::Forced),
                 RecreatePolicy::Diverged => {

@@ -352,8 +352,13 @@ impl TestProject {
 fn remove_project(name: &str) {
     let label = format!("label=com.docker.compose.project={name}");
     remove_containers(&label);
-    for kind in ["network", "volume"] {
-        let ids = listed(Command::new(cli()).args([kind, "ls", "-q", "--filter", &label]));
+    let history = format!("label=io.berth.history.project={name}");
+    for (kind, label) in [
+        ("network", &label),
+        ("volume", &label),
+        ("volume", &history),
+    ] {
+        let ids = listed(Command::new(cli()).args([kind, "ls", "-q", "--filter", label]));
         if !ids.is_empty() {
             let _ = Command::new(cli()).args([kind, "rm"]).args(&ids).output();
         }

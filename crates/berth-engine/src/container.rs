@@ -246,6 +246,10 @@ pub struct Healthcheck {
     /// Zero when unset (the engine's default then).
     pub interval: Duration,
     pub timeout: Duration,
+    /// Zero when unset.
+    pub start_period: Duration,
+    /// Zero when unset (the engine's default, 3, then).
+    pub retries: i64,
 }
 
 impl Healthcheck {
@@ -406,6 +410,8 @@ impl ContainerDetails {
                 test: h.test.unwrap_or_default(),
                 interval: nanos(h.interval),
                 timeout: nanos(h.timeout),
+                start_period: nanos(h.start_period),
+                retries: h.retries.unwrap_or(0),
             }),
             tty: config.tty.unwrap_or(false),
             open_stdin: config.open_stdin.unwrap_or(false),

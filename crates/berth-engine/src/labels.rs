@@ -14,6 +14,14 @@ pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
 /// berth only: the compact canonical config the hash was computed from, so that `up --dry-run`
 /// can say which fields changed (Compose v2 ignores it).
 pub const BERTH_CONFIG: &str = "com.docker.compose.berth.config";
+/// berth only: a container a start-first update created without its service's network
+/// aliases (joined once it is ready); one left under its name aside was interrupted.
+pub const BERTH_HELD: &str = "com.docker.compose.berth.held-aliases";
+/// berth only, on volumes that hold a project's update history (never Compose's project
+/// label, so Compose v2 leaves them alone): the project, and each service's revision.
+pub const HISTORY_PROJECT: &str = "io.berth.history.project";
+pub const HISTORY_SEQ: &str = "io.berth.history.seq";
+pub const HISTORY_SERVICE_PREFIX: &str = "io.berth.history.service.";
 pub const IMAGE: &str = "com.docker.compose.image";
 pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
 pub const REPLACE: &str = "com.docker.compose.replace";

@@ -29,6 +29,7 @@ pub mod clock;
 mod compat;
 mod connect;
 mod container;
+mod endpoints;
 mod error;
 mod event;
 pub mod images;
@@ -50,6 +51,7 @@ pub use container::{
     ComposeLabels, ContainerDetails, ContainerState, ContainerStatus, ContainerSummary, Health,
     HealthProbe, HealthStatus, Healthcheck, HostBinding, MountPoint, PortSummary,
 };
+pub use endpoints::Endpoints;
 pub use error::EngineError;
 pub use event::{Event, EventKind};
 pub use lifecycle::{nanos, CreateError};

@@ -7,6 +7,7 @@ mod describe;
 mod images;
 mod labels;
 mod resources;
+mod update;
 mod wait;
 mod walk;
 
@@ -31,6 +32,7 @@ pub use super::observe::observe;
 pub use describe::{describe, orphan_detail, recreate_detail};
 pub use labels::{container_labels, replicas};
 pub use resources::{ensure_networks, ensure_volumes};
+pub use update::{policy as update_policy, OnFailure, Order, Policy as UpdatePolicy};
 
 /// What can stop `up`.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,9 @@ pub enum ApplyError {
     Timeout(String),
     #[error("interrupted")]
     Interrupted,
+    /// An update under `deploy.update_config` failed (after its `failure_action`).
+    #[error("{0}")]
+    Update(String),
 }
 
 /// `up`'s options (the flags of `berth up` and `berth create`).
@@ -80,6 +85,12 @@ pub struct UpOptions {
     /// `run`: once the services are up, wait until these meet their condition (service,
     /// condition, required: an optional one that fails is a warning).
     pub then_wait: Vec<(String, Condition, bool)>,
+    /// `--strict`: refuse what berth would otherwise do another way with a warning (a
+    /// start-first update of a service that cannot run twice).
+    pub strict: bool,
+    /// `berth rollback`: the services rolled back, each to its revision number; their
+    /// replacements follow `rollback_config` instead of `update_config`.
+    pub rollback: BTreeMap<String, u32>,
 }
 
 impl Default for UpOptions {
@@ -104,6 +115,8 @@ impl Default for UpOptions {
             pull: None,
             quiet_pull: false,
             then_wait: Vec::new(),
+            strict: false,
+            rollback: BTreeMap::new(),
         }
     }
 }
@@ -176,12 +189,62 @@ pub async fn up(
     };
     walk::precreate(&run, &selected, &plan).await?;
     outcome.containers = walk::walk(&run, &graph, &plan, &selected).await?;
+    if !opts.no_start {
+        remember(&run, &plan).await;
+    }
     settle(&run, &selected, &mut outcome).await?;
     outcome
         .warnings
         .extend(run.warnings.lock().map(|w| w.clone()).unwrap_or_default());
     outcome.plan = plan;
     Ok(outcome)
+}
+
+/// Records a revision for each service whose containers `up` created or replaced (the update
+/// history `berth rollback` returns to). A history that cannot be written is a warning: the
+/// project is up.
+async fn remember(run: &walk::Run<'_>, plan: &Plan) {
+    let loaded = run.loaded;
+    let applied: Vec<crate::converge::history::Applied> = plan
+        .services
+        .iter()
+        .filter(|(_, acts)| {
+            acts.iter().any(|a| {
+                matches!(
+                    a,
+                    plan::Action::Create { .. } | plan::Action::Recreate { .. }
+                )
+            })
+        })
+        .filter_map(|(name, _)| {
+            let svc = loaded.project.services.get(name)?;
+            let image_id = run.images.get(name).cloned().flatten()?;
+            Some(crate::converge::history::Applied {
+                service: name.clone(),
+                image: spec::image_name(&loaded.name, name, svc),
+                image_id,
+                hash: hash::service_hash(name, svc),
+                config: hash::hashed_config(svc),
+                cause: match run.opts.rollback.get(name) {
+                    Some(n) => format!("rollback to {n}"),
+                    None => "up".into(),
+                },
+            })
+        })
+        .collect();
+    if applied.is_empty() {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = berth_engine::clock::format_unix(now.as_secs() as i64, 0);
+    let now = now.replace(".000000000Z", "Z");
+    if let Err(e) = crate::converge::history::record(run.engine, &loaded.name, &applied, &now).await
+    {
+        run.progress
+            .warn(&format!("the update history could not be written: {e}"));
+    }
 }
 
 /// Every selected service's container spec, built once before anything changes: what would

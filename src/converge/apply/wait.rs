@@ -174,7 +174,7 @@ fn health_verdict(run: &Run<'_>, name: &str, health: HealthStatus) -> Option<Res
 /// How long to wait for an event before looking again; `None` to look again now (a check
 /// berth ran has just finished). On Podman without systemd, `checks` has berth run a due
 /// healthcheck itself while it waits.
-async fn next_look(
+pub(super) async fn next_look(
     run: &Run<'_>,
     id: &str,
     container: &berth_engine::ContainerDetails,

@@ -11,7 +11,7 @@ use berth_compose::graph::ServiceGraph;
 use berth_compose::load::LoadedProject;
 use berth_compose::model::{Project, Service};
 use berth_engine::spec::{self, ContainerSpec, SpecContext};
-use berth_engine::{ContainerDetails, CreateError, Engine, EngineError};
+use berth_engine::{ContainerDetails, CreateError, Endpoints, Engine, EngineError};
 
 use super::describe::recreate_detail;
 use super::labels::container_labels;
@@ -104,7 +104,20 @@ pub(super) async fn precreate(
             .acquire()
             .await
             .map_err(|_| ApplyError::Interrupted)?;
-        let id = create_container(run, &name, svc, number, None, false, None).await?;
+        let id = create_container(
+            run,
+            &name,
+            svc,
+            number,
+            NewContainer {
+                inherit_from: None,
+                start: false,
+                aside: None,
+                hold_aliases: false,
+            },
+        )
+        .await?
+        .id;
         if let Ok(mut m) = run.precreated.lock() {
             m.insert((name, number), id);
         }
@@ -229,6 +242,34 @@ async fn service_task(
             _ => None,
         })
         .collect();
+    // Under `deploy.update_config` (or `rollback_config` in a rollback), replacements follow
+    // the service's update policy; everything else is applied as it comes.
+    let policy = super::update::policy(svc, run.opts.rollback.contains_key(name));
+    let (replace, actions): (Vec<Action>, Vec<Action>) = actions
+        .into_iter()
+        .partition(|a| policy.is_some() && matches!(a, Action::Recreate { .. }));
+    let replace: Vec<super::update::Replace> = replace
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Recreate {
+                number,
+                old,
+                reason,
+                ..
+            } => Some(super::update::Replace {
+                number,
+                old,
+                reason,
+            }),
+            _ => None,
+        })
+        .collect();
+    let rolled = async {
+        match (&policy, replace.is_empty()) {
+            (Some(policy), false) => super::update::roll(run, name, svc, policy, replace).await,
+            _ => Ok(Vec::new()),
+        }
+    };
     let futs = actions.into_iter().map(|a| async move {
         let _permit = run
             .limit
@@ -237,13 +278,15 @@ async fn service_task(
             .map_err(|_| ApplyError::Interrupted)?;
         apply_action(run, name, svc, a).await
     });
-    let results = futures_util::future::join_all(futs).await;
+    let (results, rolled) =
+        futures_util::future::join(futures_util::future::join_all(futs), rolled).await;
     let mut ids = Vec::new();
     for r in results {
         if let Some(id) = r? {
             ids.push(id);
         }
     }
+    ids.extend(rolled?);
     for (id, want) in misnamed {
         if run.engine.rename_container(&id, &want).await.is_ok() {
             if let Ok(mut names) = run.names.lock() {
@@ -315,7 +358,22 @@ async fn apply_action(
                     }
                     id
                 }
-                None => create_container(run, name, svc, number, None, true, None).await?,
+                None => {
+                    create_container(
+                        run,
+                        name,
+                        svc,
+                        number,
+                        NewContainer {
+                            inherit_from: None,
+                            start: true,
+                            aside: None,
+                            hold_aliases: false,
+                        },
+                    )
+                    .await?
+                    .id
+                }
             };
             Ok(Some(id))
         }
@@ -346,11 +404,15 @@ async fn apply_action(
                 name,
                 svc,
                 number,
-                inherited.as_ref(),
-                false,
-                Some(&aside),
+                NewContainer {
+                    inherit_from: inherited.as_ref(),
+                    start: false,
+                    aside: Some(&aside),
+                    hold_aliases: false,
+                },
             )
-            .await?;
+            .await?
+            .id;
             engine.stop_container(&old.id, run.opts.timeout).await?;
             engine
                 .remove_container(&old.id, run.opts.renew_anon_volumes)
@@ -367,18 +429,44 @@ async fn apply_action(
     }
 }
 
-async fn create_container(
+/// How a new container is made.
+pub(super) struct NewContainer<'b> {
+    /// The container it replaces: its anonymous volumes are taken over.
+    pub inherit_from: Option<&'b ContainerDetails>,
+    /// Started once created.
+    pub start: bool,
+    /// Created under this name (renamed to its own once the old one is gone).
+    pub aside: Option<&'b str>,
+    /// Created without its service's aliases ([`Created::held`] has them).
+    pub hold_aliases: bool,
+}
+
+/// A container made by [`create_container`].
+pub(super) struct Created {
+    pub id: String,
+    /// The endpoints held back (empty unless [`NewContainer::hold_aliases`]).
+    pub held: Endpoints,
+}
+
+pub(super) async fn create_container(
     run: &Run<'_>,
     name: &str,
     svc: &Service,
     number: u32,
-    inherit_from: Option<&ContainerDetails>,
-    start: bool,
-    aside: Option<&str>,
-) -> Result<String, ApplyError> {
+    how: NewContainer<'_>,
+) -> Result<Created, ApplyError> {
+    let NewContainer {
+        inherit_from,
+        start,
+        aside,
+        hold_aliases,
+    } = how;
     let engine = run.engine;
     let image_id = run.images.get(name).cloned().flatten();
-    let labels = container_labels(run.loaded, name, svc, number, image_id.as_deref(), false);
+    let mut labels = container_labels(run.loaded, name, svc, number, image_id.as_deref(), false);
+    if hold_aliases {
+        labels.insert(berth_engine::labels::BERTH_HELD.into(), "True".into());
+    }
     let resolver = |s: &str| resolve_container(run, s);
     let environment = |k: &str| run.loaded.environment.get(k).map(str::to_string);
     let ctx = SpecContext {
@@ -394,6 +482,10 @@ async fn create_container(
     if let Some(old) = inherit_from {
         spec.inherit_anonymous_volumes(old);
     }
+    let held = match hold_aliases {
+        true => spec.hold_aliases(),
+        false => Endpoints::default(),
+    };
     // A replacement is created under a name aside and renamed once the old one is gone; what
     // the user reads is the container's name.
     let shown = spec.name.clone();
@@ -465,7 +557,29 @@ async fn create_container(
         start_service_container(engine, name, &shown, &id).await?;
         p.update(Resource::Container, &shown, "Started", "");
     }
-    Ok(id)
+    Ok(Created { id, held })
+}
+
+/// What keeps two containers of the service from running at once (a fixed host port, a
+/// static address, a written volume), if anything.
+pub(super) fn exclusive(
+    run: &Run<'_>,
+    name: &str,
+    svc: &Service,
+) -> Result<Option<String>, ApplyError> {
+    let resolver = |s: &str| resolve_container(run, s);
+    let environment = |k: &str| run.loaded.environment.get(k).map(str::to_string);
+    let ctx = SpecContext {
+        project: &run.loaded.project,
+        project_name: &run.loaded.name,
+        api_version: run.engine.api_version(),
+        resolve_container: &resolver,
+        environment: &environment,
+        working_dir: &run.loaded.working_dir,
+        base_environment: &run.proxy_env,
+    };
+    let spec = spec::container_spec(&ctx, name, svc, 1, Default::default())?;
+    Ok(spec.exclusive())
 }
 
 /// Starts a new container of `service`; a refusal names the service and the container.

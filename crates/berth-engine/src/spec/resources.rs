@@ -242,8 +242,6 @@ pub(super) fn deploy_warnings(service: &Service, w: &mut Warnings) {
     }
     let swarm = [
         ("labels", !d.labels.is_empty()),
-        ("update_config", d.update_config.is_some()),
-        ("rollback_config", d.rollback_config.is_some()),
         (
             "placement",
             !d.placement.constraints.is_empty()

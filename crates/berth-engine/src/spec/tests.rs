@@ -541,8 +541,6 @@ fn swarm_only_deploy_keys_are_named() {
     for k in [
         "deploy.mode",
         "deploy.labels",
-        "deploy.update_config",
-        "deploy.rollback_config",
         "deploy.placement",
         "deploy.endpoint_mode",
     ] {
@@ -550,6 +548,10 @@ fn swarm_only_deploy_keys_are_named() {
             ws.contains(&format!("services.svc.{k}")),
             "{k} not named: {ws}"
         );
+    }
+    // berth applies update_config and rollback_config itself (docs/updates.md).
+    for k in ["deploy.update_config", "deploy.rollback_config"] {
+        assert!(!ws.contains(k), "{k} is applied, not warned about: {ws}");
     }
     // Nothing of it reaches the container: its labels are the service's own.
     assert_eq!(v["body"]["Labels"], json!({}));
