@@ -293,3 +293,116 @@ fn dockerfiles_and_build_contexts_are_linted_with_their_lines() {
         |x| x["severity"] == "error" && x["message"].as_str().unwrap().contains("no-such-rule")
     ));
 }
+
+/// A service that is only built runs `<project>-<service>`, which means `:latest`: the same
+/// finding as a written `:latest`, at the `build` key; an `image:` with a version next to
+/// `build` is pinned.
+#[test]
+fn a_build_only_service_is_an_implicit_latest() {
+    let compose = "name: shop\nservices:\n  web:\n    build: .\n    user: \"1000\"\n    deploy: {resources: {limits: {cpus: \"1\", memory: 64M}}}\n  api:\n    build: .\n    image: shop/api:1.0.3\n    user: \"1000\"\n    deploy: {resources: {limits: {cpus: \"1\", memory: 64M}}}\n";
+    let tmp = project(&[("compose.yaml", compose), ("Dockerfile", "FROM scratch\n")]);
+    let d = tmp.path();
+    let f = lint_json(d, &[]);
+    assert!(
+        has(
+            &f,
+            "unpinned-image",
+            "services.web.build",
+            "compose.yaml",
+            4
+        ),
+        "{f:#?}"
+    );
+    let web = f
+        .iter()
+        .find(|x| x["key"] == "services.web.build")
+        .expect("the finding");
+    assert_eq!(
+        web["message"],
+        "no image: the build is tagged \"shop-web\", which means shop-web:latest, a moving tag: a node that already has an older shop-web:latest keeps running it (berth convert pulls it IfNotPresent), and a rollback has no known image to go back to"
+    );
+    assert_eq!(
+        web["fix"],
+        "name the image with a version next to build (image: registry.example.com/shop-web:1.0.0): berth build tags the build with it"
+    );
+    assert!(
+        !f.iter()
+            .any(|x| x["rule"] == "unpinned-image" && x["service"] == "api"),
+        "{f:#?}"
+    );
+    // convert says it too, as a warning.
+    let out = berth(&["convert", "--registry", "registry.local:5000"], d);
+    assert!(
+        stderr(&out).contains("compose.yaml:4: warning [unpinned-image]: services.web.build: no image: the build is tagged \"shop-web\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Keys that come from an `include`d file or an `extends` base are placed where they are
+/// written, not at the nearest key of the including file or of an override.
+#[test]
+fn findings_point_into_included_and_extended_files() {
+    let tmp = project(&[
+        (
+            "compose.yaml",
+            "name: layers\ninclude:\n  - sub/compose.yaml\nservices:\n  app:\n    extends:\n      file: common.yaml\n      service: base\n    image: nginx:1.27.0\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  app:\n    environment:\n      LOG_LEVEL: debug\n  probe:\n    environment:\n      LOG_LEVEL: debug\n",
+        ),
+        (
+            "common.yaml",
+            "services:\n  base:\n    user: \"1000\"\n    privileged: true\n    init: true\n",
+        ),
+    ]);
+    let d = tmp.path();
+    std::fs::create_dir(d.join("sub")).expect("mkdir");
+    std::fs::write(
+        d.join("sub/compose.yaml"),
+        "services:\n  probe:\n    image: busybox:latest\n    user: \"1000\"\n    init: true\n",
+    )
+    .expect("write");
+    let f = lint_json(d, &[]);
+    assert!(
+        has(
+            &f,
+            "privileged",
+            "services.app.privileged",
+            "common.yaml",
+            4
+        ),
+        "{f:#?}"
+    );
+    assert!(
+        has(
+            &f,
+            "unpinned-image",
+            "services.probe.image",
+            "sub/compose.yaml",
+            3
+        ),
+        "{f:#?}"
+    );
+    let out = berth(&["convert"], d);
+    let err = stderr(&out);
+    for want in [
+        "common.yaml:5: warning: services.app.init: Kubernetes has no init process option",
+        "sub/compose.yaml:5: warning: services.probe.init: Kubernetes has no init process option",
+        "sub/compose.yaml:3: warning [unpinned-image]: services.probe.image",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    // The layered sample of issue 17 (it pointed at compose.override.yaml:3).
+    let out = berth(&["convert"], &repo().join("compose-samples/layered"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("monitoring/compose.yaml:8: warning: services.probe.init:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("common.yaml:6: warning: services.app.init:"),
+        "{err}"
+    );
+}

@@ -74,6 +74,7 @@ pub fn run(global: &GlobalOptions, args: ConfigArgs) -> Result<i32, Failure> {
         services: args.service_names.clone(),
         provenance: args.explain.is_some(),
         keep_canonical: args.no_interpolate || args.explain.is_some(),
+        keep_tree: false,
     };
     let (_, mut loaded) = global.load(&flags)?;
     if let Some(key) = &args.explain {

@@ -140,10 +140,12 @@ impl GlobalOptions {
     }
 
     /// The project narrowed to `services` (all enabled services when empty), for the commands
-    /// that read it whole: `convert`, `lint`, `bundle save`.
+    /// that read it whole: `convert`, `lint`, `bundle save`. Its tree is kept, so that findings
+    /// name the file and line a key was written at, also in an included or extended file.
     pub fn load_selected(&self, services: &[String]) -> Result<LoadedProject, Failure> {
         let flags = LoadFlags {
             services: services.to_vec(),
+            keep_tree: true,
             ..Default::default()
         };
         let (_, mut loaded) = self.load(&flags)?;

@@ -27,7 +27,7 @@ pub struct LintArgs {
 
 pub fn run(global: &GlobalOptions, args: LintArgs) -> Result<i32, Failure> {
     let loaded = global.load_selected(&args.services)?;
-    let locator = Locator::new(&loaded.config_files);
+    let locator = Locator::for_project(&loaded);
     let report = lint::lint(&loaded, &locator);
     let n = report.findings.len();
     let mut text = String::new();

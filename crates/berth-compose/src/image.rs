@@ -213,6 +213,12 @@ pub fn check_registry(r: &str) -> Result<String, String> {
     Ok(r.to_string())
 }
 
+/// The image of a service written without `image:`: `<project>-<service>`, the name `build`
+/// tags it with. Without a tag it is `:latest`.
+pub fn built_image(project: &str, service: &str) -> String {
+    format!("{project}-{service}")
+}
+
 /// `reference` moved to `registry` by the rule of [`ImageRef::with_registry`]; a reference
 /// that does not parse is prefixed as written.
 pub fn relocate(reference: &str, registry: &str) -> String {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use berth_compose::load::LoadedProject;
 use berth_compose::yaml::{self, Node, Pos};
 
 /// How serious a finding is.
@@ -174,11 +175,14 @@ impl Report {
     }
 }
 
-/// Finds where a key path (`services.web.volumes[1]`) was written, by re-reading the compose
-/// files. With several `-f` files the last one that has the key wins (it overrides the others);
-/// when the exact key is not found, the nearest enclosing key is used.
-pub struct Locator {
+/// Finds where a key path (`services.web.volumes[1]`) was written. With the loader's final
+/// tree ([`Locator::for_project`]) each value knows its file and line, also when it came from
+/// an `include`d file, an `extends` base or an override; without it (or for what the tree does
+/// not hold) the compose files are read again, and with several `-f` files the last one that
+/// has the key wins. When the exact key is not found, the nearest enclosing key is used.
+pub struct Locator<'t> {
     files: Vec<(String, Vec<Node>)>,
+    tree: Option<&'t Node>,
 }
 
 /// One step of a key path.
@@ -188,10 +192,19 @@ enum Seg {
     Index(usize),
 }
 
-impl Locator {
+impl<'t> Locator<'t> {
+    /// The locator of a loaded project: its final tree when it was loaded with
+    /// `LoadFlags::keep_tree`, and its compose files.
+    pub fn for_project(lp: &'t LoadedProject) -> Locator<'t> {
+        Locator {
+            tree: lp.tree.as_deref(),
+            ..Locator::new(&lp.config_files)
+        }
+    }
+
     /// Reads the files; unreadable or unparsable files are skipped (the loader already
     /// accepted them, so this only happens with stdin).
-    pub fn new(files: &[PathBuf]) -> Locator {
+    pub fn new(files: &[PathBuf]) -> Locator<'t> {
         let mut out = Vec::new();
         for f in files {
             let Ok(text) = std::fs::read_to_string(f) else {
@@ -202,12 +215,18 @@ impl Locator {
                 out.push((name, docs));
             }
         }
-        Locator { files: out }
+        Locator {
+            files: out,
+            tree: None,
+        }
     }
 
     /// An empty locator (no positions).
-    pub fn none() -> Locator {
-        Locator { files: Vec::new() }
+    pub fn none() -> Locator<'t> {
+        Locator {
+            files: Vec::new(),
+            tree: None,
+        }
     }
 
     /// Splits `services.web.labels.kompose.service.type` knowing that after `labels`,
@@ -226,17 +245,26 @@ impl Locator {
                 Some(x) => x,
                 None => return (None, best_pos, depth),
             };
+            // Positions berth made up (normalised forms) do not replace a written one.
+            let known = |p: &Pos| p.is_known().then(|| p.clone());
             match (&seg, &cur.value) {
                 (Seg::Key(k), yaml::Value::Map(m)) => match m.get(k) {
                     Some(n) => {
-                        best_pos = m.key_pos(k).cloned().or(Some(n.pos.clone()));
+                        // The key's line, unless a later file (an override) wrote the value:
+                        // merged maps keep the key where it was first written.
+                        let key = m.key_pos(k).and_then(known);
+                        let value = known(&n.pos);
+                        best_pos = match (key, value) {
+                            (Some(k), Some(v)) if k.file != v.file => Some(v),
+                            (k, v) => k.or(v).or(best_pos),
+                        };
                         cur = n;
                     }
                     None => return (None, best_pos, depth),
                 },
                 (Seg::Index(i), yaml::Value::Seq(s)) => match s.get(*i) {
                     Some(n) => {
-                        best_pos = Some(n.pos.clone());
+                        best_pos = known(&n.pos).or(best_pos);
                         cur = n;
                     }
                     None => return (None, best_pos, depth),
@@ -251,6 +279,13 @@ impl Locator {
     /// `(file, line)` of `key` (line 0 when only the file is known).
     pub fn find(&self, key: &str, service: Option<&str>) -> Option<(String, u32)> {
         let _ = service;
+        if let Some(tree) = self.tree {
+            if let (found, Some(p), depth) = Self::walk(tree, key) {
+                if p.is_known() && (found.is_some() || depth > 0) {
+                    return Some((display_path(Path::new(&*p.file)), p.line));
+                }
+            }
+        }
         let mut best: Option<(usize, String, u32)> = None;
         for (name, docs) in self.files.iter().rev() {
             for d in docs.iter().rev() {

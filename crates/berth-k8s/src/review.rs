@@ -27,7 +27,7 @@ pub fn convert_reviewed(
     strict: bool,
 ) -> Reviewed {
     let mut conversion = crate::convert(loaded, sources, opts);
-    let locator = Locator::new(&loaded.config_files);
+    let locator = Locator::for_project(loaded);
     let lint_report = lint::lint(loaded, &locator);
     let lint_findings = lint_report.findings.len();
     conversion

@@ -33,6 +33,10 @@ pub struct LoadFlags {
     /// Keep the canonical JSON tree in [`LoadedProject::canonical`] (`config --no-interpolate`
     /// prints it; `--explain` shows it). Off, the tree becomes the model without a copy.
     pub keep_canonical: bool,
+    /// Keep the final tree, each value with the file and line it was written at (an included
+    /// or extended file too), in [`LoadedProject::tree`]: `convert` and `lint` place their
+    /// findings with it. Nothing else is recorded (unlike `provenance`).
+    pub keep_tree: bool,
 }
 
 impl Default for LoadFlags {
@@ -45,6 +49,7 @@ impl Default for LoadFlags {
             services: Vec::new(),
             provenance: false,
             keep_canonical: false,
+            keep_tree: false,
         }
     }
 }
@@ -66,6 +71,8 @@ pub struct LoadedProject {
     pub warnings: Vec<String>,
     /// Where every value came from, when loaded with `LoadFlags::provenance`.
     pub provenance: Option<Box<Trace>>,
+    /// The final tree with positions, when loaded with `LoadFlags::keep_tree`.
+    pub tree: Option<Box<Node>>,
 }
 
 /// Compose's normalisation of a derived project name: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
@@ -272,7 +279,11 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         t.tree = Some(dict.clone());
     }
 
-    let canonical_json = order_root(dict.into_json());
+    let (canonical_json, kept_tree) = if flags.keep_tree {
+        (order_root(dict.to_json()), Some(Box::new(dict)))
+    } else {
+        (order_root(dict.into_json()), None)
+    };
     let tree = trace.as_ref().and_then(|t| t.tree.as_ref());
     let kept = flags.keep_canonical.then(|| canonical_json.clone());
     let mut project = match to_project(canonical_json, tree) {
@@ -305,6 +316,7 @@ pub fn load(opts: &ProjectOptions, flags: &LoadFlags) -> Result<LoadedProject, L
         disabled_services: disabled,
         warnings,
         provenance: trace,
+        tree: kept_tree,
     })
 }
 

@@ -64,7 +64,7 @@ impl<'a> Ctx<'a> {
         let raw = match svc.image.as_deref().filter(|s| !s.is_empty()) {
             Some(i) => i.to_string(),
             None => {
-                let i = format!("{}-{}", self.lp.name, name);
+                let i = image::built_image(&self.lp.name, name);
                 self.report.warn(
                     &svc_path(name, "build"),
                     format!("no image: the pods run {i:?}, the name `berth build` gives it; push it where the cluster can pull it"),

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::report::{Finding, Locator, Report, Severity};
-use berth_compose::image::ImageRef;
+use berth_compose::image::{self, ImageRef};
 use berth_compose::load::LoadedProject;
 use berth_compose::yaml::Node;
 
@@ -18,7 +18,7 @@ use berth_compose::yaml::Node;
 pub const RULES: &[(&str, &str)] = &[
     (
         "unpinned-image",
-        "an image without a tag, or with the moving tag `latest`",
+        "an image without a tag, or with the moving tag `latest` (also the implicit `:latest` of a service that is only built)",
     ),
     (
         "root-user",
@@ -188,7 +188,18 @@ pub fn lint(lp: &LoadedProject, locator: &Locator) -> Report {
     for (name, svc) in &p.services {
         let sp = |k: &str| format!("services.{name}.{k}");
         // unpinned-image
-        if let Some(img) = svc.image.as_deref().filter(|s| !s.is_empty()) {
+        let image = svc.image.as_deref().filter(|s| !s.is_empty());
+        if let (None, Some(_)) = (image, &svc.build) {
+            let built = image::built_image(&lp.name, name);
+            out.push(finding(
+                "unpinned-image",
+                sp("build"),
+                name,
+                format!("no image: the build is tagged {built:?}, which means {built}:latest, a moving tag: a node that already has an older {built}:latest keeps running it (berth convert pulls it IfNotPresent), and a rollback has no known image to go back to"),
+                format!("name the image with a version next to build (image: registry.example.com/{built}:1.0.0): berth build tags the build with it"),
+            ));
+        }
+        if let Some(img) = image {
             match ImageRef::parse(img) {
                 Some(r) if !r.is_pinned() => {
                     let why = if r.tag.is_none() {
