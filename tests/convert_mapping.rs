@@ -30,7 +30,8 @@ fn webapp_maps_as_field_md_day_5_describes() {
         db["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"],
         "local-path"
     );
-    let job = find(&o, "Job", "migrate");
+    let job = find_job(&o, "migrate");
+    let job_name = job["metadata"]["name"].as_str().unwrap_or_default();
     assert_eq!(pod_spec(job)["restartPolicy"], "OnFailure");
     assert_eq!(job["spec"]["backoffLimit"], 3);
     assert_eq!(find(&o, "Service", "web")["spec"]["ports"][0]["port"], 5000);
@@ -131,10 +132,10 @@ fn webapp_maps_as_field_md_day_5_describes() {
     assert!(wait_job["command"][2]
         .as_str()
         .unwrap_or_default()
-        .contains("/jobs/migrate"));
+        .contains(&format!("/jobs/{job_name}\"")));
     assert_eq!(ps["serviceAccountName"], "web-wait");
     let role = find(&o, "Role", "web-wait");
-    assert_eq!(role["rules"][0]["resourceNames"], json!(["migrate"]));
+    assert_eq!(role["rules"][0]["resourceNames"], json!([job_name]));
     assert_eq!(role["rules"][0]["verbs"], json!(["get"]));
     find(&o, "RoleBinding", "web-wait");
     assert_eq!(

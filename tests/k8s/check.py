@@ -10,7 +10,10 @@
         helm lint --strict for each version (an error or a warning fails), then renders the
         chart with the values (default: its own) and validates every rendered document as above.
         With --plain, the rendered objects must equal the documents of FILE (same set, same
-        content). With --expect-values-error, rendering must fail on the values schema.
+        content), apart from the `helm.sh/hook*` annotations of Jobs (the chart makes them
+        hooks; the plain output has no Helm): they are compared without them and reported as
+        "hooks" (Job name -> annotations). With --expect-values-error, rendering must fail on
+        the values schema.
 
 Both print one JSON object on stdout: {"ok": bool, "failures": [...], ...}.
 """
@@ -144,6 +147,14 @@ def cmd_chart(args):
             if d is not None:
                 docs.append(d)
     failures += validate_docs(docs, "rendered chart")
+    hooks = {}
+    for d in docs:
+        annotations = (d.get("metadata") or {}).get("annotations") or {}
+        hook = {k: annotations.pop(k) for k in list(annotations) if k.startswith("helm.sh/hook")}
+        if hook:
+            hooks[(d["metadata"] or {}).get("name")] = hook
+            if not annotations:
+                del d["metadata"]["annotations"]
     diff = []
     if plain is not None:
         want = {key(d): d for d in load_docs(plain)}
@@ -158,7 +169,7 @@ def cmd_chart(args):
                              "plain": want[k], "chart": got[k]})
         failures += [{"where": "chart vs plain", **d} for d in diff]
     return {"ok": not failures, "failures": failures, "lint": lint_messages,
-            "documents": docs, "notes": notes}
+            "documents": docs, "hooks": hooks, "notes": notes}
 
 
 def main():

@@ -180,6 +180,27 @@ pub fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
         })
 }
 
+/// The Job made from compose service `service` (Jobs are named after their spec:
+/// `migrate-1a2b3c4d`), found by its `app.kubernetes.io/name` label.
+pub fn find_job<'a>(objs: &'a [Value], service: &str) -> &'a Value {
+    let jobs: Vec<&Value> = objs
+        .iter()
+        .filter(|o| {
+            o["kind"] == "Job" && o["metadata"]["labels"]["app.kubernetes.io/name"] == service
+        })
+        .collect();
+    assert_eq!(jobs.len(), 1, "one Job of {service}: {jobs:?}");
+    let name = jobs[0]["metadata"]["name"].as_str().unwrap_or_default();
+    let hash = name
+        .strip_prefix(&format!("{service}-"))
+        .unwrap_or_default();
+    assert!(
+        hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "the Job of {service} is not named after its spec: {name}"
+    );
+    jobs[0]
+}
+
 /// The pod spec of a workload object.
 pub fn pod_spec(o: &Value) -> &Value {
     if o["kind"] == "CronJob" {

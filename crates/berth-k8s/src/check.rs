@@ -134,6 +134,20 @@ impl Checker<'_> {
                         }
                     }
                 }
+                Object::Role(r) => {
+                    // The Jobs a waiting pod may read: the ones the output has (their names
+                    // carry a hash of their spec, so a stale name is a real mistake).
+                    let jobs = r
+                        .rules
+                        .iter()
+                        .flatten()
+                        .filter(|rule| rule.resources.iter().flatten().any(|x| x == "jobs"));
+                    for name in jobs.flat_map(|rule| rule.resource_names.iter().flatten()) {
+                        if !self.exists("Job", name) {
+                            self.bad(o, format!("Job {name} it may read does not exist"));
+                        }
+                    }
+                }
                 Object::ConfigMap(cm) => {
                     for k in cm
                         .data

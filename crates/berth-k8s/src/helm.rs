@@ -183,6 +183,14 @@ impl ChartWriter<'_> {
         let mut v = o.to_value();
         if let Some(m) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
             m.shift_remove("namespace");
+            // A Job is a hook, made again on each install and upgrade (its spec is immutable).
+            if let (Object::Job(_), Some(hook)) = (o, cm.job_hooks.get(o.name())) {
+                let a = m.entry("annotations").or_insert_with(|| json!({}));
+                if let Some(a) = a.as_object_mut() {
+                    a.extend(hook.iter().map(|(k, v)| (k.clone(), json!(v))));
+                    a.sort_keys();
+                }
+            }
         }
         let mut t = Templater::default();
         t.protect(&mut v);

@@ -80,6 +80,8 @@ pub struct ChartModel {
     pub services: BTreeMap<String, ChartService>,
     /// Standalone PVCs by object name.
     pub volumes: BTreeMap<String, ChartPvc>,
+    /// Job name → the annotations that make it a Helm hook (see `jobs.rs`).
+    pub job_hooks: BTreeMap<String, BTreeMap<String, String>>,
     /// Images of the init containers, as written.
     pub wait_image: String,
     pub job_wait_image: String,

@@ -10,11 +10,13 @@
 mod chart;
 mod container;
 mod files;
+mod jobs;
 mod network;
 mod plan;
 mod pod;
 mod probes;
 mod rbac;
+mod rollout;
 mod secrets;
 mod storage;
 mod waits;
@@ -165,6 +167,8 @@ struct Ctx<'a> {
     config_objects: BTreeMap<String, (String, String)>,
     /// Bind-mount ConfigMaps by source path → (name, keys to file names, is file).
     bind_maps: BTreeMap<PathBuf, BindMap>,
+    /// The one-shot tasks: which are waited for, their names.
+    jobs: jobs::JobBook,
     wait_image: String,
     job_wait_image: String,
     externals: Externals,
@@ -233,6 +237,7 @@ pub fn convert(lp: &LoadedProject, sources: &Sources, opts: &ConvertOptions) -> 
         secret_objects: BTreeMap::new(),
         config_objects: BTreeMap::new(),
         bind_maps: BTreeMap::new(),
+        jobs: Default::default(),
         wait_image: String::new(),
         job_wait_image: String::new(),
         externals: Default::default(),
@@ -303,8 +308,7 @@ impl<'a> Ctx<'a> {
         self.plan_volumes();
         self.plan_services();
         self.project_objects();
-        let names: Vec<String> = p.services.keys().cloned().collect();
-        for name in names {
+        for name in self.conversion_order() {
             self.service(&name);
         }
         self.network_policies();

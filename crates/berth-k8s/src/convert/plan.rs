@@ -94,23 +94,31 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn decide_kinds(&mut self) {
         let p = self.p;
-        // Services others wait on to complete.
+        // Services others wait on to complete, and the ones others wait for to start or link to.
         let mut completed: BTreeMap<String, String> = BTreeMap::new();
+        let mut reached = BTreeSet::new();
         for (name, svc) in &p.services {
             for (dep, d) in &svc.depends_on {
                 if d.condition.as_deref() == Some("service_completed_successfully") {
                     completed
                         .entry(dep.clone())
                         .or_insert_with(|| svc_path(name, &format!("depends_on.{dep}")));
+                } else {
+                    reached.insert(dep.clone());
                 }
             }
+            for l in &svc.links {
+                reached.insert(l.split(':').next().unwrap_or(l).to_string());
+            }
         }
+        self.jobs.waited = completed.keys().cloned().collect();
         for (name, svc) in &p.services {
-            let st = &self.settings[name];
+            let explicit = self.settings[name].kind.as_ref().map(|(k, _)| *k);
+            let scheduled = self.settings[name].schedule.is_some();
             let mode = svc.deploy.as_ref().and_then(|d| d.mode.clone());
-            let kind = if let Some((k, _)) = &st.kind {
-                *k
-            } else if st.schedule.is_some() {
+            let kind = if let Some(k) = explicit {
+                k
+            } else if scheduled {
                 WorkloadKind::CronJob
             } else if matches!(mode.as_deref(), Some("global")) {
                 WorkloadKind::DaemonSet
@@ -118,12 +126,15 @@ impl<'a> Ctx<'a> {
                 || completed.contains_key(name)
             {
                 WorkloadKind::Job
+            } else if let Some(restart) = self.one_shot(name, svc, &reached) {
+                self.note_one_shot(name, &restart);
+                WorkloadKind::Job
             } else if self.has_own_volume(name) {
                 WorkloadKind::StatefulSet
             } else {
                 WorkloadKind::Deployment
             };
-            if kind == WorkloadKind::CronJob && st.schedule.is_none() {
+            if kind == WorkloadKind::CronJob && !scheduled {
                 self.report.error(
                     &svc_path(name, "x-berth.kind"),
                     "a cronjob needs a schedule",

@@ -40,9 +40,7 @@ impl<'a> Ctx<'a> {
                 if rounded {
                     self.report.info(
                         path,
-                        format!(
-                            "{s} is rounded up to {n}s (Kubernetes probes count whole seconds)"
-                        ),
+                        format!("{s} is rounded up to {n}s (Kubernetes counts whole seconds)"),
                         None,
                     );
                 }
@@ -210,7 +208,7 @@ mod tests {
             ctr["startupProbe"],
             json!({"exec": exec, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 6})
         );
-        assert!(findings(&c).contains(&"Info services.app.healthcheck.interval: 1.5s is rounded up to 2s (Kubernetes probes count whole seconds)".to_string()));
+        assert!(findings(&c).contains(&"Info services.app.healthcheck.interval: 1.5s is rounded up to 2s (Kubernetes counts whole seconds)".to_string()));
     }
 
     #[test]

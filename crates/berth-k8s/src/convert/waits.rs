@@ -33,29 +33,87 @@ fn wait_resources() -> Option<ResourceRequirements> {
     })
 }
 
-/// The shell script that waits until Job `job` of the pod's namespace has succeeded.
-fn job_wait_script(job: &str) -> String {
-    let sa = SA_DIR;
+/// How long a waiting init container waits before it gives up and fails with a message (the
+/// kubelet then starts it again, with back-off; a Job's pod counts it as a failed attempt).
+const WAIT_TIMEOUT_SECS: u32 = 600;
+
+/// The first lines of every wait script: it stops at once, with a message naming `tools` and
+/// `hint`, when the image lacks one of them (instead of looping forever on "not found"), and
+/// sets the deadline.
+fn wait_preamble(cname: &str, tools: &str, what: &str, hint: &str) -> String {
     format!(
-        "until curl -sf --cacert {sa}/ca.crt -H \"Authorization: Bearer $(cat {sa}/token)\" \"https://kubernetes.default.svc/apis/batch/v1/namespaces/$(cat {sa}/namespace)/jobs/{job}\" | grep -q '\"succeeded\": *[1-9]'; do echo 'waiting for job {job} to complete'; sleep 2; done"
+        "for t in {tools} date sleep; do\n\
+         \x20 command -v \"$t\" >/dev/null 2>&1 || {{ echo \"{cname}: this image has no $t, so it cannot wait for {what}: {hint}\" >&2; exit 1; }}\n\
+         done\n\
+         end=$(($(date +%s) + {WAIT_TIMEOUT_SECS}))\n"
     )
 }
 
-/// The shell script that waits until Service `host` accepts connections on TCP `port`, or
-/// without one, until its name resolves. The name is qualified with the first search domain,
-/// as busybox's resolver does not search.
-fn service_wait_script(host: &str, port: Option<i32>) -> String {
-    let resolve = format!(
-        "d=$(sed -n 's/^search \\([^ ]*\\).*/\\1/p' /etc/resolv.conf); h=\"{host}${{d:+.$d}}\""
+/// The shell script of init container `cname` that waits until Job `job` of the pod's
+/// namespace has succeeded: it fails at once when the Job failed, and after
+/// [`WAIT_TIMEOUT_SECS`] with the API server's last answer.
+fn job_wait_script(cname: &str, job: &str) -> String {
+    let sa = SA_DIR;
+    let pre = wait_preamble(
+        cname,
+        "curl grep cat",
+        &format!("job {job}"),
+        "use an image with curl and grep (curlimages/curl) with --job-wait-image or x-berth.job_wait_image",
     );
-    match port {
-        Some(port) => format!(
-            "{resolve}; until nc -z -w 2 \"$h\" {port}; do echo 'waiting for {host}:{port}'; sleep 2; done"
+    format!(
+        "{pre}url=\"https://kubernetes.default.svc/apis/batch/v1/namespaces/$(cat {sa}/namespace)/jobs/{job}\"\n\
+         while :; do\n\
+         \x20 if out=$(curl -sSf --cacert {sa}/ca.crt -H \"Authorization: Bearer $(cat {sa}/token)\" \"$url\" 2>&1); then\n\
+         \x20   echo \"$out\" | grep -q '\"succeeded\": *[1-9]' && exit 0\n\
+         \x20   if echo \"$out\" | grep -q '\"type\": *\"Failed\"'; then echo \"{cname}: job {job} failed: kubectl logs job/{job}\" >&2; exit 1; fi\n\
+         \x20   last=\"the job has not completed\"\n\
+         \x20 else\n\
+         \x20   last=$out\n\
+         \x20 fi\n\
+         \x20 if [ \"$(date +%s)\" -ge \"$end\" ]; then echo \"{cname}: job {job} did not complete within {WAIT_TIMEOUT_SECS} s ($last): kubectl describe job/{job}\" >&2; exit 1; fi\n\
+         \x20 echo 'waiting for job {job} to complete'; sleep 2\n\
+         done"
+    )
+}
+
+/// The shell script of init container `cname` that waits until Service `host` accepts
+/// connections on TCP `port`, or without one, until its name resolves; it fails after
+/// [`WAIT_TIMEOUT_SECS`] with the last error. The name is qualified with the first search
+/// domain, as busybox's resolver does not search.
+fn service_wait_script(cname: &str, host: &str, port: Option<i32>) -> String {
+    let hint =
+        "use an image with nc, nslookup and sed (busybox) with --wait-image or x-berth.wait_image";
+    let (tools, what, check) = match port {
+        Some(port) => (
+            "sed nc grep",
+            format!("{host}:{port}"),
+            format!("nc -z -w 2 \"$h\" {port}"),
         ),
-        None => format!(
-            "{resolve}; until nslookup \"$h\" >/dev/null 2>&1; do echo 'waiting for {host}'; sleep 2; done"
+        None => (
+            "sed nslookup",
+            host.to_string(),
+            "nslookup \"$h\"".to_string(),
         ),
+    };
+    let answers = if port.is_some() {
+        "accept connections"
+    } else {
+        "resolve"
+    };
+    let mut pre = wait_preamble(cname, tools, &what, hint);
+    if port.is_some() {
+        // Some nc builds (Debian's busybox) have no -z: they would print their usage forever.
+        pre.push_str(&format!(
+            "if nc -z -w 1 127.0.0.1 9 2>&1 | grep -qiE 'option|usage'; then echo \"{cname}: this image's nc has no -z (a port check), so it cannot wait for {what}: {hint}\" >&2; exit 1; fi\n"
+        ));
     }
+    format!(
+        "{pre}d=$(sed -n 's/^search \\([^ ]*\\).*/\\1/p' /etc/resolv.conf); h=\"{host}${{d:+.$d}}\"\n\
+         until out=$({check} 2>&1); do\n\
+         \x20 if [ \"$(date +%s)\" -ge \"$end\" ]; then echo \"{cname}: {what} did not {answers} within {WAIT_TIMEOUT_SECS} s${{out:+ ($out)}}: is it ready? kubectl get pods -l app.kubernetes.io/name={host}\" >&2; exit 1; fi\n\
+         \x20 echo 'waiting for {what}'; sleep 2\n\
+         done"
+    )
 }
 
 /// The projected service-account token an init container uses to read Jobs.
@@ -148,8 +206,10 @@ impl<'a> Ctx<'a> {
                     );
                     continue;
                 }
-                jobs.push(dep_base.clone());
-                init.push(self.job_wait_container(cname, &dep_base, pv));
+                // Jobs are converted first: the name is the one of its spec.
+                let job = self.jobs.names.get(dep).cloned().unwrap_or(dep_base);
+                jobs.push(job.clone());
+                init.push(self.job_wait_container(cname, &job, pv));
                 continue;
             }
             // Wait for the dependency's Service.
@@ -163,7 +223,7 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let tcp = ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port);
-            let script = service_wait_script(&dep_base, tcp);
+            let script = service_wait_script(&cname, &dep_base, tcp);
             init.push(self.wait_container(cname, &self.wait_image, &script));
         }
     }
@@ -178,7 +238,11 @@ impl<'a> Ctx<'a> {
                 read_only: Some(true),
                 ..Default::default()
             }]),
-            ..self.wait_container(cname, &self.job_wait_image, &job_wait_script(job))
+            ..self.wait_container(
+                cname.clone(),
+                &self.job_wait_image,
+                &job_wait_script(&cname, job),
+            )
         }
     }
 
@@ -210,9 +274,15 @@ mod tests {
         assert_eq!(init[0]["name"], json!("wait-for-db"));
         assert_eq!(init[0]["image"], json!(crate::DEFAULT_WAIT_IMAGE));
         let script = init[0]["command"][2].as_str().unwrap();
-        assert!(script.contains("until nc -z -w 2 \"$h\" 5432;"), "{script}");
+        assert!(
+            script.contains("until out=$$(nc -z -w 2 \"$h\" 5432 2>&1); do"),
+            "{script}"
+        );
         // `$(` is escaped for the kubelet, so the shell sees the command substitution.
-        assert!(script.starts_with("d=$$(sed"), "{script}");
+        assert!(script.contains("\nd=$$(sed"), "{script}");
+        // The image is checked for its tools first, and the wait is bounded.
+        assert!(script.starts_with("for t in sed nc grep date sleep; do\n  command -v \"$t\" >/dev/null 2>&1 || { echo \"wait-for-db: this image has no $t, so it cannot wait for db:5432: use an image with nc, nslookup and sed (busybox) with --wait-image or x-berth.wait_image\" >&2; exit 1; }\n"), "{script}");
+        assert!(script.contains("echo \"wait-for-db: db:5432 did not accept connections within 600 s${out:+ ($out)}: is it ready? kubectl get pods -l app.kubernetes.io/name=db\" >&2; exit 1"), "{script}");
     }
 
     #[test]
@@ -225,16 +295,25 @@ mod tests {
             json!(crate::DEFAULT_JOB_WAIT_IMAGE)
         );
         assert_eq!(pod["volumes"][0]["name"], json!("kube-api-access"));
-        let role = object(&c, "Role", "app-wait");
-        assert_eq!(role["rules"][0]["resourceNames"], json!(["migrate"]));
-        assert_eq!(role["rules"][0]["verbs"], json!(["get"]));
         let names = names_of(&c);
-        for o in [
-            "Job/migrate",
-            "ServiceAccount/app-wait",
-            "RoleBinding/app-wait",
-        ] {
+        let job = names
+            .iter()
+            .find_map(|n| n.strip_prefix("Job/migrate-"))
+            .map(|h| format!("migrate-{h}"))
+            .unwrap_or_else(|| panic!("no Job migrate-… in {names:?}"));
+        let role = object(&c, "Role", "app-wait");
+        assert_eq!(role["rules"][0]["resourceNames"], json!([job]));
+        assert_eq!(role["rules"][0]["verbs"], json!(["get"]));
+        for o in ["ServiceAccount/app-wait", "RoleBinding/app-wait"] {
             assert!(names.contains(&o.to_string()), "{o}: {names:?}");
+        }
+        let script = pod["initContainers"][0]["command"][2].as_str().unwrap();
+        for want in [
+            "for t in curl grep cat date sleep; do",
+            &format!("echo \"wait-for-migrate: job {job} failed: kubectl logs job/{job}\" >&2; exit 1"),
+            &format!("echo \"wait-for-migrate: job {job} did not complete within 600 s ($last): kubectl describe job/{job}\" >&2; exit 1"),
+        ] {
+            assert!(script.contains(want), "{want}\n{script}");
         }
     }
 

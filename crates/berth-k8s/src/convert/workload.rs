@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
-    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy,
-    RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
+    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet,
+    StatefulSetSpec,
 };
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -18,10 +18,10 @@ use k8s_openapi::api::core::v1::{
     PodSpec, PodTemplateSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::container::escape_kubelet;
 use super::network::network_label;
+use super::rollout::REVISION_HISTORY;
 use super::storage::PodVolumes;
 use super::{meta, names, svc_path, Ctx, Object};
 use crate::settings::{ServiceSettings, WorkloadKind};
@@ -268,13 +268,31 @@ impl<'a> Ctx<'a> {
         let object = match u.kind {
             WorkloadKind::Deployment => {
                 let has_rwo_claim = pod_has_rwo_claim(&template, &self.objects);
-                let strategy = self.strategy(name, svc, has_rwo_claim, replicas);
+                if has_rwo_claim && replicas > 1 {
+                    self.report.warn(
+                        &svc_path(name, "volumes"),
+                        format!("{replicas} replicas mount one ReadWriteOnce claim: pods on different nodes cannot start"),
+                        Some("use ReadWriteMany storage (x-berth.access_modes), or one replica".into()),
+                    );
+                }
+                let rollout = self.rollout(name, svc, u.kind, &u.base, has_rwo_claim);
+                // A rolling update would start the new pod while the old one holds the claim.
+                let strategy = if has_rwo_claim {
+                    Some(DeploymentStrategy {
+                        type_: Some("Recreate".into()),
+                        rolling_update: None,
+                    })
+                } else {
+                    rollout.deployment_strategy()
+                };
                 Object::Deployment(Deployment {
                     metadata: workload_meta,
                     spec: Some(DeploymentSpec {
                         replicas: Some(replicas),
                         selector,
                         strategy,
+                        min_ready_seconds: rollout.min_ready_seconds,
+                        revision_history_limit: Some(REVISION_HISTORY),
                         template,
                         ..Default::default()
                     }),
@@ -290,12 +308,15 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let governing = self.governing_service(name, &u.base, &u.sel);
+                let rollout = self.rollout(name, svc, u.kind, &u.base, false);
                 Object::StatefulSet(StatefulSet {
                     metadata: workload_meta,
                     spec: Some(StatefulSetSpec {
                         replicas: Some(replicas),
                         selector,
                         service_name: governing,
+                        min_ready_seconds: rollout.min_ready_seconds,
+                        revision_history_limit: Some(REVISION_HISTORY),
                         template,
                         volume_claim_templates: (!claim_templates.is_empty())
                             .then_some(claim_templates),
@@ -312,25 +333,32 @@ impl<'a> Ctx<'a> {
                         None,
                     );
                 }
+                let rollout = self.rollout(name, svc, u.kind, &u.base, false);
                 Object::DaemonSet(DaemonSet {
                     metadata: workload_meta,
                     spec: Some(DaemonSetSpec {
                         selector,
+                        update_strategy: rollout.daemonset_strategy(),
+                        min_ready_seconds: rollout.min_ready_seconds,
+                        revision_history_limit: Some(REVISION_HISTORY),
                         template,
-                        ..Default::default()
                     }),
                     ..Default::default()
                 })
             }
             WorkloadKind::Job => {
-                let spec = self.job_spec(name, svc, &u.st, template, replicas);
+                self.rollout(name, svc, u.kind, &u.base, false);
+                let mut spec = self.job_spec(name, svc, &u.st, template, replicas);
+                let mut metadata = workload_meta;
+                metadata.name = Some(self.upgradable_job(name, &u.base, &mut spec));
                 Object::Job(Job {
-                    metadata: workload_meta,
+                    metadata,
                     spec: Some(spec),
                     ..Default::default()
                 })
             }
             WorkloadKind::CronJob => {
+                self.rollout(name, svc, u.kind, &u.base, false);
                 let spec = self.job_spec(name, svc, &u.st, template, replicas);
                 Object::CronJob(CronJob {
                     metadata: workload_meta,
@@ -368,71 +396,6 @@ impl<'a> Ctx<'a> {
                 1
             }
         }
-    }
-
-    fn strategy(
-        &mut self,
-        name: &str,
-        svc: &ComposeService,
-        rwo_claim: bool,
-        replicas: i32,
-    ) -> Option<DeploymentStrategy> {
-        let uc = svc.deploy.as_ref().and_then(|d| d.update_config.clone());
-        if svc
-            .deploy
-            .as_ref()
-            .is_some_and(|d| d.rollback_config.is_some())
-        {
-            self.report.warn(
-                &svc_path(name, "deploy.rollback_config"),
-                "rollbacks are done with `kubectl rollout undo`: ignored",
-                None,
-            );
-        }
-        if rwo_claim {
-            if replicas > 1 {
-                self.report.warn(
-                    &svc_path(name, "volumes"),
-                    format!("{replicas} replicas mount one ReadWriteOnce claim: pods on different nodes cannot start"),
-                    Some("use ReadWriteMany storage (x-berth.access_modes), or one replica".into()),
-                );
-            }
-            if uc.is_some() {
-                self.report.warn(
-                    &svc_path(name, "deploy.update_config"),
-                    "the service mounts a ReadWriteOnce claim, so it is updated with Recreate",
-                    None,
-                );
-            }
-            return Some(DeploymentStrategy {
-                type_: Some("Recreate".into()),
-                rolling_update: None,
-            });
-        }
-        let uc = uc?;
-        let path = svc_path(name, "deploy.update_config");
-        if uc.delay.is_some()
-            || uc.failure_action.is_some()
-            || uc.monitor.is_some()
-            || uc.max_failure_ratio.is_some()
-        {
-            self.report.warn(&path, "delay, failure_action, monitor and max_failure_ratio: ignored (use minReadySeconds and progressDeadlineSeconds)", None);
-        }
-        let par = uc
-            .parallelism
-            .filter(|p| *p > 0)
-            .map_or(1, |p| p.min(i32::MAX as u64) as i32);
-        let (surge, unavail) = match uc.order.as_deref() {
-            Some("start-first") => (par, 0),
-            _ => (0, par),
-        };
-        Some(DeploymentStrategy {
-            type_: Some("RollingUpdate".into()),
-            rolling_update: Some(RollingUpdateDeployment {
-                max_surge: Some(IntOrString::Int(surge)),
-                max_unavailable: Some(IntOrString::Int(unavail)),
-            }),
-        })
     }
 
     fn job_spec(
