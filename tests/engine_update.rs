@@ -102,28 +102,34 @@ fn seen_since(p: &TestProject, from: usize) -> Seen {
     }
 }
 
-/// No request failed. On Podman 4.3, lookups also time out for a moment whenever any
-/// container joins or leaves the network (its DNS server, aardvark-dns 1.4, reloads; seen
-/// with an unrelated `podman run` on the network too): those are counted and shown, not
-/// failed on; on Docker there must be none.
+/// No request failed, but for the one race DNS-based discovery leaves: a request whose lookup
+/// came just before an old container left the network reaches it too late. That is at most
+/// one per replaced container (`swaps`), and rare (0 in most runs on an idle machine; 1 in
+/// 68 seen under a parallel test load); a replacement reached while it boots would fail ten
+/// or more (a plain recreate loses about 15 here).
+///
+/// On Podman 4.3, lookups also time out for a moment whenever any container joins or leaves
+/// the network (its DNS server, aardvark-dns 1.4, reloads; an unrelated `podman run` on the
+/// network does it too): those are counted and shown, not failed on. On Docker there must be
+/// none.
 #[track_caller]
-fn assert_none_failed(s: &Seen, during: &str, detail: &str) {
+fn assert_none_failed(s: &Seen, during: &str, detail: &str, swaps: usize) {
     assert!(
         s.asked > 10,
         "the client asked only {} times {during}",
         s.asked
     );
-    assert_eq!(
-        s.failed, 0,
+    assert!(
+        s.failed <= swaps,
         "{} of {} requests failed {during}\n{detail}",
-        s.failed, s.asked
+        s.failed,
+        s.asked
     );
-    if common::is_podman() {
-        eprintln!(
-            "{during}: {} of {} lookups timed out in Podman's DNS server",
-            s.dns, s.asked
-        );
-    } else {
+    eprintln!(
+        "{during}: {} of {} requests failed, {} lookups timed out",
+        s.failed, s.asked, s.dns
+    );
+    if !common::is_podman() {
         assert_eq!(s.dns, 0, "{} of {} lookups failed {during}", s.dns, s.asked);
     }
 }
@@ -173,6 +179,7 @@ fn start_first_update_rollback_and_berth_rollback_drop_no_request() {
         &seen_since(&p, before),
         "during a start-first update",
         &up.stderr,
+        2,
     );
     assert_eq!(web_containers(&p), replicas, "one container per replica");
 
@@ -192,7 +199,7 @@ fn start_first_update_rollback_and_berth_rollback_drop_no_request() {
     }
     std::thread::sleep(Duration::from_secs(1));
     settle_on(&p, "v2");
-    assert_none_failed(&seen_since(&p, before), "while v3 failed", &up.stderr);
+    assert_none_failed(&seen_since(&p, before), "while v3 failed", &up.stderr, 0);
     assert_eq!(
         web_containers(&p),
         replicas,
@@ -211,7 +218,12 @@ fn start_first_update_rollback_and_berth_rollback_drop_no_request() {
     let rb = p.berth(&["rollback", "web"]);
     rb.ok();
     settle_on(&p, "v1");
-    assert_none_failed(&seen_since(&p, before), "during berth rollback", &rb.stderr);
+    assert_none_failed(
+        &seen_since(&p, before),
+        "during berth rollback",
+        &rb.stderr,
+        2,
+    );
     assert_eq!(web_containers(&p), replicas);
     let history = p.berth(&["history", "web"]);
     history.ok().stdout_has("rollback to 1");
@@ -283,4 +295,167 @@ fn a_fixed_host_port_falls_back_to_stop_first_or_is_refused_with_strict() {
     );
     let env = p.inspect(&p.container("web"))["Config"]["Env"].to_string();
     assert!(env.contains("V=d"), "{env}");
+}
+
+/// An update interrupted while the replacement boots (held out of the service's names) is
+/// finished by the next `up`: one container per replica, the new version answers, no request
+/// failed in between.
+#[test]
+fn an_interrupted_update_is_finished_by_the_next_up() {
+    let slow =
+        "sleep 6; mkdir -p /www; echo $$VERSION > /www/index.html; exec httpd -f -p 80 -h /www";
+    let p = TestProject::new("update-interrupt", &stack("v1", SERVE, "start-first"));
+    p.berth(&["up", "-d"]).ok();
+    settle_on(&p, "v1");
+    let before = answers(&p).len();
+    p.write("compose.yaml", &stack("v2", slow, "start-first"));
+    let mut child = p
+        .command(&["up", "-d"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The replacement of web-1 is created and booting (6 s) when Ctrl-C comes.
+    let held = common::poll(Duration::from_secs(20), Duration::from_millis(100), || {
+        p.containers()
+            .iter()
+            .any(|c| c.ends_with(&format!("_{}-web-1", p.name)))
+    });
+    assert!(held, "no replacement was started: {:?}", p.containers());
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(!child.wait().unwrap().success(), "the interrupted up fails");
+    let up = p.berth(&["up", "-d"]);
+    up.ok();
+    settle_on(&p, "v2");
+    assert_none_failed(
+        &seen_since(&p, before),
+        "around an interrupted update",
+        &up.stderr,
+        2,
+    );
+    assert_eq!(
+        web_containers(&p),
+        vec![format!("{}-web-1", p.name), format!("{}-web-2", p.name)],
+        "one container per replica"
+    );
+}
+
+/// `--to N`, a revision whose image is gone (refused before anything stops), and a history
+/// bounded to the last 10 revisions per service.
+#[test]
+fn rollback_picks_a_revision_refuses_a_lost_image_and_history_is_bounded() {
+    let tag = |v: &str| format!("berthtest-rollback-{}:{v}", std::process::id());
+    /// Removes the test's images, pass or fail.
+    struct Images(Vec<String>);
+    impl Drop for Images {
+        fn drop(&mut self) {
+            let _ = Command::new(common::cli())
+                .arg("rmi")
+                .args(&self.0)
+                .output();
+        }
+    }
+    let _images = Images(vec![tag("a"), tag("b")]);
+    // Unique content: a cached image of an earlier run would carry that run's tag too.
+    let unique = format!(
+        "{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
+    );
+    for v in ["a", "b"] {
+        // Two images with their own IDs.
+        let mut build = Command::new(common::cli())
+            .args(["build", "-q", "-t", &tag(v), "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        build
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(
+                format!(
+                    "FROM {}\nLABEL berthtest.version={v} berthtest.run=\"{unique}\"\n",
+                    common::IMAGE
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        assert!(build.wait().unwrap().success(), "building {}", tag(v));
+    }
+    let compose = |image: &str, n: u32| {
+        format!(
+            "services:\n  web:\n    image: {image}\n    init: true\n    environment: {{N: '{n}'}}\n    command: [sleep, '3600']\n"
+        )
+    };
+    let p = TestProject::new("update-history", &compose(&tag("a"), 0));
+    for n in 0..12 {
+        let image = if n < 11 { tag("a") } else { tag("b") };
+        p.write("compose.yaml", &compose(&image, n));
+        p.berth(&["up", "-d"]).ok();
+    }
+    let h = p.berth(&["history", "--format", "json"]);
+    h.ok();
+    let v: serde_json::Value = serde_json::from_str(&h.stdout).unwrap();
+    let numbers: Vec<u64> = v["web"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (3..=12).collect::<Vec<_>>(),
+        "the last 10 revisions"
+    );
+
+    // --to 5: N=4 on image a.
+    p.berth(&["rollback", "web", "--to", "5"]).ok();
+    let env = p.inspect(&p.container("web"))["Config"]["Env"].to_string();
+    assert!(env.contains("N=4"), "{env}");
+    assert_eq!(
+        p.berth(&["history", "web"])
+            .stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("rollback to 5"),
+        true
+    );
+    // Back to 12 (image b), then image a removed: a rollback to it is refused, nothing stops.
+    p.berth(&["rollback", "web", "--to", "12"]).ok();
+    let rmi = Command::new(common::cli())
+        .args(["rmi", &tag("a")])
+        .output()
+        .unwrap();
+    assert!(
+        rmi.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rmi.stderr)
+    );
+    let id = p.inspect(&p.container("web"))["Id"].clone();
+    let refused = p.berth(&["rollback", "web", "--to", "11"]);
+    assert_ne!(refused.code, 0, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("no longer on the engine") && refused.stderr.contains(&tag("a")),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        p.inspect(&p.container("web"))["Id"],
+        id,
+        "nothing was replaced"
+    );
+    assert_eq!(p.inspect(&p.container("web"))["State"]["Running"], true);
+    let missing = p.berth(&["rollback", "web", "--to", "1"]);
+    assert!(
+        missing.stderr.contains("has no revision 1"),
+        "{}",
+        missing.stderr
+    );
+    p.cleanup();
 }

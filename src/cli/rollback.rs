@@ -96,7 +96,7 @@ pub fn history(global: &GlobalOptions, args: HistoryArgs) -> Result<i32, Failure
                 ]);
             }
         }
-        say(&table(&rows));
+        say(table(&rows).trim_end());
         Ok(0)
     })
 }

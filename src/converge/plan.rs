@@ -225,7 +225,10 @@ pub fn plan(
         let mut keep: Vec<&Observed> = existing.clone();
         if keep.len() > d.replicas as usize {
             let mut order: Vec<&Observed> = keep.clone();
-            order.sort_by_key(|o| (!diverged(o), std::cmp::Reverse(o.number)));
+            // A replacement an interrupted start-first update left out of the service's
+            // names goes first: the container it was to replace still serves, and is then
+            // updated again as it should have been.
+            order.sort_by_key(|o| (!held_back(o), !diverged(o), std::cmp::Reverse(o.number)));
             let excess = keep.len() - d.replicas as usize;
             let removed: Vec<&Observed> = order.into_iter().take(excess).collect();
             for r in &removed {
@@ -331,6 +334,48 @@ mod tests {
             one_shot: false,
         }
     }
+    #[test]
+    fn an_interrupted_start_first_replacement_goes_and_the_old_one_is_updated() {
+        let old = obs("web", 1, "h1", "running");
+        let mut held = obs("web", 1, "h2", "running");
+        held.id = "held".into();
+        held.name = "0123456789ab_p-web-1".into();
+        held.labels.insert(L::BERTH_HELD.into(), "True".into());
+        let p = plan(
+            &[want("web", 1, "h2")],
+            &[old.clone(), held.clone()],
+            &["web".into()],
+            RecreatePolicy::Diverged,
+        );
+        let acts = &p.services["web"];
+        assert!(
+            matches!(&acts[0], Action::Remove { container, .. } if container.id == "held"),
+            "{acts:?}"
+        );
+        assert!(
+            matches!(&acts[1], Action::Recreate { old: o, .. } if o.id == old.id),
+            "{acts:?}"
+        );
+        // Alone (the old one is gone), it is replaced rather than kept out of the names.
+        let p = plan(
+            &[want("web", 1, "h2")],
+            &[held],
+            &["web".into()],
+            RecreatePolicy::Diverged,
+        );
+        assert!(
+            matches!(
+                &p.services["web"][0],
+                Action::Recreate {
+                    reason: RecreateReason::Interrupted,
+                    ..
+                }
+            ),
+            "{:?}",
+            p.services["web"]
+        );
+    }
+
     fn kinds(p: &Plan, s: &str) -> Vec<String> {
         p.services[s]
             .iter()

@@ -162,9 +162,11 @@ pub fn change(prev: Option<&Revision>, r: &Revision) -> String {
             short(&r.image_id)
         ));
     }
+    // The image is said above by ID; its reference is a field of the config too.
     let fields: Vec<String> = berth_compose::hash::config_diff(&p.config, &r.config)
         .into_iter()
         .map(|(k, _, _)| k)
+        .filter(|k| k != "image" || p.image_id == r.image_id)
         .collect();
     if !fields.is_empty() {
         let shown: Vec<&str> = fields.iter().take(4).map(String::as_str).collect();

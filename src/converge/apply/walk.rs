@@ -278,15 +278,16 @@ async fn service_task(
             .map_err(|_| ApplyError::Interrupted)?;
         apply_action(run, name, svc, a).await
     });
-    let (results, rolled) =
-        futures_util::future::join(futures_util::future::join_all(futs), rolled).await;
+    // The other actions first: a replacement an interrupted update left is removed before
+    // its replica is updated again (under the same name aside).
+    let results = futures_util::future::join_all(futs).await;
     let mut ids = Vec::new();
     for r in results {
         if let Some(id) = r? {
             ids.push(id);
         }
     }
-    ids.extend(rolled?);
+    ids.extend(rolled.await?);
     for (id, want) in misnamed {
         if run.engine.rename_container(&id, &want).await.is_ok() {
             if let Ok(mut names) = run.names.lock() {
