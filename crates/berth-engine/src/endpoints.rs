@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkDisconnectRequest};
+use bollard::models::{EndpointSettings, NetworkDisconnectRequest};
 use bollard::query_parameters::InspectContainerOptions;
 
 use crate::error::Result;
@@ -180,14 +180,7 @@ impl Engine {
     /// its aliases and has just left them).
     pub async fn join_networks(&self, id: &str, endpoints: &Endpoints) -> Result<()> {
         for (net, ep) in &endpoints.0 {
-            let req = NetworkConnectRequest {
-                container: id.to_string(),
-                endpoint_config: Some(ep.clone()),
-            };
-            self.docker
-                .connect_network(net, req)
-                .await
-                .map_err(|e| self.err(e))?;
+            self.connect_network(net, id, ep.clone()).await?;
         }
         Ok(())
     }

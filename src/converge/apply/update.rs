@@ -572,3 +572,66 @@ fn last_probe(i: &berth_engine::ContainerDetails) -> String {
         format!(": last probe exit {}: {out}", p.exit_code)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_compose::model::DeployConfig;
+
+    fn service(update: Option<UpdateConfig>, rollback: Option<UpdateConfig>) -> Service {
+        Service {
+            deploy: Some(DeployConfig {
+                update_config: update,
+                rollback_config: rollback,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn policies_take_the_specification_s_defaults() {
+        assert_eq!(policy(&Service::default(), false), None);
+        let p = policy(&service(Some(UpdateConfig::default()), None), false).unwrap();
+        assert_eq!(
+            p,
+            Policy {
+                parallelism: 1,
+                delay: Duration::ZERO,
+                monitor: Duration::ZERO,
+                order: Order::StopFirst,
+                on_failure: OnFailure::Pause,
+                max_failure_ratio: 0.0,
+            }
+        );
+        let full = UpdateConfig {
+            parallelism: Some(0),
+            delay: Some("1m30s".into()),
+            monitor: Some("500ms".into()),
+            order: Some("start-first".into()),
+            failure_action: Some("rollback".into()),
+            max_failure_ratio: Some(0.5),
+            ..Default::default()
+        };
+        let p = policy(&service(Some(full.clone()), None), false).unwrap();
+        assert_eq!(p.parallelism, 0);
+        assert_eq!(p.delay, Duration::from_secs(90));
+        assert_eq!(p.monitor, Duration::from_millis(500));
+        assert_eq!(
+            (p.order, p.on_failure),
+            (Order::StartFirst, OnFailure::Rollback)
+        );
+        // A rollback follows rollback_config, else update_config.
+        let back = UpdateConfig {
+            failure_action: Some("continue".into()),
+            ..Default::default()
+        };
+        let p = policy(&service(Some(full.clone()), Some(back)), true).unwrap();
+        assert_eq!(
+            (p.order, p.on_failure),
+            (Order::StopFirst, OnFailure::Continue)
+        );
+        let p = policy(&service(Some(full), None), true).unwrap();
+        assert_eq!(p.order, Order::StartFirst);
+    }
+}
