@@ -31,6 +31,11 @@ pub struct ConvertArgs {
     /// Write a Helm chart into DIR instead of plain manifests
     #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "single_file", "format"])]
     pub chart: Option<PathBuf>,
+    /// With --chart: write DIR/values-NAME.yaml for a customer whose project is this one with
+    /// the compose override FILE on top (as `-f … -f FILE`), holding only what differs from the
+    /// chart's values.yaml (repeatable)
+    #[arg(long = "values", value_name = "NAME=FILE", requires = "chart")]
+    pub values: Vec<String>,
     /// Print the images the manifests reference, one per line, as they will be pulled (after
     /// --registry; the dependency-wait images included): the list to mirror into an
     /// air-gapped cluster's registry. Prints no manifests.
@@ -111,6 +116,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
     if args.single_file && args.output.is_none() {
         return Err(Failure::new(16, "--single-file needs -o DIR"));
     }
+    let customers = super::convert_values::parse(&args.values)?;
     let loaded = global.load_selected(&args.services)?;
     let opts = ConvertOptions {
         // A chart leaves the namespace to `helm install -n`.
@@ -234,6 +240,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         Ok(())
     };
     if let Some(dir) = &args.chart {
+        let prepared = super::convert_values::prepare(global, &args, &customers, &opts, &conv)?;
         let files = helm::write_chart(dir, &conv).map_err(|e| Failure::new(1, e))?;
         if !args.quiet {
             eprintln!("{summary}");
@@ -246,6 +253,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
                 eprintln!("berth convert: the chart leaves namespaces to Helm: install with `helm install -n NAMESPACE --create-namespace`");
             }
         }
+        super::convert_values::write(dir, &prepared, args.quiet)?;
         write_script()?;
         return Ok(0);
     }

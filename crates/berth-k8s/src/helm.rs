@@ -702,6 +702,28 @@ fn service_schema(s: &ChartService, embed: bool) -> Value {
     })
 }
 
+/// The chart's default values (values.yaml without its comments), keys sorted: the one mapping
+/// from what a conversion parameterises to values, also used to diff two conversions
+/// (`crate::customer`).
+pub fn chart_values(cm: &super::ChartModel) -> Value {
+    let services = map_values(&cm.services, |s| service_values(s, cm.embed_secrets));
+    let volumes = map_values(&cm.volumes, pvc_value);
+    let mut values = json!({
+        "global": {"imageRegistry": "", "imagePullSecrets": []},
+        "waitImage": image_value(&ImageParts::of(&cm.wait_image)),
+        "jobWaitImage": image_value(&ImageParts::of(&cm.job_wait_image)),
+        "services": services,
+        "volumes": volumes,
+    });
+    if !cm.secrets.is_empty() {
+        values["secrets"] = Value::Object(map_values(
+            &cm.secrets,
+            |name| json!({ "existingSecret": name }),
+        ));
+    }
+    super::sort_keys(values)
+}
+
 /// The chart's files: relative path → content.
 pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     let cm = &conv.chart;
@@ -756,21 +778,7 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
     }
     files.extend(extra);
     // values.yaml
-    let services = map_values(&cm.services, |s| service_values(s, cm.embed_secrets));
-    let volumes = map_values(&cm.volumes, pvc_value);
-    let mut values = json!({
-        "global": {"imageRegistry": "", "imagePullSecrets": []},
-        "waitImage": image_value(&ImageParts::of(&cm.wait_image)),
-        "jobWaitImage": image_value(&ImageParts::of(&cm.job_wait_image)),
-        "services": services,
-        "volumes": volumes,
-    });
-    if !cm.secrets.is_empty() {
-        values["secrets"] = Value::Object(map_values(
-            &cm.secrets,
-            |name| json!({ "existingSecret": name }),
-        ));
-    }
+    let values = chart_values(cm);
     let mut vtext = String::from(
         "# Values of the chart berth wrote from the compose project. With these defaults the chart\n\
          # renders exactly the objects of `berth convert` without --chart.\n\
@@ -784,7 +792,7 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
          # The chart holds no secret value (unless written with --embed-secrets): create the\n\
          # Secrets it names first (secrets.sh in the chart's directory has the commands).\n",
     );
-    vtext.push_str(&render::print_yaml(&super::sort_keys(values)));
+    vtext.push_str(&render::print_yaml(&values));
     files.insert("values.yaml".into(), vtext);
     // values.schema.json
     let svc_schemas = map_values(&cm.services, |s| service_schema(s, cm.embed_secrets));

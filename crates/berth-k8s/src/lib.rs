@@ -17,6 +17,7 @@
 
 pub mod check;
 mod convert;
+pub mod customer;
 pub mod helm;
 mod images;
 pub mod lint;
