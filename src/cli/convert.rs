@@ -79,6 +79,10 @@ pub struct ConvertArgs {
     /// without it the objects only reference Secrets, created with the commands of secrets.sh
     #[arg(long)]
     pub embed_secrets: bool,
+    /// storageClassName of every PersistentVolumeClaim whose volume names no class of its own
+    /// (x-berth.storage_class): bare-metal clusters often have no default StorageClass
+    #[arg(long, value_name = "NAME")]
+    pub storage_class: Option<String>,
     /// Write the `kubectl create secret` commands here (default: secrets.sh in the -o or
     /// --chart directory; none for standard output)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["embed_secrets", "images"])]
@@ -134,6 +138,7 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         wait_image: args.wait_image.clone(),
         job_wait_image: args.job_wait_image.clone(),
         embed_secrets: args.embed_secrets,
+        storage_class: args.storage_class.clone(),
     };
     // The conversion is pure: the files it reads are read here, first.
     let sources = k8s::read_files(&k8s::files_needed(&loaded, &opts));

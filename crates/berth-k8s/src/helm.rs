@@ -157,7 +157,7 @@ fn template_pvc_spec(t: &mut Templater, spec: &mut Map<String, Value>, pv: &str)
     spec.insert(k, Value::Null);
     let pv2 = pv.to_string();
     let k = t.block(move |i| {
-        format!("{i}{{{{- with {pv2}.storageClass }}}}\n{i}storageClassName: {{{{ . | quote }}}}\n{i}{{{{- end }}}}")
+        format!("{i}{{{{- with {pv2}.storageClass | default $.Values.global.storageClass }}}}\n{i}storageClassName: {{{{ . | quote }}}}\n{i}{{{{- end }}}}")
     });
     spec.insert(k, Value::Null);
 }
@@ -590,6 +590,15 @@ fn quantity_schema() -> Value {
     })
 }
 
+/// A StorageClass name (a DNS-1123 subdomain), or empty.
+fn storage_class_schema(description: &str) -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        "description": description
+    })
+}
+
 fn pvc_schema() -> Value {
     json!({
         "type": "object",
@@ -597,7 +606,7 @@ fn pvc_schema() -> Value {
         "required": ["size", "accessModes"],
         "properties": {
             "size": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?([EPTGMK]i|[kMGTPE])?$"},
-            "storageClass": {"type": "string"},
+            "storageClass": storage_class_schema("this claim's StorageClass; empty for global.storageClass"),
             "accessModes": {
                 "type": "array",
                 "minItems": 1,
@@ -709,7 +718,7 @@ pub fn chart_values(cm: &super::ChartModel) -> Value {
     let services = map_values(&cm.services, |s| service_values(s, cm.embed_secrets));
     let volumes = map_values(&cm.volumes, pvc_value);
     let mut values = json!({
-        "global": {"imageRegistry": "", "imagePullSecrets": []},
+        "global": {"imageRegistry": "", "imagePullSecrets": [], "storageClass": cm.storage_class},
         "waitImage": image_value(&ImageParts::of(&cm.wait_image)),
         "jobWaitImage": image_value(&ImageParts::of(&cm.job_wait_image)),
         "services": services,
@@ -784,6 +793,8 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
          # renders exactly the objects of `berth convert` without --chart.\n\
          #\n\
          # global.imageRegistry: HOST[:PORT][/PREFIX] that replaces the registry of every image.\n\
+         # global.storageClass: the StorageClass of every claim whose own storageClass is empty\n\
+         #   (empty: the cluster's default, which many bare-metal clusters do not have).\n\
          # services.<name>: image, replicas, resources, env (plain settings, a ConfigMap),\n\
          #   existingSecret (the Secret the secret environment is read from), persistence (claim\n\
          #   templates of a StatefulSet), service.type, ingress.\n\
@@ -808,7 +819,8 @@ pub fn chart_files(conv: &Conversion) -> BTreeMap<String, String> {
                 "additionalProperties": false,
                 "properties": {
                     "imageRegistry": {"type": "string", "pattern": "^$|^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"},
-                    "imagePullSecrets": {"type": "array", "items": {"type": "string"}}
+                    "imagePullSecrets": {"type": "array", "items": {"type": "string"}},
+                    "storageClass": storage_class_schema("the StorageClass of every claim whose own storageClass is empty; empty for the cluster's default")
                 }
             },
             "waitImage": image_schema(),

@@ -39,6 +39,7 @@ impl ImageParts {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChartPvc {
     pub size: String,
+    /// The claim's own class; empty when it is the chart's default ([`ChartModel::storage_class`]).
     pub storage_class: String,
     pub access_modes: Vec<String>,
 }
@@ -90,6 +91,9 @@ pub struct ChartModel {
     /// The Secrets of compose `secrets:` that the objects reference and do not hold: compose
     /// key → the Secret's name (values `secrets.<key>.existingSecret`).
     pub secrets: BTreeMap<String, String>,
+    /// The storage class of claims that name none of their own (`--storage-class`, project
+    /// `x-berth.storage_class`; values `global.storageClass`), empty for the cluster's default.
+    pub storage_class: String,
 }
 
 impl<'a> Ctx<'a> {
@@ -157,7 +161,10 @@ impl<'a> Ctx<'a> {
                                 .and_then(|r| r.requests)
                                 .and_then(|r| r.get("storage").map(|q| q.0.clone()))
                                 .unwrap_or_default(),
-                            storage_class: spec.storage_class_name.unwrap_or_default(),
+                            storage_class: spec
+                                .storage_class_name
+                                .filter(|c| *c != self.chart.storage_class)
+                                .unwrap_or_default(),
                             access_modes: spec.access_modes.unwrap_or_default(),
                         },
                     );

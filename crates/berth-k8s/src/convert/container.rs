@@ -46,7 +46,7 @@ pub(super) fn escape_kubelet(s: &str) -> String {
 }
 
 /// Parses `uid[:gid]`; `None` for names.
-fn parse_user(u: &str) -> Option<(i64, Option<i64>)> {
+pub(super) fn parse_user(u: &str) -> Option<(i64, Option<i64>)> {
     let (a, b) = match u.split_once(':') {
         Some((a, b)) => (a, Some(b)),
         None => (u, None),

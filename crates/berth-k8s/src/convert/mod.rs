@@ -7,6 +7,7 @@
 //! without a word. Files are read at the edge ([`crate::read_files`]): the conversion looks
 //! their contents up in [`Sources`] and touches no filesystem.
 
+mod bare_metal;
 mod chart;
 mod container;
 mod files;
@@ -70,6 +71,9 @@ pub struct ConvertOptions {
     /// Put secret values into the output (Secrets with data) instead of referencing Secrets
     /// created outside it ([`crate::secrets`]).
     pub embed_secrets: bool,
+    /// `storageClassName` of every claim whose volume or service names no class of its own
+    /// (`--storage-class`; wins over the project's `x-berth.storage_class`).
+    pub storage_class: Option<String>,
 }
 
 impl Default for ConvertOptions {
@@ -85,6 +89,7 @@ impl Default for ConvertOptions {
             wait_image: None,
             job_wait_image: None,
             embed_secrets: false,
+            storage_class: None,
         }
     }
 }
@@ -248,6 +253,7 @@ pub fn convert(lp: &LoadedProject, sources: &Sources, opts: &ConvertOptions) -> 
     ctx.chart.wait_image = ctx.wait_image.clone();
     ctx.chart.job_wait_image = ctx.job_wait_image.clone();
     ctx.chart.embed_secrets = opts.embed_secrets;
+    ctx.chart.storage_class = ctx.default_storage_class().unwrap_or_default();
     ctx.run();
     let mut objects = std::mem::take(&mut ctx.objects);
     if let Some(ns) = &opts.namespace {
@@ -313,6 +319,7 @@ impl<'a> Ctx<'a> {
         }
         self.network_policies();
         self.top_level_keys();
+        self.storage_class_warning();
     }
 
     /// The Kubernetes (base) name of every service: a DNS-1035 label, unique.
@@ -355,6 +362,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn check_options(&mut self) {
+        self.check_storage_class();
         if let Some(ns) = &self.opts.namespace {
             if !names::is_dns1123_label(ns) {
                 self.report.error(

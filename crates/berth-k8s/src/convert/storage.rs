@@ -113,7 +113,7 @@ impl<'a> Ctx<'a> {
             .storage_class
             .clone()
             .or(st.storage_class.clone())
-            .or(self.ps.storage_class.clone());
+            .or(self.default_storage_class());
         let modes = if !vs.access_modes.is_empty() {
             vs.access_modes.clone()
         } else if shared {
@@ -159,7 +159,9 @@ impl<'a> Ctx<'a> {
             spec,
             ChartPvc {
                 size,
-                storage_class: class.unwrap_or_default(),
+                storage_class: class
+                    .filter(|c| *c != self.chart.storage_class)
+                    .unwrap_or_default(),
                 access_modes: modes,
             },
         )
@@ -623,7 +625,7 @@ impl<'a> Ctx<'a> {
             .clone()
             .or(self.ps.volume_size.clone())
             .unwrap_or_else(|| "1Gi".into());
-        let class = st.storage_class.clone().or(self.ps.storage_class.clone());
+        let class = st.storage_class.clone().or(self.default_storage_class());
         let modes = if shared {
             self.report.warn(
                 path,
@@ -642,7 +644,10 @@ impl<'a> Ctx<'a> {
             claim.to_string(),
             ChartPvc {
                 size: size.clone(),
-                storage_class: class.clone().unwrap_or_default(),
+                storage_class: class
+                    .clone()
+                    .filter(|c| *c != self.chart.storage_class)
+                    .unwrap_or_default(),
                 access_modes: modes.clone(),
             },
         );

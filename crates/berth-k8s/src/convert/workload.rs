@@ -110,9 +110,19 @@ impl<'a> Ctx<'a> {
         container.ports = self.container_port_list(name);
         self.probes(name, svc, &u.st, &mut container);
         container.resources = self.resources(name, svc);
-        let (ctr_sc, pod_security) = self.security(name, svc, &u.st);
+        let (ctr_sc, mut pod_security) = self.security(name, svc, &u.st);
         container.security_context = ctr_sc;
         let mut mounts = self.volumes(name, svc, u.kind, pv, templates);
+        self.claim_storage(
+            name,
+            svc,
+            &env,
+            &mut container,
+            &mut mounts,
+            pv,
+            templates,
+            &mut pod_security,
+        );
         mounts.extend(self.secret_mounts(name, svc, pv));
         if !mounts.is_empty() {
             container.volume_mounts = Some(mounts);
