@@ -141,7 +141,10 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
         storage_class: args.storage_class.clone(),
     };
     // The conversion is pure: the files it reads are read here, first.
-    let sources = k8s::read_files(&k8s::files_needed(&loaded, &opts));
+    let mut sources = k8s::read_files(&k8s::files_needed(&loaded, &opts));
+    // What the local engine says of the images (USER, EXPOSE), when one answers.
+    let (images, images_note) = super::convert_images::gather(global, &loaded);
+    sources.images = images;
     let reviewed = k8s::convert_reviewed(&loaded, &sources, &opts, args.strict);
     let (conv, refusals) = (reviewed.conversion, reviewed.refusals);
     let lint_errors = if args.strict {
@@ -163,6 +166,9 @@ pub fn run(global: &GlobalOptions, args: ConvertArgs) -> Result<i32, Failure> {
             }
             eprintln!("{line}");
         }
+    }
+    if let Some(note) = images_note.filter(|_| args.verbose) {
+        eprintln!("{note}");
     }
     if !reviewed.problems.is_empty() {
         let mut msg = String::from(

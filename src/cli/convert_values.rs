@@ -106,7 +106,8 @@ pub fn prepare(
     for c in customers {
         let g = customer_options(global, c)?;
         let loaded = g.load_selected(&args.services)?;
-        let sources = k8s::read_files(&k8s::files_needed(&loaded, opts));
+        let mut sources = k8s::read_files(&k8s::files_needed(&loaded, opts));
+        sources.images = super::convert_images::gather(global, &loaded).0;
         let conv = k8s::convert_reviewed(&loaded, &sources, opts, false).conversion;
         // What the override adds to the report; refusals stop the run as for the base project.
         let mut refused = 0;

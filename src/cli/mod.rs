@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod complete;
 pub mod config;
 pub mod convert;
+pub mod convert_images;
 pub mod convert_values;
 pub mod cp;
 pub mod events;

@@ -19,6 +19,7 @@ pub mod check;
 mod convert;
 pub mod customer;
 pub mod helm;
+mod image_facts;
 mod images;
 pub mod lint;
 pub mod names;
@@ -44,6 +45,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 pub use convert::{
     convert, ChartModel, ChartPvc, ChartService, Conversion, ConvertOptions, ImageParts,
 };
+pub use image_facts::ImageFacts;
 pub use images::{images, pulled_images, ImageUse, PulledImage};
 pub use read::read_files;
 pub use review::{convert_reviewed, Reviewed};

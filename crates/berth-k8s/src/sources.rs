@@ -1,5 +1,6 @@
 //! What a conversion reads from disk, handed in by the caller: the contents of configs' and
-//! secrets' `file:`, and what the bind-mounted paths of the project hold.
+//! secrets' `file:`, what the bind-mounted paths of the project hold, and what the local engine
+//! says of the services' images ([`crate::ImageFacts`]).
 //!
 //! [`files_needed`] lists the paths, [`crate::read_files`] reads them, and [`crate::convert`]
 //! only looks them up: the conversion itself touches no filesystem, so a made-up [`Sources`] is
@@ -44,6 +45,9 @@ pub struct Sources {
     pub files: BTreeMap<PathBuf, Result<Vec<u8>, String>>,
     /// Sources of bind mounts.
     pub mounts: BTreeMap<PathBuf, Mounted>,
+    /// What the local engine says of the services' images, by the compose `image:`; `None`
+    /// when no engine answered (see [`crate::ImageFacts`]).
+    pub images: Option<BTreeMap<String, crate::ImageFacts>>,
 }
 
 /// What a lookup of a file nobody read says (the caller skipped [`files_needed`]).
@@ -57,6 +61,11 @@ impl Sources {
             Some(Err(e)) => Err(e),
             None => Err(NOT_READ),
         }
+    }
+
+    /// The facts of an image the engine has; `None` when it lacks it or none answered.
+    pub fn image(&self, image: &str) -> Option<&crate::ImageFacts> {
+        self.images.as_ref()?.get(image)
     }
 
     /// What a bind mount's source is ([`Mounted::Missing`] when it was not read).

@@ -146,7 +146,15 @@ impl<'a> Ctx<'a> {
         if pod_security.as_ref().is_some_and(|p| p.fs_group.is_some()) {
             return;
         }
-        let user = svc.user.as_deref().filter(|u| !u.is_empty());
+        // Without user:, the image's numeric USER when the engine has the image.
+        let sources = self.sources;
+        let image_user = svc.image.as_deref().and_then(|i| sources.image(i));
+        let image_user = image_user.map(|f| f.user.as_str());
+        let user = svc
+            .user
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .or(image_user.filter(|u| parse_user(u).is_some_and(|(uid, _)| uid != 0)));
         let group = match user.map(parse_user) {
             Some(Some((uid, gid))) => Some(gid.unwrap_or(uid)),
             _ => None,

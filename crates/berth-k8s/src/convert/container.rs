@@ -542,6 +542,8 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
+        } else if self.opts.harden && !svc.privileged {
+            self.image_user(name, svc, c);
         }
         for (i, g) in svc.group_add.iter().enumerate() {
             match g.parse::<i64>() {
@@ -552,6 +554,54 @@ impl<'a> Ctx<'a> {
                     None,
                 ),
             }
+        }
+    }
+
+    /// A hardened service without `user:` whose image the engine has: runs as the image's
+    /// numeric non-root `USER`; an image that starts as root (or as a named user) is warned
+    /// about, with the fix, since all its capabilities are dropped.
+    fn image_user(&mut self, name: &str, svc: &ComposeService, c: &mut SecurityContext) {
+        let Some(image) = svc.image.as_deref() else {
+            return;
+        };
+        let Some(facts) = self.sources.image(image) else {
+            return;
+        };
+        let path = svc_path(name, "user");
+        let fix = format!(
+            "set services.{name}.user to the numeric \"uid:gid\" the image's process runs as (the official redis and postgres images: user: \"999:999\"), or convert with --no-harden"
+        );
+        if facts.runs_as_root() {
+            self.report.warn(
+                &path,
+                format!("no user: and the image {image:?} starts as root, while berth drops all its capabilities: an entrypoint that switches user or changes owners (su, gosu, chown, as the official redis and postgres images do) fails and the pod crash-loops"),
+                Some(fix),
+            );
+            return;
+        }
+        match parse_user(&facts.user) {
+            Some((uid, gid)) => {
+                c.run_as_user = Some(uid);
+                c.run_as_group = gid;
+                c.run_as_non_root = Some(true);
+                self.report.info(
+                    &path,
+                    format!(
+                        "no user: runs as the image {image:?}'s USER {:?} (runAsUser{})",
+                        facts.user,
+                        if gid.is_some() { ", runAsGroup" } else { "" }
+                    ),
+                    None,
+                );
+            }
+            None => self.report.warn(
+                &path,
+                format!(
+                    "no user: and the image {image:?} runs as the user {:?}, a name: Kubernetes cannot check that it is not root",
+                    facts.user
+                ),
+                Some(fix),
+            ),
         }
     }
 
@@ -661,5 +711,78 @@ impl<'a> Ctx<'a> {
             }
         }
         (lc != Lifecycle::default()).then_some(lc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{convert_yaml, findings, object, pod_spec};
+    use crate::{ImageFacts, Sources};
+
+    /// A project of two services whose images the engine has: `cache` (USER 999:999, EXPOSE
+    /// 6379) and `db` (no USER, EXPOSE 5432).
+    fn with_facts(yaml: &str) -> crate::Conversion {
+        let facts = |user: &str, port: &str| ImageFacts {
+            user: user.into(),
+            exposed_ports: vec![port.into()],
+            ..Default::default()
+        };
+        let sources = Sources {
+            images: Some(
+                [
+                    ("redis:7.2".to_string(), facts("999:999", "6379/tcp")),
+                    ("postgres:16.2".to_string(), facts("", "5432/tcp")),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        };
+        convert_yaml(yaml, &sources)
+    }
+
+    #[test]
+    fn the_images_user_and_ports_without_user_or_ports_in_compose() {
+        let c = with_facts("services:\n  cache:\n    image: redis:7.2\n  db:\n    image: postgres:16.2\n  app:\n    image: nginx:1.25\n    depends_on: [cache, db]\n");
+        let sc = &pod_spec(&c, "cache")["containers"][0]["securityContext"];
+        assert_eq!(
+            (&sc["runAsUser"], &sc["runAsGroup"]),
+            (&999.into(), &999.into()),
+            "{sc}"
+        );
+        assert_eq!(sc["runAsNonRoot"], true, "{sc}");
+        let db = &pod_spec(&c, "db")["containers"][0]["securityContext"];
+        assert!(db["runAsUser"].is_null(), "{db}");
+        for (name, port) in [("cache", 6379), ("db", 5432)] {
+            let s = object(&c, "Service", name);
+            assert_eq!(s["spec"]["ports"][0]["port"], port, "{s}");
+            assert!(s["spec"]["clusterIP"].is_null(), "{s}");
+        }
+        let f = findings(&c);
+        assert!(
+            f.iter().any(|l| l.starts_with(
+                "Warning services.db.user: no user: and the image \"postgres:16.2\" starts as root"
+            )),
+            "{f:#?}"
+        );
+        assert!(
+            !f.iter()
+                .any(|l| l.contains("services.cache.user") && l.starts_with("Warning")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn compose_settings_win_over_the_image() {
+        let c = with_facts("services:\n  cache:\n    image: redis:7.2\n    user: \"1000:1000\"\n    expose: [\"7000\"]\n  db:\n    image: postgres:16.2\n    user: \"999:999\"\n");
+        let sc = &pod_spec(&c, "cache")["containers"][0]["securityContext"];
+        assert_eq!(sc["runAsUser"], 1000, "{sc}");
+        let s = object(&c, "Service", "cache");
+        assert_eq!(s["spec"]["ports"].as_array().map(Vec::len), Some(1), "{s}");
+        assert_eq!(s["spec"]["ports"][0]["port"], 7000, "{s}");
+        assert!(
+            !findings(&c).iter().any(|l| l.contains("starts as root")),
+            "{:#?}",
+            findings(&c)
+        );
     }
 }

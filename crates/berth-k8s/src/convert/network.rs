@@ -131,6 +131,9 @@ impl<'a> Ctx<'a> {
         let mut ctr_ports: Vec<PortSpec> = Vec::new();
         self.published_ports(name, svc, &mut svc_ports, &mut ctr_ports);
         self.exposed_ports(name, svc, &mut svc_ports, &mut ctr_ports);
+        if svc.ports.is_empty() && svc.expose.is_empty() {
+            self.image_ports(name, svc, &mut svc_ports, &mut ctr_ports);
+        }
         name_ports(&mut svc_ports, true);
         name_ports(&mut ctr_ports, false);
         (svc_ports, ctr_ports)
@@ -304,6 +307,48 @@ impl<'a> Ctx<'a> {
                 push_port(svc_ports, ps);
             }
         }
+    }
+
+    /// The image's `EXPOSE`d ports, for a service whose compose file gives no `ports:` or
+    /// `expose:` (when the engine has the image): ports of the container and of the Service.
+    fn image_ports(
+        &mut self,
+        name: &str,
+        svc: &ComposeService,
+        svc_ports: &mut Vec<PortSpec>,
+        ctr_ports: &mut Vec<PortSpec>,
+    ) {
+        let Some(image) = svc.image.as_deref() else {
+            return;
+        };
+        let Some(facts) = self.sources.image(image) else {
+            return;
+        };
+        let ports = facts.ports();
+        if ports.is_empty() {
+            return;
+        }
+        for (port, protocol) in ports {
+            let ps = PortSpec {
+                port,
+                target: port,
+                protocol,
+                name: None,
+                app_protocol: None,
+            };
+            push_port(ctr_ports, ps.clone());
+            push_port(svc_ports, ps);
+        }
+        self.report.info(
+            &svc_path(name, "image"),
+            format!(
+                "no ports or expose: the Service gets the ports the image {image:?} EXPOSEs ({})",
+                facts.exposed_ports.join(", ")
+            ),
+            Some(format!(
+                "add expose: to {name} to choose the ports yourself"
+            )),
+        );
     }
 
     /// The Service(s) of a service: returns the name of the main one and its type value.
