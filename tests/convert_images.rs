@@ -9,49 +9,19 @@
 mod common;
 mod k8s_common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use k8s_common::*;
 use serde_json::{json, Value};
 
-/// Removes the test's images, pass or fail.
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        let _ = Command::new(common::cli())
-            .arg("rmi")
-            .args(&self.0)
-            .output();
-    }
-}
-
-/// Builds `tag` from the test busybox image with the Dockerfile lines `lines`.
-fn build(tag: &str, lines: &str) {
-    common::ensure_image();
-    let mut b = Command::new(common::cli())
-        .args(["build", "-q", "-t", tag, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("run the engine's CLI");
-    b.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("FROM {}\n{lines}", common::IMAGE).as_bytes())
-        .expect("write the Dockerfile");
-    assert!(b.wait().expect("build").success(), "building {tag}");
-}
-
 /// The test images: a redis stand-in (USER 999:999, EXPOSE 6379) and a postgres stand-in that
 /// starts as root (EXPOSE 5432), with their tags.
-fn images() -> (Images, String, String) {
+fn images() -> (common::BuiltImages, String, String) {
     let tag = |n: &str| format!("berthtest-facts-{n}-{}:1", std::process::id());
     let (redis, pg) = (tag("redis"), tag("pg"));
-    let guard = Images(vec![redis.clone(), pg.clone()]);
-    build(&redis, "USER 999:999\nEXPOSE 6379\n");
-    build(&pg, "EXPOSE 5432\n");
+    let guard = common::BuiltImages(vec![redis.clone(), pg.clone()]);
+    common::build_image(&redis, "USER 999:999\nEXPOSE 6379\n");
+    common::build_image(&pg, "EXPOSE 5432\n");
     (guard, redis, pg)
 }
 

@@ -833,7 +833,12 @@ fn networks_static_addresses_aliases_priority() {
         format!("10.{}.{}.0/24", 200 + n % 50, n / 50),
         format!("10.{}.{}.10", 200 + n % 50, n / 50),
     );
-    let (v6net, v6) = (format!("fd00:b:{n:x}::/64"), format!("fd00:b:{n:x}::10"));
+    // The address as the engine prints it (canonical: slot 0 is `fd00:b::10`, not `fd00:b:0::10`).
+    let v6net = format!("fd00:b:{n:x}::/64");
+    let v6 = format!("fd00:b:{n:x}::10")
+        .parse::<std::net::Ipv6Addr>()
+        .expect("an IPv6 address")
+        .to_string();
     let p = TestProject::new(
         "net",
         &format!(

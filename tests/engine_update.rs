@@ -348,17 +348,7 @@ fn an_interrupted_update_is_finished_by_the_next_up() {
 #[test]
 fn rollback_picks_a_revision_refuses_a_lost_image_and_history_is_bounded() {
     let tag = |v: &str| format!("berthtest-rollback-{}:{v}", std::process::id());
-    /// Removes the test's images, pass or fail.
-    struct Images(Vec<String>);
-    impl Drop for Images {
-        fn drop(&mut self) {
-            let _ = Command::new(common::cli())
-                .arg("rmi")
-                .args(&self.0)
-                .output();
-        }
-    }
-    let _images = Images(vec![tag("a"), tag("b")]);
+    let _images = common::BuiltImages(vec![tag("a"), tag("b")]);
     // Unique content: a cached image of an earlier run would carry that run's tag too.
     let unique = format!(
         "{}-{:?}",
@@ -367,26 +357,10 @@ fn rollback_picks_a_revision_refuses_a_lost_image_and_history_is_bounded() {
     );
     for v in ["a", "b"] {
         // Two images with their own IDs.
-        let mut build = Command::new(common::cli())
-            .args(["build", "-q", "-t", &tag(v), "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        build
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(
-                format!(
-                    "FROM {}\nLABEL berthtest.version={v} berthtest.run=\"{unique}\"\n",
-                    common::IMAGE
-                )
-                .as_bytes(),
-            )
-            .unwrap();
-        assert!(build.wait().unwrap().success(), "building {}", tag(v));
+        common::build_image(
+            &tag(v),
+            &format!("LABEL berthtest.version={v} berthtest.run=\"{unique}\"\n"),
+        );
     }
     let compose = |image: &str, n: u32| {
         format!(

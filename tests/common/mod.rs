@@ -134,6 +134,35 @@ pub fn ensure_image() {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Images a test built, removed when it ends (pass or fail).
+pub struct BuiltImages(pub Vec<String>);
+
+impl Drop for BuiltImages {
+    fn drop(&mut self) {
+        let _ = Command::new(cli()).arg("rmi").args(&self.0).output();
+    }
+}
+
+/// Builds `tag` offline from the test busybox image with the Dockerfile lines `lines`, on the
+/// engine under test. Same lines give the same cached image: add a unique LABEL when the test
+/// removes the image (another test run's tag would keep it).
+pub fn build_image(tag: &str, lines: &str) {
+    use std::io::Write;
+    ensure_image();
+    let mut b = Command::new(cli())
+        .args(["build", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run the engine's CLI");
+    b.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("FROM {IMAGE}\n{lines}").as_bytes())
+        .expect("write the Dockerfile");
+    assert!(b.wait().expect("build").success(), "building {tag}");
+}
+
 /// A project in a temp directory, with a unique name; cleaned up by label on drop.
 pub struct TestProject {
     pub name: String,
