@@ -433,3 +433,55 @@ fn rollback_picks_a_revision_refuses_a_lost_image_and_history_is_bounded() {
     );
     p.cleanup();
 }
+
+/// `max_failure_ratio`: one failed replacement of two is tolerated at 0.5. The update goes on,
+/// `up` succeeds with a warning, the failed replica keeps its previous container.
+#[test]
+fn failures_within_max_failure_ratio_are_tolerated() {
+    // The first replacement to start fails (it wins the lock directory on the shared volume);
+    // the second serves.
+    let compose = |v: &str, cmd: &str| {
+        format!(
+            "services:\n  web:\n    image: $IMAGE\n    init: true\n    environment: {{VERSION: {v}}}\n    command: [sh, -c, '{cmd}']\n    volumes: [locks:/locks]\n    deploy:\n      replicas: 2\n      update_config: {{order: stop-first, failure_action: pause, max_failure_ratio: 0.5, monitor: 2s}}\nvolumes:\n  locks: {{}}\n"
+        )
+    };
+    let p = TestProject::new("update-ratio", &compose("v1", "exec sleep 3600"));
+    p.berth(&["up", "-d"]).ok();
+    p.write(
+        "compose.yaml",
+        &compose(
+            "v2",
+            "if mkdir /locks/first; then exit 3; fi; exec sleep 3600",
+        ),
+    );
+    let up = p.berth(&["up", "-d"]);
+    up.ok();
+    assert!(
+        up.stderr
+            .contains("1 of 2 replacements failed, within max_failure_ratio 0.5")
+            && up.stderr.contains("exited with code 3"),
+        "{}",
+        up.stderr
+    );
+    let versions: Vec<String> = ["web-1", "web-2"]
+        .iter()
+        .map(|c| {
+            let env = p.inspect(&format!("{}-{c}", p.name))["Config"]["Env"].to_string();
+            if env.contains("VERSION=v2") {
+                "v2"
+            } else {
+                "v1"
+            }
+            .to_string()
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        ["v1", "v2"],
+        "replica 1 kept v1, replica 2 runs v2"
+    );
+    assert_eq!(
+        web_containers(&p),
+        vec![format!("{}-web-1", p.name), format!("{}-web-2", p.name)]
+    );
+}
